@@ -1,0 +1,30 @@
+# One command for each thing a newcomer needs. Everything installs into .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+STAMP := $(VENV)/.installed
+
+.PHONY: test lab book bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP) install -e ".[test,book]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import gmm_teach, sklearn, pytest"
+	touch $@
+
+## make test: install everything and run the whole suite (unit, parity, property, notebooks)
+test: $(STAMP)
+	GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 -p no:cacheprovider
+
+## make lab: JupyterLab on 127.0.0.1 at book/ (Jupyter's token stays on; open the URL it prints)
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --notebook-dir book $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+## make bench: speed and memory against scikit-learn, printed as ratios
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) book/_build .pytest_cache

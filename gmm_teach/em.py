@@ -1,0 +1,264 @@
+r"""The EM algorithm for Gaussian mixtures, one public step at a time.
+
+A Gaussian mixture with :math:`K` components models a point :math:`x \in \mathbb{R}^d` as
+
+.. math:: p(x) = \sum_{k=1}^{K} \pi_k \, \mathcal{N}(x \mid \mu_k, \Sigma_k),
+
+with weights :math:`\pi_k \ge 0` summing to one. EM (expectation-maximisation) fits
+:math:`\theta = (\pi, \mu, \Sigma)` by alternating two steps that never decrease the log-likelihood
+:math:`\frac1n \sum_i \log p(x_i)`:
+
+* the **E-step** (:func:`e_step`) asks each component how much it is responsible for each point;
+* the **M-step** (:func:`m_step`) refits each component to the points, weighted by those responsibilities.
+
+:func:`em_steps` is the loop around them, written as a generator: it yields one :class:`EMStep` per
+iteration, so a learner (or a widget) can watch every iteration. ``GaussianMixture.fit`` consumes the same
+generator; there is no second implementation of EM. Nothing here imports matplotlib.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logsumexp
+
+from .covariance import COVARIANCE_MODELS
+
+LOG_2PI = np.log(2.0 * np.pi)
+
+
+@dataclass(frozen=True, eq=False)
+class MixtureParams:
+    """The parameters of a Gaussian mixture at one moment of a fit.
+
+    Attributes
+    ----------
+    weights : ndarray of shape (n_components,)
+        Mixing proportions :math:`\\pi_k`; they sum to one.
+    means : ndarray of shape (n_components, n_features)
+        Component centres :math:`\\mu_k`.
+    covariances : ndarray
+        Component covariances :math:`\\Sigma_k`, in scikit-learn's shape for ``covariance_type``:
+        full (k, d, d), tied (d, d), diag (k, d), spherical (k,).
+    precisions_cholesky : ndarray
+        Cholesky factors of the precisions :math:`\\Sigma_k^{-1}`, same shape as ``covariances``.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+    covariance_type: str
+
+    @property
+    def n_components(self):
+        return self.means.shape[0]
+
+    @property
+    def n_features(self):
+        return self.means.shape[1]
+
+    @property
+    def model(self):
+        """The covariance model object (see :mod:`gmm_teach.covariance`)."""
+        return COVARIANCE_MODELS[self.covariance_type]
+
+    @property
+    def precisions(self):
+        """The precision matrices :math:`\\Sigma_k^{-1}`, in the shape of ``covariances``."""
+        return self.model.precisions(self.precisions_cholesky)
+
+    def as_full(self):
+        """The covariances as full matrices, shape (n_components, n_features, n_features), for plotting."""
+        return self.model.as_full(self.covariances, self.n_components, self.n_features)
+
+    @classmethod
+    def from_covariances(cls, weights, means, covariances, covariance_type, reg_covar=0.0):
+        """Build parameters from weights, means and covariances (the precision Cholesky is computed)."""
+        model = COVARIANCE_MODELS[covariance_type]
+        precisions_cholesky = model.precisions_cholesky(np.asarray(covariances, dtype=float), reg_covar)
+        return cls(np.asarray(weights, float), np.asarray(means, float), np.asarray(covariances, float),
+                   precisions_cholesky, covariance_type)
+
+    @classmethod
+    def from_precisions(cls, weights, means, precisions, covariance_type):
+        """Build parameters from weights, means and precisions (inverse covariances)."""
+        model = COVARIANCE_MODELS[covariance_type]
+        precisions_cholesky = model.precisions_cholesky_from_precisions(np.asarray(precisions, dtype=float))
+        covariances = model.covariances_from_precisions_cholesky(precisions_cholesky)
+        return cls(np.asarray(weights, float), np.asarray(means, float), covariances, precisions_cholesky,
+                   covariance_type)
+
+
+@dataclass(frozen=True, eq=False)
+class EMStep:
+    """One iteration of EM, as :func:`em_steps` yields it.
+
+    Attributes
+    ----------
+    iteration : int
+        0 for the initial parameters, then 1, 2, ...
+    params : MixtureParams
+        The parameters after this iteration's M-step.
+    responsibilities : ndarray of shape (n_samples, n_components)
+        The E-step output that produced ``params`` (for iteration 0, whatever produced the initial
+        parameters, for example the one-hot k-means labels).
+    log_likelihood : float
+        Mean log-likelihood :math:`\\frac1n\\sum_i \\log p(x_i)` under ``params``. It never decreases.
+    converged : bool
+        True when the log-likelihood changed by less than ``tol`` in this iteration; it is the last step.
+    """
+
+    iteration: int
+    params: MixtureParams
+    responsibilities: np.ndarray
+    log_likelihood: float
+    converged: bool
+
+
+def log_gaussian_density(X, params):
+    r"""Log-density of every point under every component, shape (n_samples, n_components).
+
+    .. math:: \log \mathcal{N}(x_i \mid \mu_k, \Sigma_k)
+              = -\tfrac12\left(d \log 2\pi + \lVert (x_i-\mu_k) U_k \rVert^2\right) + \sum_j \log (U_k)_{jj}
+
+    where :math:`U_k` is the Cholesky factor of the precision :math:`\Sigma_k^{-1} = U_k U_k^\top`.
+    """
+    model = params.model
+    squared_distances = model.squared_mahalanobis(X, params.means, params.precisions_cholesky)
+    log_det = model.log_det_cholesky(params.precisions_cholesky, params.n_features)
+    return -0.5 * (params.n_features * LOG_2PI + squared_distances) + log_det
+
+
+def weighted_log_density(X, params):
+    r""":math:`\log \pi_k + \log \mathcal{N}(x_i \mid \mu_k, \Sigma_k)`, shape (n_samples, n_components)."""
+    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, which is right
+        return log_gaussian_density(X, params) + np.log(params.weights)
+
+
+def log_density(X, params):
+    r"""Log of the mixture density :math:`\log p(x_i) = \log\sum_k \pi_k\mathcal{N}(x_i\mid\mu_k,\Sigma_k)`, shape (n,).
+
+    Computed with ``logsumexp`` so that no density is ever multiplied in linear space (they underflow).
+    """
+    return logsumexp(weighted_log_density(X, params), axis=1)
+
+
+def e_step(X, params):
+    r"""The E-step: how responsible each component is for each point.
+
+    By Bayes' rule, the responsibility of component :math:`k` for point :math:`x_i` is the posterior
+    probability that :math:`x_i` came from :math:`k`:
+
+    .. math:: r_{ik} = \frac{\pi_k \mathcal{N}(x_i \mid \mu_k, \Sigma_k)}
+                            {\sum_{j} \pi_j \mathcal{N}(x_i \mid \mu_j, \Sigma_j)}
+
+    Each row of :math:`r` sums to one: a point is shared out among the components. The denominator is
+    :math:`p(x_i)`, so the same pass gives the mean log-likelihood :math:`\frac1n\sum_i \log p(x_i)`.
+    Everything is computed in log space.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    params : MixtureParams
+
+    Returns
+    -------
+    responsibilities : ndarray of shape (n_samples, n_components)
+    log_likelihood : float
+        Mean log-likelihood of ``X`` under ``params``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gmm_teach.em import MixtureParams, e_step
+    >>> params = MixtureParams.from_covariances([0.5, 0.5], [[0.0], [4.0]], [1.0, 1.0], "spherical")
+    >>> responsibilities, log_likelihood = e_step(np.array([[0.0], [2.0]]), params)
+    >>> responsibilities.round(3)
+    array([[1. , 0. ],
+           [0.5, 0.5]])
+    """
+    weighted = weighted_log_density(X, params)
+    log_norm = logsumexp(weighted, axis=1)
+    responsibilities = np.exp(weighted - log_norm[:, np.newaxis])
+    return responsibilities, float(np.mean(log_norm))
+
+
+def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
+    r"""The M-step: refit every component to the points it is responsible for.
+
+    With :math:`N_k = \sum_i r_{ik}` the effective number of points of component :math:`k`:
+
+    .. math::
+        \pi_k = \frac{N_k}{n}, \qquad
+        \mu_k = \frac{1}{N_k}\sum_i r_{ik}\, x_i, \qquad
+        \Sigma_k = \frac{1}{N_k}\sum_i r_{ik}\,(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I
+
+    These are weighted versions of the usual mean and covariance; they maximise the expected complete-data
+    log-likelihood for fixed responsibilities. ``reg_covar`` (:math:`\epsilon`) keeps each covariance
+    positive definite when a component owns very few points. The covariance model (full, tied, diag,
+    spherical) decides which form :math:`\Sigma_k` takes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    responsibilities : ndarray of shape (n_samples, n_components)
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    reg_covar : float
+
+    Returns
+    -------
+    MixtureParams
+    """
+    model = COVARIANCE_MODELS[covariance_type]
+    nk = responsibilities.sum(axis=0) + 10 * np.finfo(responsibilities.dtype).eps
+    means = responsibilities.T @ X / nk[:, np.newaxis]
+    covariances = model.estimate(X, responsibilities, nk, means, reg_covar)
+    precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
+    return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky, covariance_type)
+
+
+def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6):
+    """Run EM from ``initial_params`` and yield one :class:`EMStep` per iteration.
+
+    Step 0 holds the initial parameters. Each later iteration costs one M-step (on the responsibilities of
+    the previous parameters) and one E-step (on the new parameters), which gives both their log-likelihood
+    and the responsibilities for the next iteration. The run stops after the first iteration whose
+    log-likelihood changed by less than ``tol`` (that step has ``converged=True``) or after ``max_iter``
+    iterations.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    initial_params : MixtureParams
+    initial_responsibilities : ndarray of shape (n_samples, n_components), optional
+        What produced ``initial_params`` (reported in step 0); defaults to their own E-step.
+    tol : float
+        Convergence threshold on the change of the mean log-likelihood.
+    max_iter : int
+        Number of EM iterations at most.
+    reg_covar : float
+        Added to the diagonal of every covariance in the M-step.
+
+    Yields
+    ------
+    EMStep
+
+    Notes
+    -----
+    The arrays in each step are new arrays, never reused: a consumer may keep them.
+    """
+    params = initial_params
+    responsibilities, log_likelihood = e_step(X, params)
+    if initial_responsibilities is None:
+        initial_responsibilities = responsibilities
+    yield EMStep(0, params, initial_responsibilities, log_likelihood, False)
+    for iteration in range(1, max_iter + 1):
+        params = m_step(X, responsibilities, params.covariance_type, reg_covar)
+        previous_log_likelihood = log_likelihood
+        next_responsibilities, log_likelihood = e_step(X, params)
+        converged = abs(log_likelihood - previous_log_likelihood) < tol
+        yield EMStep(iteration, params, responsibilities, log_likelihood, converged)
+        if converged:
+            return
+        responsibilities = next_responsibilities

@@ -1,0 +1,106 @@
+"""Where EM starts: initial responsibilities, and the parameters they give.
+
+EM climbs to the nearest peak of the likelihood, so where it starts matters. Every method here first
+produces *responsibilities* (a hard or soft assignment of points to components); one M-step turns them into
+initial parameters, exactly as scikit-learn does. User-given ``weights_init``, ``means_init`` and
+``precisions_init`` then replace the estimated values.
+
+=====================  =====================================================================================
+``init_params``        initial responsibilities
+=====================  =====================================================================================
+``"kmeans"``           one-hot labels of k-means (Lloyd's algorithm, ``scipy.cluster.vq``) from k-means++ seeds
+``"k-means++"``        one-hot labels of the nearest k-means++ seed (no Lloyd iterations)
+``"random"``           uniform random numbers, each row normalised to sum to one
+``"random_from_data"`` one-hot labels of the nearest of ``n_components`` distinct random data points
+=====================  =====================================================================================
+
+scikit-learn gives ``"k-means++"`` and ``"random_from_data"`` responsibility only to the chosen seed points,
+so their initial covariances are just ``reg_covar``; here every point goes to its nearest seed, so the
+first picture a learner sees already has ellipses of a sensible size.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.cluster.vq import kmeans2, vq
+
+from .em import MixtureParams, m_step
+
+KMEANS_MAX_ITER = 300
+KMEANS_CHECK_EVERY = 5
+
+
+def kmeans_plusplus_centres(X, n_components, rng):
+    r"""Choose ``n_components`` seed points by k-means++.
+
+    The first seed is a uniformly random point; each next seed is a point drawn with probability
+    proportional to :math:`D(x)^2`, its squared distance to the nearest seed chosen so far, so seeds spread out.
+    """
+    centres = np.empty((n_components, X.shape[1]))
+    centres[0] = X[rng.integers(X.shape[0])]
+    squared_distances = ((X - centres[0]) ** 2).sum(axis=1)
+    for k in range(1, n_components):
+        total = squared_distances.sum()
+        probabilities = squared_distances / total if total > 0 else None  # all points identical: uniform
+        centres[k] = X[rng.choice(X.shape[0], p=probabilities)]
+        squared_distances = np.minimum(squared_distances, ((X - centres[k]) ** 2).sum(axis=1))
+    return centres
+
+
+def kmeans_labels(X, n_components, rng):
+    """Labels of k-means (Lloyd's algorithm from k-means++ seeds), run until the labels stop changing."""
+    centres = kmeans_plusplus_centres(X, n_components, rng)
+    labels = vq(X, centres, check_finite=False)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an empty cluster keeps its centre; EM deals with it
+        for _ in range(0, KMEANS_MAX_ITER, KMEANS_CHECK_EVERY):
+            centres, new_labels = kmeans2(X, centres, iter=KMEANS_CHECK_EVERY, minit="matrix",
+                                          missing="warn", check_finite=False)
+            if np.array_equal(new_labels, labels):
+                break
+            labels = new_labels
+    return labels
+
+
+def one_hot(labels, n_components):
+    """Responsibilities that give each point wholly to its label."""
+    responsibilities = np.zeros((labels.shape[0], n_components))
+    responsibilities[np.arange(labels.shape[0]), labels] = 1.0
+    return responsibilities
+
+
+def initial_responsibilities(X, n_components, init_params, rng):
+    """Initial responsibilities, shape (n_samples, n_components), by one of the methods in the module table."""
+    if init_params == "kmeans":
+        return one_hot(kmeans_labels(X, n_components, rng), n_components)
+    if init_params == "k-means++":
+        seeds = kmeans_plusplus_centres(X, n_components, rng)
+    elif init_params == "random_from_data":
+        seeds = X[rng.choice(X.shape[0], size=n_components, replace=False)]
+    else:  # "random"
+        responsibilities = rng.uniform(size=(X.shape[0], n_components))
+        return responsibilities / responsibilities.sum(axis=1, keepdims=True)
+    return one_hot(vq(X, seeds, check_finite=False)[0], n_components)
+
+
+def initial_params(X, n_components, covariance_type, init_params, rng, reg_covar=1e-6,
+                   weights_init=None, means_init=None, precisions_init=None):
+    """Initial ``MixtureParams`` and the responsibilities that produced them.
+
+    When all of ``weights_init``, ``means_init`` and ``precisions_init`` are given, nothing is estimated and
+    the responsibilities are ``None``. Inputs are assumed valid (see :mod:`gmm_teach._validation`).
+    """
+    given = (weights_init, means_init, precisions_init)
+    responsibilities = None
+    if any(value is None for value in given):
+        responsibilities = initial_responsibilities(X, n_components, init_params, rng)
+        estimated = m_step(X, responsibilities, covariance_type, reg_covar)
+        # scikit-learn divides the initial N_k by n (not by their sum); parity tests rely on it
+        weights = (responsibilities.sum(axis=0) + 10 * np.finfo(float).eps) / X.shape[0]
+    if weights_init is not None:
+        weights = np.asarray(weights_init, dtype=float)
+    means = estimated.means if means_init is None else np.asarray(means_init, dtype=float)
+    if precisions_init is None:
+        return MixtureParams(weights, means, estimated.covariances, estimated.precisions_cholesky,
+                             covariance_type), responsibilities
+    return MixtureParams.from_precisions(weights, means, precisions_init, covariance_type), responsibilities

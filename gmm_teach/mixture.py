@@ -1,0 +1,391 @@
+"""GaussianMixture: a scikit-learn-compatible estimator built on the public EM step iterator."""
+
+import inspect
+import time
+import warnings
+
+import numpy as np
+
+from . import _validation as check
+from ._validation import ConvergenceWarning, NotFittedError
+from .em import MixtureParams, e_step, em_steps, log_density, weighted_log_density
+from .initialization import initial_params
+
+
+class GaussianMixture:
+    r"""A Gaussian mixture fitted by EM, with scikit-learn's interface and a window onto every step.
+
+    The constructor, attributes and methods are scikit-learn's ``GaussianMixture``, so code written for it
+    runs unchanged. What is added is for learning: :meth:`iter_fit` yields every EM iteration as an
+    :class:`~gmm_teach.em.EMStep`, ``params_`` holds the fitted :class:`~gmm_teach.em.MixtureParams`, and the
+    conveniences of the sealion tutorial (:meth:`soft_predict`, :meth:`confidence_samples`,
+    :meth:`anomaly_detect`) are methods.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of Gaussian components :math:`K`.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        The shape each component may take (see :mod:`gmm_teach.covariance`).
+    tol : float, default=1e-3
+        EM stops when the mean log-likelihood changes by less than this.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance, so none collapses to a point.
+    max_iter : int, default=100
+        Number of EM iterations at most, per initialisation.
+    n_init : int, default=1
+        Number of initialisations; the one with the highest final log-likelihood is kept.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+        How the initial responsibilities are made (see :mod:`gmm_teach.initialization`).
+    weights_init, means_init, precisions_init : array-like, optional
+        User-given initial weights (k,), means (k, d) and precisions (inverse covariances, in the shape of
+        ``covariance_type``).
+    random_state : None, int or numpy.random.Generator, default=None
+        Seed for every random choice; the same integer gives the same fit.
+    warm_start : bool, default=False
+        If True, a second ``fit`` starts from the fitted parameters (with a single initialisation).
+    verbose : int, default=0
+        1 prints each initialisation, 2 also prints the log-likelihood every ``verbose_interval`` iterations.
+    verbose_interval : int, default=10
+
+    Attributes
+    ----------
+    weights_, means_, covariances_, precisions_, precisions_cholesky_ : ndarray
+        The fitted parameters (scikit-learn's shapes).
+    params_ : MixtureParams
+        The same parameters as one object, ready for :mod:`gmm_teach.plotting`.
+    converged_ : bool
+    n_iter_ : int
+        Number of EM iterations of the best initialisation.
+    lower_bound_ : float
+        Mean log-likelihood of the fitted parameters.
+    lower_bounds_ : list of float
+        ``lower_bounds_[i]`` is the mean log-likelihood after ``i`` iterations of the best initialisation
+        (``i = 0``: the initial parameters), so the last entry belongs to the fitted parameters.
+        scikit-learn's ``lower_bounds_[i]`` is computed before the M-step of iteration ``i + 1``, so it lags
+        one step: its list equals ours without our last entry.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` was a DataFrame with string column names.
+
+    Notes
+    -----
+    Convergence: iteration :math:`t` is converged when
+    :math:`|\ell_t - \ell_{t-1}| < \text{tol}` for the mean log-likelihoods of the parameters after
+    iterations :math:`t` and :math:`t-1`, and the fit stops there. scikit-learn notices the same thing one
+    M-step later, so its ``n_iter_`` is one larger and its parameters have had one more (tiny) M-step.
+
+    Examples
+    --------
+    >>> from gmm_teach import GaussianMixture, datasets
+    >>> X = datasets.load_old_faithful()
+    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    >>> gm.means_.round(1)
+    array([[ 2.  , 54.5],
+           [ 4.3, 80. ]])
+    """
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
+                 n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
+                 random_state=None, warm_start=False, verbose=0, verbose_interval=10):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    # ----------------------------------------------------------------- scikit-learn estimator protocol
+    @classmethod
+    def _parameter_names(cls):
+        signature = inspect.signature(cls.__init__)
+        return [name for name in signature.parameters if name != "self"]
+
+    def get_params(self, deep=True):
+        """The constructor arguments as a dict (scikit-learn's ``clone`` relies on it)."""
+        return {name: getattr(self, name) for name in self._parameter_names()}
+
+    def set_params(self, **params):
+        """Set constructor arguments by name; returns the estimator."""
+        valid = self._parameter_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}; valid ones: {valid}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = inspect.signature(type(self).__init__).parameters
+        changed = []
+        for name, value in self.get_params().items():
+            default = defaults[name].default
+            same = value is default or (not isinstance(value, np.ndarray) and value == default)
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        """Let scikit-learn's utilities (clone, pipelines) see a density estimator."""
+        from sklearn.utils import Tags, TargetTags  # only ever called by scikit-learn itself
+
+        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
+
+    # ----------------------------------------------------------------- validation
+    def _check_parameters(self):
+        """Check every constructor argument; raises before any work starts."""
+        check.check_integer(self.n_components, "n_components", 1)
+        check.check_choice(self.covariance_type, "covariance_type", check.COVARIANCE_TYPES)
+        check.check_number(self.tol, "tol", minimum=0.0)
+        check.check_number(self.reg_covar, "reg_covar", minimum=0.0)
+        check.check_integer(self.max_iter, "max_iter", 0)
+        check.check_integer(self.n_init, "n_init", 1)
+        check.check_choice(self.init_params, "init_params", check.INIT_METHODS)
+        check.check_integer(self.verbose, "verbose", 0)
+        check.check_integer(self.verbose_interval, "verbose_interval", 1)
+
+    def _check_initial_values(self, n_features):
+        if self.weights_init is not None:
+            check.check_weights(self.weights_init, self.n_components)
+        if self.means_init is not None:
+            check.check_means(self.means_init, self.n_components, n_features)
+        if self.precisions_init is not None:
+            check.check_precisions(self.precisions_init, self.covariance_type, self.n_components, n_features)
+
+    def _validate_fit_data(self, X):
+        self._check_parameters()
+        feature_names = _feature_names(X)
+        X = check.check_array(X)
+        check.check_n_components_fit_data(self.n_components, X.shape[0])
+        self._check_initial_values(X.shape[1])
+        if feature_names is None and hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        elif feature_names is not None:
+            self.feature_names_in_ = feature_names
+        return X.astype(np.float64, copy=False)
+
+    def _validate_predict_data(self, X):
+        self._check_is_fitted()
+        names = _feature_names(X)
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted_names is not None and list(names) != list(fitted_names):
+            raise ValueError(
+                f"The feature names of X, {list(names)}, do not match those seen in fit, {list(fitted_names)}."
+            )
+        if np.ndim(X) == 1 and self.n_features_in_ > 1 and len(X) == self.n_features_in_:
+            raise ValueError(
+                f"X is one sample of {len(X)} features given as a 1-D array; pass a 2-D array, "
+                "for example X.reshape(1, -1)."
+            )
+        X = check.check_array(X)
+        check.check_n_features(X, self.n_features_in_)
+        return X.astype(np.float64, copy=False)
+
+    def _check_is_fitted(self):
+        if not hasattr(self, "params_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this estimator."
+            )
+
+    # ----------------------------------------------------------------- fitting
+    def iter_fit(self, X, y=None):
+        """Run one initialisation of EM and yield its :class:`~gmm_teach.em.EMStep` records.
+
+        The estimator is fitted with each step as it is yielded, so after the loop (or a ``break``) it holds
+        the last step seen. Bad input raises here, before the first step.
+
+        Examples
+        --------
+        >>> from gmm_teach import GaussianMixture, datasets
+        >>> gm = GaussianMixture(n_components=2, random_state=0)
+        >>> log_likelihoods = [step.log_likelihood for step in gm.iter_fit(datasets.load_old_faithful())]
+        >>> all(a <= b for a, b in zip(log_likelihoods, log_likelihoods[1:]))
+        True
+        """
+        X = self._validate_fit_data(X)
+        return self._iter_fit_validated(X, check.check_random_state(self.random_state))
+
+    def _iter_fit_validated(self, X, rng):
+        log_likelihoods = []
+        for step in self._one_initialisation(X, rng):
+            log_likelihoods.append(step.log_likelihood)
+            self._set_fitted(step, log_likelihoods, X.shape[1])
+            yield step
+
+    def _one_initialisation(self, X, rng):
+        if self.warm_start and hasattr(self, "params_"):
+            params, responsibilities = self.params_, None
+        else:
+            params, responsibilities = initial_params(
+                X, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
+                self.weights_init, self.means_init, self.precisions_init)
+        return em_steps(X, params, responsibilities, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
+
+    def fit(self, X, y=None):
+        """Fit the mixture by EM, ``n_init`` times from different starts, and keep the best.
+
+        The best initialisation is the one with the highest final mean log-likelihood. A
+        :class:`~gmm_teach.ConvergenceWarning` says when it stopped at ``max_iter`` without converging.
+        """
+        X = self._validate_fit_data(X)
+        rng = check.check_random_state(self.random_state)
+        n_init = 1 if (self.warm_start and hasattr(self, "params_")) else self.n_init
+        best_step, best_log_likelihoods = None, None
+        for init in range(n_init):
+            started = time.perf_counter()
+            log_likelihoods = []
+            for step in self._one_initialisation(X, rng):
+                log_likelihoods.append(step.log_likelihood)
+                self._print_progress(init, step, log_likelihoods, started)
+            if best_step is None or step.log_likelihood > best_step.log_likelihood:
+                best_step, best_log_likelihoods = step, log_likelihoods
+        self._set_fitted(best_step, best_log_likelihoods, X.shape[1])
+        if not self.converged_ and self.max_iter > 0:
+            warnings.warn(
+                f"The best of {n_init} initialisation(s) did not converge within max_iter={self.max_iter} "
+                f"iterations (last change of the mean log-likelihood: "
+                f"{_last_change(best_log_likelihoods):.3g}, tol={self.tol}). Increase max_iter or tol, "
+                "try other init_params, or check for degenerate data.",
+                ConvergenceWarning, stacklevel=2)
+        return self
+
+    def fit_predict(self, X, y=None):
+        """Fit, then return the most probable component of each point of ``X``."""
+        return self.fit(X).predict(X)
+
+    def _set_fitted(self, step, log_likelihoods, n_features):
+        params = step.params
+        self.params_ = params
+        self.weights_ = params.weights
+        self.means_ = params.means
+        self.covariances_ = params.covariances
+        self.precisions_cholesky_ = params.precisions_cholesky
+        self.precisions_ = params.precisions
+        self.converged_ = bool(step.converged)
+        self.n_iter_ = step.iteration
+        self.lower_bound_ = step.log_likelihood
+        self.lower_bounds_ = list(log_likelihoods)
+        self.n_features_in_ = n_features
+
+    def _print_progress(self, init, step, log_likelihoods, started):
+        if self.verbose >= 1 and step.iteration == 0:
+            print(f"Initialisation {init}: mean log-likelihood {step.log_likelihood:.6f}")
+        elif self.verbose >= 2 and step.iteration % self.verbose_interval == 0:
+            print(f"  iteration {step.iteration}: change {_last_change(log_likelihoods):.3e}, "
+                  f"{time.perf_counter() - started:.3f} s")
+        if self.verbose >= 1 and step.converged:
+            print(f"Initialisation {init} converged after {step.iteration} iterations: "
+                  f"mean log-likelihood {step.log_likelihood:.6f}")
+
+    # ----------------------------------------------------------------- using a fitted mixture
+    def predict(self, X):
+        """The most probable component of each point, shape (n_samples,)."""
+        X = self._validate_predict_data(X)
+        return weighted_log_density(X, self.params_).argmax(axis=1)
+
+    def predict_proba(self, X):
+        """Responsibilities: the probability of each component for each point, shape (n_samples, n_components)."""
+        X = self._validate_predict_data(X)
+        return e_step(X, self.params_)[0]
+
+    def soft_predict(self, X):
+        """The sealion tutorial's name for :meth:`predict_proba`."""
+        return self.predict_proba(X)
+
+    def confidence_samples(self, X):
+        """How sure the model is of each point's cluster: its highest responsibility, shape (n_samples,)."""
+        return self.predict_proba(X).max(axis=1)
+
+    def score_samples(self, X):
+        r"""Log-density :math:`\log p(x_i)` of each point, shape (n_samples,).
+
+        A log *density*, not a log probability: ``np.exp`` of it can exceed one.
+        """
+        X = self._validate_predict_data(X)
+        return log_density(X, self.params_)
+
+    def score(self, X, y=None):
+        """Mean log-density of ``X`` (the mean log-likelihood)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1):
+        """Draw ``n_samples`` points from the fitted mixture.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+            The component of each point; the points are ordered by component.
+        """
+        self._check_is_fitted()
+        n_samples = check.check_integer(n_samples, "n_samples", 1)
+        rng = check.check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
+        covariances = self.params_.as_full()
+        X = np.vstack([
+            rng.multivariate_normal(mean, covariance, size=count, method="cholesky")
+            for mean, covariance, count in zip(self.means_, covariances, counts)
+        ])
+        y = np.repeat(np.arange(self.n_components), counts)
+        return X, y
+
+    def _n_parameters(self):
+        """Free parameters: covariances, means (k d) and weights (k - 1, they sum to one)."""
+        n_components, n_features = self.means_.shape
+        covariance_parameters = self.params_.model.n_parameters(n_components, n_features)
+        return covariance_parameters + n_components * n_features + n_components - 1
+
+    def aic(self, X):
+        r"""Akaike information criterion: :math:`-2\log L + 2p`; lower is better."""
+        X = self._validate_predict_data(X)
+        return -2 * log_density(X, self.params_).sum() + 2 * self._n_parameters()
+
+    def bic(self, X):
+        r"""Bayesian information criterion: :math:`-2\log L + p\log n`; lower is better."""
+        X = self._validate_predict_data(X)
+        return -2 * log_density(X, self.params_).sum() + self._n_parameters() * np.log(X.shape[0])
+
+    def anomaly_detect(self, X, threshold=4.0, method="density"):
+        """Flag the points of ``X`` that the mixture finds least typical.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        threshold : float, default=4.0
+            Percent of points to flag, between 0 and 100.
+        method : {"density", "confidence"}, default="density"
+            ``"density"`` flags points whose log-density (``score_samples``) is below its ``threshold``-th
+            percentile over ``X``: points far from every cluster. ``"confidence"`` flags points whose
+            highest responsibility is below its percentile: points between clusters. A point far from every
+            cluster can still be confidently assigned, so the confidence rule misses such outliers.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_samples,)
+        """
+        check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
+        check.check_choice(method, "method", ("density", "confidence"))
+        scores = self.score_samples(X) if method == "density" else self.confidence_samples(X)
+        return scores < np.percentile(scores, threshold)
+
+
+def _feature_names(X):
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = [str(name) for name in columns]
+    if not all(isinstance(name, str) for name in columns):
+        return None
+    return np.asarray(names, dtype=object)
+
+
+def _last_change(log_likelihoods):
+    return log_likelihoods[-1] - log_likelihoods[-2] if len(log_likelihoods) > 1 else float("nan")
