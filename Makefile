@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## make test: install everything and run the whole suite (unit, parity, property, notebooks)
 test: $(STAMP)
-	GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 -p no:cacheprovider
+	GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 ## make lab: JupyterLab on 127.0.0.1 at book/ (Jupyter's token stays on; open the URL it prints)
 lab: $(STAMP)
@@ -24,7 +24,7 @@ lab: $(STAMP)
 
 ## make bench: speed and memory against scikit-learn, printed as ratios
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) book/_build .pytest_cache

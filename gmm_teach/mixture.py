@@ -9,6 +9,7 @@ import numpy as np
 from . import _validation as check
 from ._validation import ConvergenceWarning, NotFittedError
 from .em import MixtureParams, e_step, em_steps, log_density, weighted_log_density
+from .anomaly import anomaly_scores, flag_lowest
 from .initialization import initial_params
 
 
@@ -362,7 +363,7 @@ class GaussianMixture:
         threshold : float, default=4.0
             Percent of points to flag, between 0 and 100.
         method : {"density", "confidence"}, default="density"
-            ``"density"`` flags points whose log-density (``score_samples``) is below its ``threshold``-th
+            See :mod:`gmm_teach.anomaly`. ``"density"`` flags points whose log-density (``score_samples``) is below its ``threshold``-th
             percentile over ``X``: points far from every cluster. ``"confidence"`` flags points whose
             highest responsibility is below its percentile: points between clusters. A point far from every
             cluster can still be confidently assigned, so the confidence rule misses such outliers.
@@ -372,9 +373,7 @@ class GaussianMixture:
         ndarray of bool, shape (n_samples,)
         """
         check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
-        check.check_choice(method, "method", ("density", "confidence"))
-        scores = self.score_samples(X) if method == "density" else self.confidence_samples(X)
-        return scores < np.percentile(scores, threshold)
+        return flag_lowest(anomaly_scores(self, X, method), threshold)[0]
 
 
 def _feature_names(X):
