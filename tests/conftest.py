@@ -1,0 +1,16 @@
+"""Shared fixtures."""
+
+import pytest
+
+from gmm_teach import datasets
+from helpers import three_blobs
+
+
+@pytest.fixture
+def faithful():
+    return datasets.load_old_faithful()
+
+
+@pytest.fixture
+def blobs_2d():
+    return three_blobs()[0]
