@@ -42,6 +42,11 @@ def _upper_precision_cholesky(covariance, reg_covar):
     return linalg.solve_triangular(lower, np.eye(covariance.shape[0]), lower=True).T
 
 
+def _rounding_noise(means):
+    """Squared rounding error of the means: a smaller variance cannot be told apart from zero."""
+    return (16 * np.finfo(float).eps * np.abs(means)) ** 2
+
+
 def _upper_cholesky_of_precision(precision):
     r"""Return upper-triangular :math:`U` with :math:`U U^\top = \Lambda`, by Cholesky of the reversed matrix."""
     reversed_lower = linalg.cholesky(precision[::-1, ::-1], lower=True)
@@ -153,6 +158,8 @@ class DiagCovariance:
         variances = np.empty_like(means)
         for k, mean in enumerate(means):
             variances[k] = responsibilities[:, k] @ (X - mean) ** 2 / nk[k]
+        if reg_covar <= 0.0 and np.any(variances <= _rounding_noise(means)):
+            raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
         return variances + reg_covar
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
