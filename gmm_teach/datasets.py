@@ -47,7 +47,7 @@ def make_blobs(n_samples=300, means=None, covariances=None, weights=None, random
     Examples
     --------
     >>> X, y = make_blobs(100, means=[[0, 0], [4, 0]], weights=[0.3, 0.7], random_state=0)
-    >>> X.shape, (y == 0).sum()
+    >>> X.shape, int((y == 0).sum())
     ((100, 2), 30)
     """
     n_samples = check.check_integer(n_samples, "n_samples", 1)

@@ -81,9 +81,8 @@ class GaussianMixture:
     >>> from gmm_teach import GaussianMixture, datasets
     >>> X = datasets.load_old_faithful()
     >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-    >>> gm.means_.round(1)
-    array([[ 2.  , 54.5],
-           [ 4.3, 80. ]])
+    >>> gm.means_.round(1).tolist()
+    [[2.0, 54.5], [4.3, 80.0]]
     """
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,

@@ -1,0 +1,64 @@
+"""Properties that hold for any data: checked with hypothesis on random mixtures."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gmm_teach import GaussianMixture
+
+COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
+
+
+@st.composite
+def mixture_data(draw):
+    """Data from a random mixture: 1-4 features, 1-4 components, 20-120 points, with duplicates at times."""
+    n_features = draw(st.integers(1, 4))
+    n_components = draw(st.integers(1, 4))
+    n_samples = draw(st.integers(max(20, n_components), 120))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=draw(st.floats(0.5, 10.0)), size=(n_components, n_features))
+    scales = rng.uniform(0.1, 2.0, size=(n_components, 1))
+    labels = rng.integers(n_components, size=n_samples)
+    X = centres[labels] + scales[labels] * rng.normal(size=(n_samples, n_features))
+    if draw(st.booleans()):
+        X[: n_samples // 4] = X[0]  # a block of duplicate points
+    offset = draw(st.sampled_from([0.0, 100.0, -1e4]))
+    return X + offset, n_components, seed
+
+
+PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY_SETTINGS
+@given(data=mixture_data(), covariance_type=st.sampled_from(COVARIANCE_TYPES),
+       init_params=st.sampled_from(["kmeans", "k-means++", "random", "random_from_data"]))
+def test_every_step_is_a_valid_mixture_and_the_log_likelihood_never_decreases(data, covariance_type, init_params):
+    X, n_components, seed = data
+    model = GaussianMixture(n_components=n_components, covariance_type=covariance_type, init_params=init_params,
+                            tol=1e-6, max_iter=40, random_state=seed)
+    log_likelihoods = []
+    for step in model.iter_fit(X):
+        params = step.params
+        log_likelihoods.append(step.log_likelihood)
+        np.testing.assert_allclose(step.responsibilities.sum(axis=1), 1.0, rtol=1e-10)
+        assert np.all(step.responsibilities >= 0)
+        assert abs(params.weights.sum() - 1.0) < 1e-10
+        full = params.as_full()
+        np.testing.assert_allclose(full, np.swapaxes(full, 1, 2), rtol=1e-12, atol=1e-12)
+        assert np.all(np.linalg.eigvalsh(full) > 0)
+        assert np.isfinite(step.log_likelihood)
+    tolerance = 1e-9 * max(1.0, abs(log_likelihoods[-1]))
+    assert np.all(np.diff(log_likelihoods) >= -tolerance), np.diff(log_likelihoods).min()
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=mixture_data(), covariance_type=st.sampled_from(COVARIANCE_TYPES))
+def test_same_random_state_gives_the_same_numbers(data, covariance_type):
+    X, n_components, seed = data
+    fits = [GaussianMixture(n_components=n_components, covariance_type=covariance_type, n_init=2,
+                            random_state=seed).fit(X) for _ in range(2)]
+    np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
+    np.testing.assert_array_equal(fits[0].covariances_, fits[1].covariances_)
+    assert fits[0].lower_bounds_ == fits[1].lower_bounds_
+    np.testing.assert_array_equal(fits[0].sample(5)[0], fits[1].sample(5)[0])
