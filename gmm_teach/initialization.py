@@ -5,14 +5,14 @@ produces *responsibilities* (a hard or soft assignment of points to components);
 initial parameters, exactly as scikit-learn does. User-given ``weights_init``, ``means_init`` and
 ``precisions_init`` then replace the estimated values.
 
-=====================  =====================================================================================
-``init_params``        initial responsibilities
-=====================  =====================================================================================
-``"kmeans"``           one-hot labels of k-means (Lloyd's algorithm, ``scipy.cluster.vq``) from k-means++ seeds
-``"k-means++"``        one-hot labels of the nearest k-means++ seed (no Lloyd iterations)
-``"random"``           uniform random numbers, each row normalised to sum to one
-``"random_from_data"`` one-hot labels of the nearest of ``n_components`` distinct random data points
-=====================  =====================================================================================
+======================  =====================================================================================
+``init_params``         initial responsibilities
+======================  =====================================================================================
+``"kmeans"``            one-hot labels of k-means (Lloyd's algorithm, ``scipy.cluster.vq``) from k-means++ seeds
+``"k-means++"``         one-hot labels of the nearest k-means++ seed (no Lloyd iterations)
+``"random"``            uniform random numbers, each row normalised to sum to one
+``"random_from_data"``  one-hot labels of the nearest of ``n_components`` distinct random data points
+======================  =====================================================================================
 
 scikit-learn gives ``"k-means++"`` and ``"random_from_data"`` responsibility only to the chosen seed points,
 so their initial covariances are just ``reg_covar``; here every point goes to its nearest seed, so the
