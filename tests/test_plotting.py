@@ -1,0 +1,164 @@
+"""plotting.py: what is drawn matches the mixture it draws."""
+
+import matplotlib.figure
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba_array
+
+from gmm_teach import GaussianMixture, datasets
+from gmm_teach.em import MixtureParams, e_step
+from gmm_teach.plotting import (PALETTE, component_colors, ellipse_geometry, plot_clustering,
+                                plot_decision_boundaries, plot_density_contours, plot_ellipses,
+                                plot_information_criteria, plot_log_likelihood, projection_for,
+                                responsibility_colors)
+from gmm_teach.selection import CriterionRecord
+
+
+def new_axes():
+    return matplotlib.figure.Figure().add_subplot()
+
+
+@pytest.fixture(scope="module")
+def faithful_model():
+    X = datasets.load_old_faithful()
+    return X, GaussianMixture(2, random_state=0).fit(X)
+
+
+def test_seventy_thirty_point_is_seventy_thirty_mix():
+    colors = component_colors(2)
+    mixed = responsibility_colors(np.array([[0.7, 0.3], [1.0, 0.0]]))
+    np.testing.assert_allclose(mixed[0, :3], 0.7 * colors[0, :3] + 0.3 * colors[1, :3])
+    np.testing.assert_allclose(mixed[1], colors[0])
+
+
+def test_palette_repeats_after_eight_components():
+    colors = component_colors(10)
+    np.testing.assert_array_equal(colors[8], colors[0])
+    assert len(set(PALETTE)) == 8
+
+
+def test_ellipse_axes_are_scaled_eigenvectors():
+    covariance = np.array([[3.0, 1.0], [1.0, 3.0]])      # eigenvalues 4 (along x = y) and 2
+    center, width, height, angle = ellipse_geometry([1.0, -1.0], covariance, n_std=2)
+    assert center == (1.0, -1.0)
+    assert width == pytest.approx(2 * 2 * 2.0) and height == pytest.approx(2 * 2 * np.sqrt(2.0))
+    assert angle % 180 == pytest.approx(45.0)
+
+
+def test_ellipse_boundary_is_at_n_std_mahalanobis_distance():
+    covariance = np.array([[2.0, 0.6], [0.6, 1.0]])
+    ax = new_axes()
+    (ring,) = plot_ellipses(ax, [[0.5, 0.5]], [covariance], n_std=[1.5])[0]
+    on_curve = ring.get_path().vertices[:-1:3]      # the path is cubic Bezier: every third vertex is on it
+    boundary = ring.get_patch_transform().transform(on_curve) - 0.5
+    squared = np.einsum("ij,jk,ik->i", boundary, np.linalg.inv(covariance), boundary)
+    np.testing.assert_allclose(squared, 1.5 ** 2, rtol=1e-6)
+
+
+def test_clustering_draws_means_ellipses_and_responsibility_colours(faithful_model):
+    X, model = faithful_model
+    artists = plot_clustering(new_axes(), X, model.params_)
+    np.testing.assert_allclose(artists.means.get_offsets(), model.means_)
+    for rings, mean in zip(artists.ellipses, model.means_):
+        for ring in rings:
+            np.testing.assert_allclose(ring.get_center(), mean)
+    expected = responsibility_colors(model.predict_proba(X))
+    np.testing.assert_allclose(artists.points.get_facecolor()[:, :3], expected[:, :3])
+
+
+def test_update_moves_the_same_artists(faithful_model):
+    X, model = faithful_model
+    artists = plot_clustering(new_axes(), X, model.params_)
+    first_ellipse = artists.ellipses[0][0]
+    moved = MixtureParams.from_covariances(model.weights_, model.means_ + 1.0, model.covariances_, "full")
+    responsibilities = np.tile([0.2, 0.8], (len(X), 1))
+    artists.update(moved, responsibilities)
+    assert artists.ellipses[0][0] is first_ellipse
+    np.testing.assert_allclose(first_ellipse.get_center(), model.means_[0] + 1.0)
+    np.testing.assert_allclose(artists.points.get_facecolor()[:, :3], responsibility_colors(responsibilities)[:, :3])
+
+
+def test_more_than_two_features_projects_means_and_covariances():
+    X, _ = datasets.load_iris()
+    model = GaussianMixture(3, random_state=0).fit(X)
+    view = projection_for(X)
+    np.testing.assert_allclose(view.matrix @ view.matrix.T, np.eye(2), atol=1e-12)
+    artists = plot_clustering(new_axes(), X, model.params_, projection=view)
+    projected_means = (model.means_ - X.mean(axis=0)) @ view.matrix.T
+    np.testing.assert_allclose(artists.means.get_offsets(), projected_means)
+    projected = view.matrix @ model.covariances_[1] @ view.matrix.T
+    _, width, height, _ = ellipse_geometry([0, 0], projected, 1.0)
+    assert artists.ellipses[1][0].get_width() == pytest.approx(width)
+    assert artists.ellipses[1][0].get_height() == pytest.approx(height)
+    assert "principal component 1" in artists.ax.get_xlabel()
+
+
+def test_feature_pair_view_and_bad_pairs():
+    X = np.arange(30.0).reshape(10, 3)
+    np.testing.assert_array_equal(projection_for(X, features=(2, 0)).points(X), X[:, [2, 0]])
+    for features in [(0, 0), (0, 3), (1,)]:
+        with pytest.raises(ValueError, match="features"):
+            projection_for(X, features=features)
+
+
+def test_one_feature_curves_are_weighted_component_densities_and_their_sum():
+    X = datasets.load_old_faithful()[:, :1]
+    model = GaussianMixture(2, random_state=0).fit(X)
+    artists = plot_clustering(new_axes(), X, model.params_)
+    grid = artists.grid
+    for k, curve in enumerate(artists.component_curves):
+        sigma = np.sqrt(model.covariances_[k, 0, 0])
+        expected = model.weights_[k] * np.exp(-0.5 * ((grid - model.means_[k, 0]) / sigma) ** 2) / (
+            sigma * np.sqrt(2 * np.pi))
+        np.testing.assert_allclose(curve.get_ydata(), expected, rtol=1e-8, atol=1e-300)
+    total = sum(curve.get_ydata() for curve in artists.component_curves)
+    np.testing.assert_allclose(artists.mixture_curve.get_ydata(), total, rtol=1e-10)
+
+
+def test_density_contours_and_decision_boundaries(faithful_model):
+    X, model = faithful_model
+    ax = new_axes()
+    plot_clustering(ax, X, model.params_)
+    contours = plot_density_contours(ax, model.params_, levels=[-5.0])
+    assert list(contours.levels) == [-5.0]
+    image, boundary = plot_decision_boundaries(ax, model.params_)
+    shade = image.get_array()
+    colours = to_rgba_array(PALETTE[:2])[:, :3]
+    corner_low, corner_high = shade[0, 0, :3], shade[-1, -1, :3]     # bottom-left: short eruptions
+    np.testing.assert_allclose(corner_low, colours[np.argmin(model.means_[:, 0])])
+    np.testing.assert_allclose(corner_high, colours[np.argmax(model.means_[:, 0])])
+    with pytest.raises(ValueError, match="2-D mixture"):
+        plot_density_contours(ax, GaussianMixture(2, random_state=0).fit(np.c_[X, X]).params_)
+
+
+def test_log_likelihood_marker_sits_on_the_curve():
+    line, marker = plot_log_likelihood(new_axes(), [-3.0, -2.0, -1.5], current=1)
+    np.testing.assert_array_equal(marker.get_xdata(), [1])
+    np.testing.assert_array_equal(marker.get_ydata(), [-2.0])
+    np.testing.assert_array_equal(line.get_ydata(), [-3.0, -2.0, -1.5])
+
+
+def test_information_criteria_curves_and_star_at_the_minimum():
+    records = [CriterionRecord(k, kind, aic=a, bic=b, converged=True, log_likelihood=0.0, n_parameters=1)
+               for k, kind, a, b in [(1, "full", 9, 9), (2, "full", 4, 7), (1, "diag", 8, 8), (2, "diag", 6, 3)]]
+    lines, best = plot_information_criteria(new_axes(), records, "bic")
+    np.testing.assert_array_equal(lines["full"].get_ydata(), [9, 7])
+    assert (best.get_xdata()[0], best.get_ydata()[0]) == (2, 3)
+    _, best_aic = plot_information_criteria(new_axes(), records, "aic", other=True)
+    assert best_aic.get_ydata()[0] == 4
+
+
+def test_single_component_and_duplicate_points():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 10, axis=0)
+    model = GaussianMixture(1, random_state=0).fit(X)
+    artists = plot_clustering(new_axes(), X, model.params_)
+    assert len(artists.ellipses) == 1
+    assert plot_decision_boundaries(artists.ax, model.params_)[0] is not None
+
+
+def test_mismatched_features_raise(faithful_model):
+    X, model = faithful_model
+    with pytest.raises(ValueError, match="features"):
+        plot_clustering(new_axes(), X[:, :1], model.params_)
+    with pytest.raises(ValueError, match="responsibilities"):
+        responsibility_colors(np.ones(3))
