@@ -7,11 +7,13 @@ The public API::
 """
 
 from . import datasets
+from .bayesian import BayesianGaussianMixture
 from ._validation import ConvergenceWarning, NotFittedError
 from .em import EMStep, MixtureParams, e_step, em_steps, m_step
 from .mixture import GaussianMixture
 
 __all__ = [
+    "BayesianGaussianMixture",
     "ConvergenceWarning",
     "EMStep",
     "GaussianMixture",
