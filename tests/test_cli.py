@@ -1,0 +1,169 @@
+"""The gmm-teach command line: every subcommand, its errors, its progress bar, and python -m gmm_teach."""
+
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gmm_teach import GaussianMixture, cli, datasets
+from gmm_teach.selection import information_criteria
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    """Old Faithful as a CSV with a header and a non-numeric label column."""
+    X = datasets.load_old_faithful()
+    path = tmp_path / "geyser.csv"
+    lines = ["eruptions,waiting,kind"] + [f"{a},{b},{'long' if a > 3 else 'short'}" for a, b in X]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run(argv, capsys):
+    status = cli.main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def error_of(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ fit
+def test_fit_prints_the_parameters_log_likelihood_aic_and_bic(capsys):
+    status, out, _ = run(["fit", "old_faithful", "--k", "2"], capsys)
+    X = datasets.load_old_faithful()
+    model = GaussianMixture(2, random_state=0).fit(X)
+    assert status == 0
+    assert out.startswith("old_faithful: 272 points, 2 features (eruptions, waiting)")
+    for value in [*model.means_.ravel(), *model.covariances_.ravel(), model.lower_bound_, model.aic(X), model.bic(X)]:
+        assert f"{value:.4f}" in out
+    assert "free parameters               11" in out
+    assert f"component 1: weight {model.weights_[1]:.4f}" in out
+
+
+def test_fit_with_several_starts_equals_the_estimator(capsys):
+    X = datasets.load_iris()[0]
+    model = GaussianMixture(3, covariance_type="diag", n_init=3, max_iter=50, random_state=4).fit(X)
+    _, out, _ = run(["fit", "iris", "--k", "3", "--covariance", "diag", "--n-init", "3", "--max-iter", "50",
+                     "--seed", "4"], capsys)
+    assert f"BIC  {model.bic(X):.4f}".split()[-1] in out.splitlines()[-1]
+    assert "best of 3 start(s), seed 4" in out
+
+
+def test_fit_reads_chosen_columns_of_a_csv_file(csv_file, capsys):
+    _, out, _ = run(["fit", str(csv_file), "--k", "2", "--columns", "waiting"], capsys)
+    assert "272 points, 1 features (waiting)" in out
+
+
+def test_fit_reports_a_run_that_stopped_at_max_iter(capsys):
+    _, out, _ = run(["fit", "old_faithful", "--k", "4", "--max-iter", "1"], capsys)
+    assert "NOT converged: stopped at --max-iter 1" in out
+
+
+# ------------------------------------------------------------------ select
+def test_select_prints_the_bic_and_aic_grid_and_marks_the_lowest(capsys):
+    status, out, _ = run(["select", "old_faithful", "--k", "1-4", "--covariance", "full,spherical"], capsys)
+    X = datasets.load_old_faithful()
+    records = information_criteria(X, range(1, 5), ("full", "spherical"), random_state=0)
+    assert status == 0
+    assert "BIC (lower is better; * marks the lowest: k=2, full)" in out
+    bic_table = out.split("BIC (")[1].split("AIC (")[0]
+    assert bic_table.splitlines()[1].split() == ["k", "full", "spherical"]
+    for record in records:
+        assert f"{record.bic:.4f}" in bic_table and f"{record.aic:.4f}" in out
+    assert f"{records[1].bic:.4f}*" in bic_table
+
+
+def test_select_accepts_a_list_of_k(capsys):
+    _, out, _ = run(["select", "old_faithful", "--k", "3,1"], capsys)
+    rows = out.split("BIC (")[1].split("AIC (")[0].strip().splitlines()[2:]
+    assert [row.split()[0] for row in rows] == ["1", "3"]
+
+
+# ------------------------------------------------------------------ errors that say what to change
+@pytest.mark.parametrize("argv, message", [
+    (["fit", "no_such_file.csv", "--k", "2"], "no such file: 'no_such_file.csv'. Give a CSV file or a shipped data set: old_faithful, iris"),
+    (["fit", "old_faithful", "--k", "three"], "argument --k: expected a whole number of components, at least 1, got 'three'"),
+    (["fit", "old_faithful", "--k", "0"], "at least 1, got '0'"),
+    (["select", "old_faithful", "--k", "8-1"], "expected numbers of components such as 3, 1-8 or 2,3,5"),
+    (["select", "old_faithful", "--k", "1-300"], "--k: at most 272 components for 272 points, got up to 300"),
+    (["fit", "old_faithful", "--k", "300"], "n_components must be at most the number of samples"),
+    (["fit", "old_faithful", "--k", "2", "--covariance", "round"], "invalid choice: 'round'"),
+    (["select", "old_faithful", "--k", "2", "--covariance", "full,round"], "got 'round'"),
+    (["fit", "old_faithful", "--k", "2", "--columns", "duration"], "--columns: no column 'duration'; the columns are eruptions, waiting"),
+])
+def test_bad_input_exits_with_a_message_that_says_what_to_change(argv, message, capsys):
+    assert message in error_of(argv, capsys)
+
+
+def test_a_non_numeric_column_is_named_with_its_line(csv_file, capsys):
+    err = error_of(["fit", str(csv_file), "--k", "2"], capsys)
+    assert ("column 'kind' is not numeric: line 2 has 'long'. Choose numeric columns with --columns, "
+            "for example --columns eruptions,waiting.") in err
+
+
+def test_a_ragged_csv_names_the_line(tmp_path, capsys):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3\n")
+    assert "line 3 of" in error_of(["fit", str(path), "--k", "1"], capsys)
+
+
+def test_a_csv_without_header_gets_numbered_columns(tmp_path, capsys):
+    path = tmp_path / "plain.csv"
+    path.write_text("\n".join(f"{value},{2 * value}" for value in np.linspace(0, 1, 20)))
+    _, out, _ = run(["fit", str(path), "--k", "1", "--columns", "1"], capsys)
+    assert "20 points, 1 features (x1)" in out
+
+
+# ------------------------------------------------------------------ progress bar
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_progress_bar_appears_only_after_a_second():
+    clock, stream = FakeClock(), io.StringIO()
+    bar = cli.ProgressBar("fitting", stream=stream, delay=1.0, clock=clock, width=10)
+    clock.now = 0.5
+    bar.update(1, 4)
+    assert stream.getvalue() == ""
+    clock.now = 1.5
+    bar.update(2, 4)
+    bar.close()
+    assert stream.getvalue() == "\rfitting [#####-----] 2/4 1.5 s\n"
+
+
+def test_a_quick_run_leaves_stderr_clean(capsys):
+    bar = cli.ProgressBar("fitting", delay=3600.0)
+    bar.update(1, 1)
+    bar.close()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_long_run_draws_the_bar_on_stderr_not_stdout(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    _, out, err = run(["select", "old_faithful", "--k", "1-2"], capsys)
+    assert err.endswith("\n") and "fitting models [" in err and "2/2" in err
+    assert "fitting" not in out
+
+
+# ------------------------------------------------------------------ python -m gmm_teach
+def test_python_dash_m_runs_the_same_command():
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    completed = subprocess.run([sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "2"],
+                               capture_output=True, text=True, env=environment, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("old_faithful: 272 points")
+    failed = subprocess.run([sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "x"],
+                            capture_output=True, text=True, env=environment, timeout=120)
+    assert failed.returncode == 2 and "usage: gmm-teach fit" in failed.stderr
