@@ -1,0 +1,163 @@
+r"""An EM run as a moving picture: GIF, MP4 or a self-contained HTML/JavaScript player.
+
+Each EM iteration :math:`t \ge 1` is shown in two frames, as a learner should see it:
+
+1. **E-step**: the points are recoloured by the new responsibilities :math:`r^{(t)}`, computed from the
+   parameters :math:`\theta^{(t-1)}`; the ellipses have not moved yet.
+2. **M-step**: every component is refitted to the points it is responsible for; the ellipses move to
+   :math:`\theta^{(t)}`.
+
+:class:`EMView` draws one such frame into a figure and updates it in place; the widget
+:class:`~gmm_teach.widgets.EMPlayer` and the files written by :func:`animate_em` use the same class, so the
+picture in a notebook and in a GIF is the same picture.
+"""
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from . import _validation as check
+from .plotting import plot_clustering, plot_log_likelihood, projection_for
+from .trace import EMTrace
+
+PHASES = ("E", "M")
+PHASE_CAPTIONS = {
+    "E": "E-step: points recoloured by their new responsibilities; the components have not moved yet",
+    "M": "M-step: each component refitted to the points it is responsible for",
+    "start": "start: the initial parameters",
+}
+FIGURE_SIZE = (10.0, 4.4)
+
+
+def frame_state(trace, iteration, phase):
+    r"""The parameters, responsibilities and log-likelihood index shown at (``iteration``, ``phase``).
+
+    At the E-step of iteration :math:`t` the picture holds :math:`\theta^{(t-1)}` with :math:`r^{(t)}`; at the
+    M-step it holds :math:`\theta^{(t)}` with :math:`r^{(t)}`. Iteration 0 has only the initial parameters.
+
+    Returns
+    -------
+    params : MixtureParams
+    responsibilities : ndarray of shape (n_samples, n_components)
+    shown : int
+        The iteration whose parameters (and log-likelihood) are on screen.
+    """
+    check.check_choice(phase, "phase", PHASES)
+    shown = iteration - 1 if (phase == "E" and iteration > 0) else iteration
+    return trace.params[shown], trace.responsibilities(iteration), shown
+
+
+def em_frames(trace):
+    """The (iteration, phase) pairs of a whole run: the start, then an E and an M frame per iteration."""
+    return [(0, "M")] + [(t, phase) for t in range(1, len(trace)) for phase in PHASES]
+
+
+class EMView:
+    """Two panels for one EM run: the clustering (left) and the log-likelihood curve (right).
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        An empty figure; the view adds its two axes.
+    trace : EMTrace
+    projection : Projection, optional
+        Default: :func:`~gmm_teach.plotting.projection_for` of the trace's data.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from gmm_teach import datasets
+    >>> trace = EMTrace.run(datasets.load_old_faithful(), n_components=2, random_state=0)
+    >>> view = EMView(Figure(), trace)
+    >>> view.show(2, "E")
+    >>> view.clustering.means.get_offsets().round(1).tolist() == trace.params[1].means.round(1).tolist()
+    True
+    """
+
+    def __init__(self, figure, trace, projection=None):
+        self.figure = figure
+        self.clustering_ax, self.curve_ax = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
+        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.28)
+        self.projection = projection
+        self.set_trace(trace)
+
+    def set_trace(self, trace):
+        """Draw a new run (after a refit): the panels are cleared and drawn again, at iteration 0."""
+        self.trace = trace
+        self.projection = self.projection or projection_for(trace.X)
+        self.clustering_ax.clear()
+        self.curve_ax.clear()
+        self.clustering = plot_clustering(self.clustering_ax, trace.X, trace.params[0], trace.responsibilities(0),
+                                          projection=self.projection)
+        self.curve, self.marker = plot_log_likelihood(self.curve_ax, trace.log_likelihoods, current=0)
+        self.caption = self.figure.suptitle("", x=0.07, ha="left", fontsize=11)
+        self.show(0, "M")
+
+    def show(self, iteration, phase):
+        """Show the E or M frame of ``iteration`` by updating the artists in place."""
+        params, responsibilities, shown = frame_state(self.trace, iteration, phase)
+        self.clustering.update(params, responsibilities)
+        self.marker.set_data([shown], [self.trace.log_likelihoods[shown]])
+        self.marker.set_markerfacecolor("white" if shown != iteration else self.marker.get_color())
+        what = PHASE_CAPTIONS["start" if iteration == 0 else phase]
+        self.caption.set_text(f"Iteration {iteration} of {len(self.trace) - 1}. {what}.")
+        self.curve_ax.set_title(f"mean log-likelihood {self.trace.log_likelihoods[shown]:.4f}\n"
+                                f"(parameters of iteration {shown})", fontsize=10)
+
+
+def em_animation(trace, fps=2.0, dpi=80):
+    """A :class:`matplotlib.animation.FuncAnimation` of a whole run, on a new figure (not registered in pyplot)."""
+    from matplotlib.animation import FuncAnimation
+
+    fps = check.check_number(fps, "fps", minimum=0.1)
+    figure = Figure(figsize=FIGURE_SIZE, dpi=dpi)
+    view = EMView(figure, trace)
+    frames = em_frames(trace)
+    return FuncAnimation(figure, lambda frame: view.show(*frame), frames=frames, interval=1000.0 / fps,
+                         repeat=False, cache_frame_data=False)
+
+
+def to_jshtml(trace, fps=2.0, dpi=80):
+    """A self-contained HTML/JavaScript player of a run (frames embedded as PNG), for static pages."""
+    return em_animation(trace, fps, dpi).to_jshtml(fps=fps, default_mode="once")
+
+
+def ffmpeg_available():
+    """Whether matplotlib can find ffmpeg to write MP4."""
+    from matplotlib.animation import writers
+
+    return writers.is_available("ffmpeg")
+
+
+def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0, max_iter=100,
+               path="em.gif", fps=2.0, dpi=80):
+    """Run EM on ``X`` and write the run as a GIF (Pillow), an MP4 (ffmpeg) or an HTML page.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_components, covariance_type, init_params, random_state, max_iter
+        As for :class:`~gmm_teach.GaussianMixture` (one initialisation).
+    path : str or Path, default="em.gif"
+        The suffix chooses the format: ``.gif``, ``.mp4`` (needs ffmpeg) or ``.html``.
+    fps : float, default=2
+        Frames per second; each iteration has an E and an M frame.
+    dpi : int, default=80
+
+    Returns
+    -------
+    Path
+        Where the file was written.
+    """
+    path = Path(path)
+    suffix = check.check_choice(path.suffix.lower(), "path suffix", (".gif", ".mp4", ".html"))
+    if suffix == ".mp4" and not ffmpeg_available():
+        raise ValueError(f"Writing {path.name} needs ffmpeg, which was not found; write a .gif or .html instead.")
+    trace = EMTrace.run(X, n_components=n_components, covariance_type=covariance_type, init_params=init_params,
+                        random_state=random_state, max_iter=max_iter)
+    if suffix == ".html":
+        path.write_text(to_jshtml(trace, fps, dpi), encoding="utf-8")
+        return path
+    animation = em_animation(trace, fps, dpi)
+    animation.save(path, writer="pillow" if suffix == ".gif" else "ffmpeg", fps=fps, dpi=dpi)
+    return path

@@ -1,0 +1,17 @@
+"""Interactive explorers for Jupyter (ipywidgets, with ipympl when available).
+
+* :class:`EMPlayer`: watch EM converge, E-step and M-step apart.
+* :class:`AnomalyExplorer`: choose the share of points to flag as anomalies, by density or by confidence.
+* :class:`ElbowExplorer`: read AIC and BIC against the number of components, and see the chosen model.
+
+Each is an ``ipywidgets`` container whose state is in traitlets, so ``player.iteration = 5`` in Python does
+what dragging the slider does. The ``GMM_MPL_BACKEND`` environment variable chooses how the figure is shown
+(see :mod:`gmm_teach.widgets._base`).
+"""
+
+from ._base import backend_mode
+from .anomaly_explorer import AnomalyExplorer
+from .elbow_explorer import ElbowExplorer
+from .em_player import EMPlayer
+
+__all__ = ["AnomalyExplorer", "EMPlayer", "ElbowExplorer", "backend_mode"]

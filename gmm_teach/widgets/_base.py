@@ -1,0 +1,120 @@
+"""What the explorers share: where their figure lives, and their layout (controls, figure, readout).
+
+The matplotlib backend is chosen by the ``GMM_MPL_BACKEND`` environment variable:
+
+* ``widget`` (the default): the figure is an ipympl canvas placed inside the explorer and updated in place
+  (``set_offsets``, ``set_facecolor``, ellipse transforms, then ``draw_idle``): smooth in JupyterLab.
+* anything else (``inline`` in tests and the book build): the same figure is rendered to PNG and shown in an
+  ``ipywidgets.Output`` after each change, so the explorer works in any kernel.
+
+Each explorer makes one :class:`matplotlib.figure.Figure`, once, outside pyplot, so none is left behind in
+pyplot's list of open figures.
+"""
+
+import io
+import os
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+BACKEND_VARIABLE = "GMM_MPL_BACKEND"
+
+
+def backend_mode():
+    """``"widget"`` when ``GMM_MPL_BACKEND`` asks for it (default) and ipympl is installed, else ``"inline"``."""
+    requested = os.environ.get(BACKEND_VARIABLE, "widget").strip().lower()
+    if requested not in ("widget", "ipympl"):
+        return "inline"
+    try:
+        import ipympl.backend_nbagg  # noqa: F401  (only checking that it is there)
+    except ImportError:
+        return "inline"
+    return "widget"
+
+
+class FigureHost:
+    """One figure and the widget that shows it: an ipympl canvas, or an Output redrawn with a PNG.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    widget : ipywidgets.DOMWidget
+        The ipympl ``Canvas`` or the ``Output`` to place in a layout.
+    mode : {"widget", "inline"}
+    redraws : int
+        How many times the figure was sent to the front end (tests read it).
+    """
+
+    def __init__(self, figsize, dpi=96):
+        self.mode = backend_mode()
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.redraws = 0
+        if self.mode == "widget":
+            from ipympl.backend_nbagg import Canvas, FigureManager
+
+            canvas = Canvas(self.figure)
+            canvas.header_visible = False
+            canvas.footer_visible = False
+            canvas.resizable = False
+            canvas.toolbar_position = "right"
+            self._manager = FigureManager(canvas, 0)  # the canvas sends its images through a manager
+            self.widget = canvas
+        else:
+            FigureCanvasAgg(self.figure)
+            self.widget = widgets.Output()
+
+    def redraw(self):
+        """Show the figure's current state (outside a kernel, just draw it with Agg)."""
+        self.redraws += 1
+        if self.mode == "widget":
+            self.figure.canvas.draw_idle()
+            return
+        from IPython import get_ipython
+        from IPython.display import Image, clear_output, display
+
+        if get_ipython() is None:  # a plain Python session or a test: nothing to display into
+            self.figure.canvas.draw()
+            return
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        with self.widget:
+            clear_output(wait=True)
+            display(Image(data=buffer.getvalue()))
+
+    def close(self):
+        """Close the canvas or output widget."""
+        self.widget.close()
+
+
+class Explorer(widgets.VBox):
+    """Base of the explorers: a row of controls, the figure, and a readout in plain words.
+
+    Subclasses call :meth:`_layout` once, keep their state in traitlets, and call :meth:`redraw` after
+    changing the figure.
+    """
+
+    def _layout(self, controls, figsize, extra_rows=()):
+        self.host = FigureHost(figsize)
+        self.figure = self.host.figure
+        self.readout = widgets.HTML(layout=widgets.Layout(padding="0 0 0 8px"))
+        self.controls = list(controls)
+        row = widgets.HBox(self.controls, layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        self.children = [row, *extra_rows, self.host.widget, self.readout]
+
+    def redraw(self):
+        """Send the figure to the front end (in place with ipympl)."""
+        self.host.redraw()
+
+    def close(self):
+        """Close the explorer, its controls and its figure."""
+        for control in self.controls:
+            control.close()
+        self.host.close()
+        self.readout.close()
+        super().close()
+
+
+def control_layout(width="auto"):
+    """A layout that keeps a control's description readable."""
+    return widgets.Layout(width=width, margin="2px 10px 2px 0")
