@@ -11,7 +11,8 @@ what dragging the slider does. The ``GMM_MPL_BACKEND`` environment variable choo
 
 from ._base import backend_mode
 from .anomaly_explorer import AnomalyExplorer
+from .bayesian_explorer import BayesianExplorer
 from .elbow_explorer import ElbowExplorer
 from .em_player import EMPlayer
 
-__all__ = ["AnomalyExplorer", "EMPlayer", "ElbowExplorer", "backend_mode"]
+__all__ = ["AnomalyExplorer", "BayesianExplorer", "EMPlayer", "ElbowExplorer", "backend_mode"]
