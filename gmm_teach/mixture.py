@@ -169,7 +169,8 @@ class GaussianMixture:
             del self.feature_names_in_
         elif feature_names is not None:
             self.feature_names_in_ = feature_names
-        return X.astype(np.float64, copy=False)
+        self._fit_data = X.astype(np.float64, copy=False)  # the training data, for visualize_* (not a copy)
+        return self._fit_data
 
     def _validate_predict_data(self, X):
         self._check_is_fitted()
@@ -373,6 +374,67 @@ class GaussianMixture:
         """
         check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
         return flag_lowest(anomaly_scores(self, X, method), threshold)[0]
+
+    # ----------------------------------------------------------------- pictures (the sealion tutorial's)
+    def visualize_clustering(self, color_dict=None, ax=None):
+        """Draw the training data coloured by responsibilities, with each component's ellipses and mean.
+
+        With one feature: a histogram with each weighted component density and the mixture density; with
+        more than two: the first two principal components (see :func:`gmm_teach.plotting.plot_clustering`).
+
+        Parameters
+        ----------
+        color_dict : dict, optional
+            ``{component index: matplotlib colour}``; unnamed components keep the colour-blind-safe palette.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; default a new figure.
+
+        Returns
+        -------
+        gmm_teach.plotting.ClusteringArtists
+        """
+        from . import plotting
+
+        self._check_is_fitted()
+        return plotting.visualize_clustering(self, self._fit_data, color_dict, ax)
+
+    def visualize_elbow_curve(self, min_n_clusters=2, max_n_clusters=5, ax=None):
+        """Fit copies of this model for each number of components and plot their BIC and AIC against it.
+
+        The fitted model itself is not changed: each ``k`` is fitted on a new estimator with the same
+        parameters (``type(self)(**self.get_params())``) on the training data.
+
+        Parameters
+        ----------
+        min_n_clusters, max_n_clusters : int, default=2 and 5
+            The range of ``k`` to fit, inclusive.
+        ax : matplotlib.axes.Axes, optional
+
+        Returns
+        -------
+        dict of artists
+        """
+        from . import plotting
+        from .selection import CriterionRecord
+
+        self._check_is_fitted()
+        X = self._fit_data
+        check.check_integer(min_n_clusters, "min_n_clusters", 1, X.shape[0])
+        check.check_integer(max_n_clusters, "max_n_clusters", min_n_clusters, X.shape[0])
+        records = []
+        for k in range(min_n_clusters, max_n_clusters + 1):
+            params = dict(self.get_params(), n_components=k, warm_start=False)
+            if k != self.n_components:  # initial values given for the fitted k do not fit another k
+                params.update({name: None for name in ("weights_init", "means_init", "precisions_init")
+                               if name in params})
+            model = type(self)(**params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # shown in the record instead
+                model.fit(X)
+            records.append(CriterionRecord(k, model.covariance_type, aic=float(model.aic(X)),
+                                           bic=float(model.bic(X)), converged=model.converged_,
+                                           log_likelihood=model.score(X), n_parameters=model._n_parameters()))
+        return plotting.visualize_elbow_curve(records, current_k=self.n_components, ax=ax)
 
 
 def _feature_names(X):

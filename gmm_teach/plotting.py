@@ -437,10 +437,11 @@ class ClusteringArtists:
     mixture_curve: object = None
     histogram: list = field(default_factory=list)
     grid: np.ndarray = None
+    colors: np.ndarray = None
 
     def update(self, params, responsibilities):
         """Show ``params`` and ``responsibilities`` by moving the existing artists (no clearing)."""
-        self.points.set_facecolor(responsibility_colors(responsibilities))
+        self.points.set_facecolor(responsibility_colors(responsibilities, self.colors))
         view = self.projection.params(params)
         if self.projection.n_dims == 2:
             self.means.set_offsets(view.means)
@@ -462,7 +463,8 @@ class ClusteringArtists:
             self.ax.set_ylim(bottom, 1.1 * mixture.max())
 
 
-def plot_clustering(ax, X, params, responsibilities=None, projection=None, n_std=DEFAULT_N_STD, point_size=None):
+def plot_clustering(ax, X, params, responsibilities=None, projection=None, n_std=DEFAULT_N_STD, point_size=None,
+                    colors=None):
     r"""Draw data and a mixture: points coloured by responsibilities, ellipses and means (1-D: densities).
 
     Parameters
@@ -478,6 +480,8 @@ def plot_clustering(ax, X, params, responsibilities=None, projection=None, n_std
         Standard deviations at which ellipses are drawn.
     point_size : float, optional
         Marker area; default shrinks with the number of points.
+    colors : array-like of shape (n_components, 4) or list of colour names, optional
+        One colour per component; default :func:`component_colors`.
 
     Returns
     -------
@@ -502,46 +506,91 @@ def plot_clustering(ax, X, params, responsibilities=None, projection=None, n_std
         responsibilities = e_step(X, params)[0]
     projection = projection_for(X) if projection is None else projection
     size = point_size if point_size is not None else float(np.clip(3000 / len(X), 6, 40))
-    colors = responsibility_colors(responsibilities)
+    colors = component_colors(params.n_components) if colors is None else to_rgba_array(colors)
+    if len(colors) != params.n_components:
+        raise ValueError(f"colors must hold one colour per component ({params.n_components}), got {len(colors)}.")
     view = projection.params(params)
     points = projection.points(X)
+    point_colors = responsibility_colors(responsibilities, colors)
     if projection.n_dims == 2:
-        return _plot_clustering_2d(ax, points, view, colors, projection, tuple(n_std), size)
-    return _plot_clustering_1d(ax, points[:, 0], view, colors, projection, tuple(n_std), size)
+        return _plot_clustering_2d(ax, points, view, point_colors, colors, projection, tuple(n_std), size)
+    return _plot_clustering_1d(ax, points[:, 0], view, point_colors, colors, projection, tuple(n_std), size)
 
 
-def _plot_clustering_2d(ax, points, params, colors, projection, n_std, size):
-    scatter = ax.scatter(points[:, 0], points[:, 1], s=size, c=colors, edgecolors="none", alpha=0.85, zorder=2)
+def _plot_clustering_2d(ax, points, params, point_colors, colors, projection, n_std, size):
+    scatter = ax.scatter(points[:, 0], points[:, 1], s=size, c=point_colors, edgecolors="none", alpha=0.85,
+                         zorder=2)
     (x_limits, y_limits) = data_limits(points)
     ax.set_xlim(x_limits)
     ax.set_ylim(y_limits)
-    ellipses = plot_ellipses(ax, params.means, params.as_full(), n_std)
-    means = plot_means(ax, params.means)
+    ellipses = plot_ellipses(ax, params.means, params.as_full(), n_std, colors)
+    means = plot_means(ax, params.means, colors)
     ax.set_xlabel(projection.labels[0])
     ax.set_ylabel(projection.labels[1])
-    return ClusteringArtists(ax, projection, n_std, scatter, means, ellipses=ellipses)
+    return ClusteringArtists(ax, projection, n_std, scatter, means, ellipses=ellipses, colors=colors)
 
 
-def _plot_clustering_1d(ax, x, params, colors, projection, n_std, size):
+def _plot_clustering_1d(ax, x, params, point_colors, colors, projection, n_std, size):
     (x_limits,) = data_limits(x[:, np.newaxis])
     grid = np.linspace(*x_limits, 400)
     _, _, histogram = ax.hist(x, bins="auto", density=True, color="0.85", edgecolor="white", zorder=1)
-    component_colours = component_colors(params.n_components)
     component_curves = [ax.plot(grid, np.zeros_like(grid), color=color, linewidth=2, zorder=3)[0]
-                        for color in component_colours]
+                        for color in colors]
     (mixture_curve,) = ax.plot(grid, np.zeros_like(grid), color="black", linewidth=1.5, linestyle="--", zorder=3,
                                label="mixture density p(x)")
     top = max(bar.get_height() for bar in histogram)
     # the points in a strip under the axis, spread vertically (a fixed jitter) so that they do not hide each other
     jitter = np.random.default_rng(0).uniform(-0.04, -0.01, size=len(x)) * top
-    scatter = ax.scatter(x, jitter, s=size / 2, c=colors, edgecolors="none", alpha=0.85, zorder=2)
-    means = plot_means(ax, params.means)
+    scatter = ax.scatter(x, jitter, s=size / 2, c=point_colors, edgecolors="none", alpha=0.85, zorder=2)
+    means = plot_means(ax, params.means, colors)
     ax.set_xlim(x_limits)
     ax.set_ylim(-0.06 * top, 1.15 * top)
     ax.axhline(0, color="0.5", linewidth=0.8, zorder=1)
     ax.set_xlabel(projection.labels[0])
     ax.set_ylabel("density")
     artists = ClusteringArtists(ax, projection, n_std, scatter, means, component_curves=component_curves,
-                                mixture_curve=mixture_curve, histogram=list(histogram), grid=grid)
+                                mixture_curve=mixture_curve, histogram=list(histogram), grid=grid, colors=colors)
     artists._update_curves(params)
     return artists
+
+
+# ----------------------------------------------------------------------------------------------- estimator helpers
+def visualize_clustering(model, X, color_dict=None, ax=None):
+    """Draw a fitted mixture on its data (``GaussianMixture.visualize_clustering`` calls this).
+
+    ``color_dict`` maps a component index to a matplotlib colour, as in the sealion tutorial; components
+    it does not name keep their palette colour. Without ``ax`` a new pyplot figure is made.
+    """
+    colors = component_colors(model.n_components)
+    for component, color in (color_dict or {}).items():
+        check.check_integer(component, "color_dict key", 0, model.n_components - 1)
+        colors[component] = to_rgba_array([color])[0]
+    ax = _new_axes() if ax is None else ax
+    artists = plot_clustering(ax, X, model.params_, model.predict_proba(X), colors=colors)
+    ax.set_title(f"{model.n_components} components, {model.covariance_type} covariances")
+    return artists
+
+
+def visualize_elbow_curve(records, current_k=None, ax=None):
+    """Draw AIC and BIC of models fitted for several ``k`` (``GaussianMixture.visualize_elbow_curve`` calls this).
+
+    ``current_k`` (the fitted model's number of components) is ringed.
+    """
+    ax = _new_axes() if ax is None else ax
+    lines, best = plot_information_criteria(ax, records, "bic", other=True)
+    artists = {"lines": lines, "best": best}
+    current = [record for record in records if record.k == current_k]
+    if current:
+        (artists["current"],) = ax.plot([current_k], [current[0].bic], "o", markersize=16, markerfacecolor="none",
+                                        markeredgecolor="black", markeredgewidth=1.5, zorder=5,
+                                        label=f"this model (k = {current_k})")
+    ax.set_title("BIC (solid) and AIC (dashed) against k")
+    ax.legend()
+    return artists
+
+
+def _new_axes():
+    """A new pyplot figure's axes, for calls made without ``ax`` (shown by the notebook's backend)."""
+    import matplotlib.pyplot as plt
+
+    return plt.figure(figsize=(6.4, 4.8)).add_subplot()
