@@ -15,6 +15,7 @@ import csv
 import sys
 import time
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -157,6 +158,16 @@ def _positive_integer(text):
     return int(text)
 
 
+def _frames_per_second(text):
+    try:
+        fps = float(text)
+    except ValueError:
+        fps = float("nan")
+    if not 0.1 <= fps <= 60:
+        raise argparse.ArgumentTypeError(f"expected a number of frames per second between 0.1 and 60, got {text!r}")
+    return fps
+
+
 def _k_range(text):
     """``3``, ``1-8`` or ``2,3,5`` into a sorted list of distinct numbers of components."""
     try:
@@ -207,6 +218,16 @@ def build_parser():
                         help="covariance types, comma-separated, or all (default full)")
     select.add_argument("--n-init", type=_positive_integer, default=1, help="EM runs per model")
     select.set_defaults(run=run_select, parser=select)
+
+    animate = commands.add_parser("animate", help="write an animation of EM (GIF, MP4 or HTML) for slides")
+    _add_common_arguments(animate, "number of components")
+    animate.add_argument("--covariance", choices=check.COVARIANCE_TYPES, default="full")
+    animate.add_argument("-o", "--output", default="em.gif",
+                         help="the file to write; .gif, .mp4 (needs ffmpeg) or .html (default em.gif)")
+    animate.add_argument("--max-iter", type=_positive_integer, default=100, help="EM iterations at most")
+    animate.add_argument("--fps", type=_frames_per_second, default=2.0, help="frames per second (default 2)")
+    animate.add_argument("--dpi", type=_positive_integer, default=100, help="resolution (default 100)")
+    animate.set_defaults(run=run_animate, parser=animate)
     return parser
 
 
@@ -307,6 +328,63 @@ def run_select(args, X, names):
         print(table)
     if not all(record.converged for record in records):
         print("\n? did not converge within 100 iterations")
+
+
+# --------------------------------------------------------------------------------------------- animate
+def _animation_writer(path, fps):
+    """The matplotlib writer for the suffix of ``path``; the same formats as :func:`~gmm_teach.animation.animate_em`."""
+    from matplotlib.animation import FFMpegWriter, HTMLWriter, PillowWriter
+
+    from .animation import ffmpeg_available
+
+    suffix = path.suffix.lower()
+    if suffix == ".mp4" and not ffmpeg_available():
+        raise UsageError(f"--output: writing {path.name} needs ffmpeg, which was not found; write a .gif or .html.")
+    writers = {".gif": lambda: PillowWriter(fps=fps), ".mp4": lambda: FFMpegWriter(fps=fps),
+               ".html": lambda: HTMLWriter(fps=fps, embed_frames=True, default_mode="once")}
+    if suffix not in writers:
+        raise UsageError(f"--output must end in .gif, .mp4 or .html, got {path.name!r}.")
+    return writers[suffix]()
+
+
+def em_movie(trace, names, fps, dpi):
+    """The EM animation of :mod:`gmm_teach.animation`, with the data's column names on the axes.
+
+    Returns
+    -------
+    movie : matplotlib.animation.FuncAnimation
+    figure : matplotlib.figure.Figure
+    n_frames : int
+    """
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.figure import Figure
+
+    from .animation import FIGURE_SIZE, EMView, em_frames
+    from .plotting import projection_for
+
+    figure = Figure(figsize=FIGURE_SIZE, dpi=dpi)
+    view = EMView(figure, trace, projection=projection_for(trace.X, feature_names=names))
+    frames = em_frames(trace)
+    movie = FuncAnimation(figure, lambda frame: view.show(*frame), frames=frames, interval=1000.0 / fps,
+                          repeat=False, cache_frame_data=False)
+    return movie, figure, len(frames)
+
+
+def run_animate(args, X, names):
+    from .trace import EMTrace
+
+    path = Path(args.output)
+    writer = _animation_writer(path, args.fps)
+    trace = EMTrace.run(X, n_components=args.k, covariance_type=args.covariance, random_state=args.seed,
+                        max_iter=args.max_iter)
+    movie, _, n_frames = em_movie(trace, names, args.fps, args.dpi)
+    progress = ProgressBar(f"writing {path.name}")
+    movie.save(path, writer=writer, dpi=args.dpi,
+               progress_callback=lambda frame, total: progress.update(frame + 1, total))
+    progress.close()
+    print(_describe_data(args.data, X, names))
+    print(f"wrote {path}: {len(trace) - 1} EM iterations, {n_frames} frames, {n_frames / args.fps:.0f} s at "
+          f"{args.fps:g} frames per second")
 
 
 # --------------------------------------------------------------------------------------------- main

@@ -97,6 +97,7 @@ def test_select_accepts_a_list_of_k(capsys):
     (["fit", "old_faithful", "--k", "300"], "n_components must be at most the number of samples"),
     (["fit", "old_faithful", "--k", "2", "--covariance", "round"], "invalid choice: 'round'"),
     (["select", "old_faithful", "--k", "2", "--covariance", "full,round"], "got 'round'"),
+    (["animate", "old_faithful", "--k", "2", "--fps", "inf"], "expected a number of frames per second between 0.1 and 60"),
     (["fit", "old_faithful", "--k", "2", "--columns", "duration"], "--columns: no column 'duration'; the columns are eruptions, waiting"),
 ])
 def test_bad_input_exits_with_a_message_that_says_what_to_change(argv, message, capsys):
@@ -167,3 +168,57 @@ def test_python_dash_m_runs_the_same_command():
     failed = subprocess.run([sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "x"],
                             capture_output=True, text=True, env=environment, timeout=120)
     assert failed.returncode == 2 and "usage: gmm-teach fit" in failed.stderr
+
+
+# ------------------------------------------------------------------ animate
+def test_animate_writes_a_gif_with_a_start_frame_and_two_frames_per_iteration(tmp_path, capsys):
+    from PIL import Image
+
+    from gmm_teach.trace import EMTrace
+
+    path = tmp_path / "em.gif"
+    status, out, _ = run(["animate", "old_faithful", "--k", "2", "-o", str(path), "--max-iter", "3", "--dpi", "40"],
+                         capsys)
+    trace = EMTrace.run(datasets.load_old_faithful(), n_components=2, random_state=0, max_iter=3)
+    assert status == 0
+    with Image.open(path) as gif:
+        assert gif.n_frames == 1 + 2 * (len(trace) - 1) == 7
+    assert f"wrote {path}: 3 EM iterations, 7 frames" in out
+
+
+def test_animate_writes_a_self_contained_html_player(tmp_path, capsys):
+    path = tmp_path / "em.html"
+    run(["animate", "iris", "--k", "3", "-o", str(path), "--max-iter", "1", "--dpi", "30"], capsys)
+    page = path.read_text()
+    assert "<script" in page and page.count("data:image/png;base64") == 3
+
+
+def test_the_animation_labels_its_axes_with_the_column_names(tmp_path):
+    from gmm_teach.trace import EMTrace
+
+    trace = EMTrace.run(datasets.load_old_faithful(), n_components=2, random_state=0, max_iter=2)
+    movie, figure, n_frames = cli.em_movie(trace, ["eruptions", "waiting"], fps=2.0, dpi=20)
+    movie.save(tmp_path / "small.gif", writer="pillow", dpi=20)
+    clustering_ax = figure.axes[0]
+    assert (clustering_ax.get_xlabel(), clustering_ax.get_ylabel()) == ("eruptions", "waiting")
+    assert n_frames == 5
+
+
+def test_animate_names_a_bad_output_file(tmp_path, capsys):
+    err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.png")], capsys)
+    assert "--output must end in .gif, .mp4 or .html, got 'em.png'" in err
+
+
+def test_animate_says_mp4_needs_ffmpeg_when_it_is_missing(monkeypatch, tmp_path, capsys):
+    from gmm_teach import animation
+
+    monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
+    err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.mp4")], capsys)
+    assert "writing em.mp4 needs ffmpeg, which was not found; write a .gif or .html" in err
+
+
+def test_animate_shows_its_progress_frame_by_frame(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    _, _, err = run(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2",
+                     "--dpi", "30"], capsys)
+    assert "writing em.gif [" in err and "5/5" in err
