@@ -1,5 +1,7 @@
 """The sealion facade: the sealion tutorial runs unchanged, and where sealion is wrong the facade is right."""
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -25,15 +27,18 @@ def fitted(iris_split):
     return GaussianMixture(n_clusters=3, retries=3, max_iters=200, kmeans_init=True, random_state=0).fit(X_train)
 
 
-def test_the_sealion_tutorial_runs_unchanged(iris_split, capsys):
+def test_the_sealion_tutorial_runs_unchanged(iris_split, capsys, close_figures):
     X_train, X_test, y_train, y_test = iris_split
     # ---- the tutorial's calls, verbatim
     gmm = GaussianMixture(n_clusters = 3, retries = 3, max_iters = 200, kmeans_init = True)  # noqa: E251
     gmm.fit(X_train) # it is running the algorithm 3 times to find the best parameters here
+    color_dict = {0 : "green", 1 : "red", 2 : "blue"} # cluster : color in plot
+    gmm.visualize_clustering(color_dict)
     predictions = gmm.predict(X_test)
     probability_matrix = gmm.soft_predict(X_test) # soft stands for probabilities
     print("AIC : ", gmm.aic())
     print("BIC : ", gmm.bic())
+    gmm.visualize_elbow_curve(min_n_clusters = 2, max_n_clusters = 5)  # noqa: E251
     confidence_samples = gmm.confidence_samples(X_train) # we'll use X_train here
     anomalies = gmm.anomaly_detect(X_train, threshold = 10)  # noqa: E251
     # ---- what the tutorial shows
@@ -46,6 +51,9 @@ def test_the_sealion_tutorial_runs_unchanged(iris_split, capsys):
     assert float(printed[1].split()[-1]) > float(printed[0].split()[-1])  # log(120) > 2: BIC charges more
     np.testing.assert_allclose(confidence_samples, gmm.soft_predict(X_train).max(axis=1))
     assert anomalies.dtype == bool and anomalies.shape == (120,) and anomalies.sum() == 12  # 10% of 120
+    clustering_ax, elbow_ax = [figure.axes[0] for figure in map(plt.figure, plt.get_fignums()[-2:])]
+    assert len(clustering_ax.collections[0].get_offsets()) == 120
+    assert [line.get_label() for line in elbow_ax.get_lines()][:1] == ["full"]
 
 
 def test_the_facade_is_our_estimator_with_sealion_names(iris_split, fitted):
@@ -120,3 +128,38 @@ def test_methods_before_fit_say_to_fit_first():
 def test_anomaly_detect_names_a_bad_method(fitted, iris_split):
     with pytest.raises(ValueError, match="method must be one of 'density', 'confidence'"):
         fitted.anomaly_detect(iris_split[0], threshold=5, method="distance")
+
+
+@pytest.fixture
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_visualize_clustering_colours_each_cluster_as_asked(fitted, iris_split, close_figures):
+    X_train = iris_split[0]
+    fig, ax = plt.subplots()
+    artists = fitted.visualize_clustering({0: "green", 1: "red", 2: "blue"}, ax=ax)
+    colours = artists.points.get_facecolor()[:, :3]
+    confident = fitted.confidence_samples(X_train) > 0.9999
+    for cluster, name in enumerate(["green", "red", "blue"]):
+        chosen = confident & (fitted.predict(X_train) == cluster)
+        assert chosen.any()
+        np.testing.assert_allclose(colours[chosen], [matplotlib.colors.to_rgb(name)] * chosen.sum(), atol=1e-3)
+
+
+def test_the_elbow_curve_leaves_the_fitted_model_as_it_was(fitted, close_figures):
+    means, bic = fitted.model_.means_.copy(), fitted.bic()
+    fig, ax = plt.subplots()
+    artists = fitted.visualize_elbow_curve(min_n_clusters=2, max_n_clusters=5, ax=ax)
+    np.testing.assert_array_equal(fitted.model_.means_, means)
+    assert fitted.bic() == bic
+    assert list(artists["lines"]["full"].get_xdata()) == [2, 3, 4, 5]
+    assert artists["current"].get_ydata()[0] == pytest.approx(bic)  # the ringed k=3 is this model
+
+
+def test_one_dimensional_data_can_be_drawn(close_figures):
+    X = np.concatenate([np.random.default_rng(1).normal(m, 1.0, 80) for m in (0.0, 6.0)])
+    gmm = GaussianMixture(2, random_state=0).fit(X)
+    artists = gmm.visualize_clustering({0: "green", 1: "red"})
+    assert len(artists.component_curves) == 2

@@ -148,3 +148,21 @@ class GaussianMixture:
         """
         check.check_choice(method, "method", METHODS)
         return self._fitted().anomaly_detect(X, threshold=threshold, method=method)
+
+    def visualize_clustering(self, color_dict=None, ax=None):
+        """Draw the training data coloured by cluster, with each cluster's ellipses and mean.
+
+        ``color_dict`` maps a cluster to a matplotlib colour, e.g. ``{0: "green", 1: "red", 2: "blue"}``;
+        a point shared between clusters mixes their colours in proportion to its responsibilities. Unlike
+        sealion's, it also draws 1-D data (a histogram with the component densities). See
+        :meth:`gmm_teach.GaussianMixture.visualize_clustering`.
+        """
+        return self._fitted().visualize_clustering(color_dict=color_dict, ax=ax)
+
+    def visualize_elbow_curve(self, min_n_clusters=2, max_n_clusters=5, ax=None):
+        """Plot BIC and AIC on the training data for ``min_n_clusters`` to ``max_n_clusters`` clusters.
+
+        Each number of clusters is fitted on a new model; this one stays as it is (sealion's refits it from a
+        new random start). See :meth:`gmm_teach.GaussianMixture.visualize_elbow_curve`.
+        """
+        return self._fitted().visualize_elbow_curve(min_n_clusters, max_n_clusters, ax=ax)
