@@ -151,6 +151,8 @@ def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", 
     """
     path = Path(path)
     suffix = check.check_choice(path.suffix.lower(), "path suffix", (".gif", ".mp4", ".html"))
+    check.check_number(fps, "fps", minimum=0.1)
+    check.check_integer(dpi, "dpi", 10)
     if suffix == ".mp4" and not ffmpeg_available():
         raise ValueError(f"Writing {path.name} needs ffmpeg, which was not found; write a .gif or .html instead.")
     trace = EMTrace.run(X, n_components=n_components, covariance_type=covariance_type, init_params=init_params,

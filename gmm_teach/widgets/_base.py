@@ -108,10 +108,11 @@ class Explorer(widgets.VBox):
 
     def close(self):
         """Close the explorer, its controls and its figure."""
-        for control in self.controls:
+        for control in getattr(self, "controls", []):  # a constructor that raised built no controls
             control.close()
-        self.host.close()
-        self.readout.close()
+        for part in ("host", "readout"):
+            if hasattr(self, part):
+                getattr(self, part).close()
         super().close()
 
 

@@ -1,0 +1,69 @@
+"""animation.py: the frames of a run, and the files written from them."""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from gmm_teach import datasets
+from gmm_teach.animation import EMView, animate_em, em_frames, ffmpeg_available, frame_state
+from gmm_teach.plotting import responsibility_colors
+from gmm_teach.trace import EMTrace
+
+BLOBS = datasets.make_blobs(90, means=[[0, 0], [2.5, 0.5], [0.5, 2.5]], random_state=0)[0]
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return EMTrace.run(BLOBS, n_components=3, init_params="random_from_data", max_iter=3, tol=0.0)
+
+
+def test_frames_are_the_start_then_e_and_m_of_each_iteration(trace):
+    assert em_frames(trace) == [(0, "M"), (1, "E"), (1, "M"), (2, "E"), (2, "M"), (3, "E"), (3, "M")]
+
+
+def test_e_frame_pairs_old_parameters_with_new_responsibilities(trace):
+    params, responsibilities, shown = frame_state(trace, 2, "E")
+    assert params is trace.params[1] and shown == 1
+    np.testing.assert_array_equal(responsibilities, trace[2].responsibilities)
+    params, _, shown = frame_state(trace, 2, "M")
+    assert params is trace.params[2] and shown == 2
+    assert frame_state(trace, 0, "E")[2] == 0
+    with pytest.raises(ValueError, match="phase"):
+        frame_state(trace, 1, "X")
+
+
+def test_view_shows_a_frame_in_place(trace):
+    view = EMView(Figure(), trace)
+    ellipse = view.clustering.ellipses[0][0]
+    view.show(3, "E")
+    assert view.clustering.ellipses[0][0] is ellipse
+    np.testing.assert_allclose(ellipse.get_center(), trace.params[2].means[0])
+    np.testing.assert_allclose(view.clustering.points.get_facecolor()[:, :3],
+                               responsibility_colors(trace[3].responsibilities)[:, :3])
+    assert view.marker.get_xdata()[0] == 2
+    assert "Iteration 3 of 3" in view.caption.get_text() and "E-step" in view.caption.get_text()
+
+
+def test_gif_has_one_frame_per_phase(tmp_path):
+    path = animate_em(BLOBS, n_components=3, init_params="random_from_data", max_iter=2, path=tmp_path / "em.gif",
+                      fps=5, dpi=40)
+    with Image.open(path) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == 1 + 2 * 2
+
+
+def test_html_page_is_self_contained(tmp_path):
+    path = animate_em(BLOBS[:, :1], n_components=2, max_iter=1, path=tmp_path / "em.html", dpi=40)
+    text = path.read_text()
+    assert "<script" in text and text.count("data:image/png;base64") == 3
+
+
+def test_bad_suffix_and_missing_ffmpeg_are_explained(tmp_path):
+    with pytest.raises(ValueError, match="path suffix"):
+        animate_em(BLOBS, path=tmp_path / "em.avi")
+    if not ffmpeg_available():
+        with pytest.raises(ValueError, match="ffmpeg"):
+            animate_em(BLOBS, path=tmp_path / "em.mp4")
+    with pytest.raises(TypeError, match="fps"):
+        animate_em(BLOBS, max_iter=1, path=tmp_path / "em.gif", fps="fast")
