@@ -17,10 +17,44 @@ the Cholesky factor of the precision, :math:`U_k` with :math:`\Sigma_k^{-1} = U_
 Mahalanobis distance is then :math:`\lVert (x - \mu_k) U_k \rVert^2` (one matrix product and a sum of
 squares) and :math:`\log\det\Sigma_k^{-1/2} = \sum_j \log (U_k)_{jj}`. No covariance is ever inverted with
 ``np.linalg.inv``.
+
+How EM uses a model quickly
+---------------------------
+Each model also knows how to write its log-density as one dot product. With the data centred once,
+every point gets a short column of *features* :math:`f(x) = [q(x);\, x;\, 1]`, where the quadratic part
+:math:`q(x)` is what the model's quadratic form needs:
+
+============  ===================================================================
+model         quadratic features :math:`q(x)`
+============  ===================================================================
+full          :math:`x_i x_j` for :math:`i \le j` (the upper triangle of :math:`x x^\top`)
+tied          :math:`x^\top \Sigma^{-1} x = \lVert x U \rVert^2` (one number: the precision is shared)
+diag          :math:`x_j^2`
+spherical     :math:`\lVert x \rVert^2`
+============  ===================================================================
+
+Expanding :math:`-\tfrac12 (x-\mu_k)^\top \Sigma_k^{-1} (x-\mu_k)` shows that
+:math:`\log\mathcal{N}(x\mid\mu_k,\Sigma_k) = a_k \cdot f(x)` for a coefficient row :math:`a_k`
+(:meth:`log_density_coefficients`), so the E-step for all components is one matrix product. Summing
+:math:`r_{ik} f(x_i)` over the points (again one matrix product) gives every :math:`N_k`, weighted sum and
+weighted second moment the M-step needs (:meth:`estimate_from_moments`). :meth:`estimate` and
+:meth:`squared_mahalanobis` keep the plain formulas; EM falls back to them for a component so tight and so
+far from the data centre that the expanded form would lose digits (see :data:`FAR_FROM_CENTRE`).
 """
 
 import numpy as np
 from scipy import linalg
+
+LOG_2PI = np.log(2.0 * np.pi)
+
+FAR_FROM_CENTRE = 1e6
+"""Squared Mahalanobis distance from the data centre above which a component is computed directly.
+
+The expanded quadratic form subtracts numbers of about this size to get a result of the size of the
+component's own spread, so it loses about ``log10(FAR_FROM_CENTRE)`` of float64's 16 digits (measured: the
+covariances move by about ``1e-14 * distance``); beyond it the plain two-pass formulas are used for that
+component.
+"""
 
 COLLAPSE_ADVICE = (
     "Fitting the mixture failed because a component collapsed: its covariance is not positive definite "
@@ -33,18 +67,39 @@ class CollapsedComponentError(ValueError):
     """A component's covariance is not positive definite; the message says what to change."""
 
 
-def _upper_precision_cholesky(covariance, reg_covar):
-    r"""Return :math:`U` (upper triangular) with :math:`U U^\top = \Sigma^{-1}` for one covariance matrix."""
+def _upper_precision_cholesky(covariances, reg_covar):
+    r"""Return :math:`U` (upper triangular) with :math:`U U^\top = \Sigma^{-1}`, for one matrix or a stack.
+
+    :math:`\Sigma = L L^\top` (Cholesky) gives :math:`\Sigma^{-1} = L^{-\top} L^{-1}`, so :math:`U = L^{-\top}`.
+    NumPy's batched routines do the whole stack in one call; the inverse of the triangular :math:`L` is
+    triangular, and ``np.triu`` clears the rounding noise LU pivoting can leave below the diagonal.
+    """
     try:
-        lower = linalg.cholesky(covariance, lower=True)
-    except linalg.LinAlgError:
+        lower = np.linalg.cholesky(covariances)
+    except np.linalg.LinAlgError:
         raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar)) from None
-    return linalg.solve_triangular(lower, np.eye(covariance.shape[0]), lower=True).T
+    return np.triu(np.swapaxes(np.linalg.inv(lower), -1, -2))
 
 
 def _rounding_noise(means):
     """Squared rounding error of the means: a smaller variance cannot be told apart from zero."""
     return (16 * np.finfo(float).eps * np.abs(means)) ** 2
+
+
+def _log_density_coefficients(quadratic, linear, log_det, projected_means):
+    r"""Assemble the rows :math:`a_k = [\text{quadratic};\ \Sigma_k^{-1}\mu_k;\ c_k]` with the constant
+    :math:`c_k = \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`."""
+    n_features = linear.shape[1]
+    constant = log_det - 0.5 * (n_features * LOG_2PI + np.einsum("kd,kd->k", projected_means, projected_means))
+    return np.hstack([quadratic, linear, np.reshape(constant, (-1, 1))])
+
+
+def _estimate_components(model, covariances, components, X, responsibilities, nk, means, reg_covar):
+    """``covariances`` with the chosen components re-estimated by the plain formula of ``model.estimate``."""
+    covariances = covariances.copy()
+    covariances[components] = model.estimate(X, responsibilities[:, components], nk[components],
+                                             means[components], reg_covar)
+    return covariances
 
 
 def _upper_cholesky_of_precision(precision):
@@ -57,6 +112,7 @@ class FullCovariance:
     """Each component has its own full covariance matrix: any ellipse, any orientation."""
 
     name = "full"
+    quadratic_features_depend_on_params = False
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""
@@ -69,7 +125,7 @@ class FullCovariance:
         return covariances
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
-        return np.stack([_upper_precision_cholesky(cov, reg_covar) for cov in covariances])
+        return _upper_precision_cholesky(covariances, reg_covar)
 
     def precisions_cholesky_from_precisions(self, precisions):
         return np.stack([_upper_cholesky_of_precision(precision) for precision in precisions])
@@ -93,6 +149,54 @@ class FullCovariance:
             distances[:, k] = np.einsum("ij,ij->i", projected, projected)
         return distances
 
+    def n_quadratic_features(self, n_features):
+        return n_features * (n_features + 1) // 2
+
+    def quadratic_features(self, centred, precisions_cholesky, out):
+        r"""The products :math:`x_i x_j`, :math:`i \le j`, one row each; points are the columns of ``centred``."""
+        start = 0
+        for i, row in enumerate(centred):
+            np.multiply(row, centred[i:], out=out[start:start + len(centred) - i])
+            start += len(centred) - i
+        return out
+
+    def project_means(self, means, precisions_cholesky):
+        r""":math:`\mu_k U_k`, one row per component."""
+        return np.matmul(means[:, np.newaxis, :], precisions_cholesky)[:, 0, :]
+
+    def log_density_coefficients(self, means, precisions_cholesky):
+        r"""Rows :math:`a_k` with :math:`a_k \cdot [x_i x_j;\, x;\, 1] = \log\mathcal{N}(x \mid \mu_k, \Sigma_k)`.
+
+        From :math:`-\tfrac12 x^\top\Lambda x = -\sum_{i<j}\Lambda_{ij}x_ix_j - \tfrac12\sum_i\Lambda_{ii}x_i^2`
+        with :math:`\Lambda_k = \Sigma_k^{-1}`; the linear part is :math:`\Lambda_k \mu_k`.
+        """
+        precisions = self.precisions(precisions_cholesky)
+        rows, columns = np.triu_indices(means.shape[1])
+        quadratic = np.where(rows == columns, -0.5, -1.0) * precisions[:, rows, columns]
+        linear = np.matmul(precisions, means[:, :, np.newaxis])[:, :, 0]
+        return _log_density_coefficients(quadratic, linear, self.log_det_cholesky(precisions_cholesky, None),
+                                          self.project_means(means, precisions_cholesky))
+
+    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
+        r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik} x_i x_i^\top - \mu_k\mu_k^\top + \epsilon I` from the
+        weighted sums ``moments`` of the quadratic features (the data and ``means`` centred alike)."""
+        n_components, n_features = means.shape
+        rows, columns = np.triu_indices(n_features)
+        covariances = np.empty((n_components, n_features, n_features))
+        covariances[:, rows, columns] = moments / nk[:, np.newaxis]
+        covariances[:, columns, rows] = covariances[:, rows, columns]
+        covariances -= means[:, :, np.newaxis] * means[:, np.newaxis, :]
+        covariances[:, np.arange(n_features), np.arange(n_features)] += reg_covar
+        return covariances
+
+    def select(self, precisions_cholesky, components):
+        """The precision Cholesky factors of the chosen components only."""
+        return precisions_cholesky[components]
+
+    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
+        """Re-estimate the chosen components with :meth:`estimate` (the plain two-pass formula)."""
+        return _estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar)
+
     def n_parameters(self, n_components, n_features):
         return n_components * n_features * (n_features + 1) // 2
 
@@ -104,6 +208,7 @@ class TiedCovariance:
     """All components share one full covariance matrix: same ellipse everywhere, different centres."""
 
     name = "tied"
+    quadratic_features_depend_on_params = True
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\Sigma = \frac{1}{N}\sum_k\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""
@@ -141,6 +246,39 @@ class TiedCovariance:
             distances[:, k] = np.einsum("ij,ij->i", projected, projected)
         return distances
 
+    def n_quadratic_features(self, n_features):
+        return 1
+
+    def quadratic_features(self, centred, precisions_cholesky, out):
+        r"""The one shared quadratic form :math:`x^\top \Sigma^{-1} x = \lVert x U\rVert^2` (a single row)."""
+        projected = precisions_cholesky.T @ centred
+        return np.einsum("ij,ij->j", projected, projected, out=out[0])
+
+    def project_means(self, means, precisions_cholesky):
+        return means @ precisions_cholesky
+
+    def log_density_coefficients(self, means, precisions_cholesky):
+        r"""Rows :math:`a_k`: :math:`-\tfrac12` on :math:`x^\top\Sigma^{-1}x`, then :math:`\Sigma^{-1}\mu_k` and the constant."""
+        projected_means = self.project_means(means, precisions_cholesky)
+        quadratic = np.full((means.shape[0], 1), -0.5)
+        return _log_density_coefficients(quadratic, projected_means @ precisions_cholesky.T,
+                                         self.log_det_cholesky(precisions_cholesky, None), projected_means)
+
+    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
+        r""":math:`\Sigma = \frac1N\left(\sum_i x_i x_i^\top - \sum_k N_k\mu_k\mu_k^\top\right) + \epsilon I`
+        (the responsibilities of a point sum to one), with the data's scatter computed once."""
+        covariance = (data.scatter - (nk[:, np.newaxis] * means).T @ means) / nk.sum()
+        covariance.flat[:: means.shape[1] + 1] += reg_covar
+        return covariance
+
+    def select(self, precisions_cholesky, components):
+        """The shared factor: every component has it."""
+        return precisions_cholesky
+
+    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
+        """The shared covariance sums over every component, so all of it is re-estimated by :meth:`estimate`."""
+        return self.estimate(X, responsibilities, nk, means, reg_covar)
+
     def n_parameters(self, n_components, n_features):
         return n_features * (n_features + 1) // 2
 
@@ -152,6 +290,7 @@ class DiagCovariance:
     """Each component has its own variances along the axes: ellipses aligned with the axes."""
 
     name = "diag"
+    quadratic_features_depend_on_params = False
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik}(x_{ij}-\mu_{kj})^2 + \epsilon`."""
@@ -185,6 +324,35 @@ class DiagCovariance:
             distances[:, k] = ((X - mean) ** 2) @ scale**2
         return distances
 
+    def n_quadratic_features(self, n_features):
+        return n_features
+
+    def quadratic_features(self, centred, precisions_cholesky, out):
+        r"""The squares :math:`x_j^2`, one row per feature."""
+        return np.square(centred, out=out)
+
+    def project_means(self, means, precisions_cholesky):
+        return means * precisions_cholesky
+
+    def log_density_coefficients(self, means, precisions_cholesky):
+        r"""Rows :math:`a_k = [-\tfrac12 \sigma_{kj}^{-2};\ \mu_{kj}\sigma_{kj}^{-2};\ c_k]`."""
+        precisions = precisions_cholesky**2
+        return _log_density_coefficients(-0.5 * precisions, precisions * means,
+                                         self.log_det_cholesky(precisions_cholesky, None),
+                                         self.project_means(means, precisions_cholesky))
+
+    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
+        r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik} x_{ij}^2 - \mu_{kj}^2 + \epsilon`."""
+        return moments / nk[:, np.newaxis] - means**2 + reg_covar
+
+    def select(self, precisions_cholesky, components):
+        """The precision Cholesky factors of the chosen components only."""
+        return precisions_cholesky[components]
+
+    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
+        """Re-estimate the chosen components with :meth:`estimate` (the plain two-pass formula)."""
+        return _estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar)
+
     def n_parameters(self, n_components, n_features):
         return n_components * n_features
 
@@ -198,6 +366,7 @@ class SphericalCovariance:
     """Each component is round, with one variance of its own: circles of different sizes."""
 
     name = "spherical"
+    quadratic_features_depend_on_params = False
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\sigma^2_k = \frac{1}{d}\sum_j \sigma^2_{kj}`, the mean of the diagonal model's variances."""
@@ -224,6 +393,35 @@ class SphericalCovariance:
             centred = X - mean
             distances[:, k] = np.einsum("ij,ij->i", centred, centred)
         return distances * precisions_cholesky**2
+
+    def n_quadratic_features(self, n_features):
+        return 1
+
+    def quadratic_features(self, centred, precisions_cholesky, out):
+        r"""The squared length :math:`\lVert x\rVert^2` (a single row)."""
+        return np.einsum("ij,ij->j", centred, centred, out=out[0])
+
+    def project_means(self, means, precisions_cholesky):
+        return means * precisions_cholesky[:, np.newaxis]
+
+    def log_density_coefficients(self, means, precisions_cholesky):
+        r"""Rows :math:`a_k = [-\tfrac12 \sigma_k^{-2};\ \mu_k\sigma_k^{-2};\ c_k]`."""
+        precisions = precisions_cholesky**2
+        return _log_density_coefficients(-0.5 * precisions[:, np.newaxis], precisions[:, np.newaxis] * means,
+                                         self.log_det_cholesky(precisions_cholesky, means.shape[1]),
+                                         self.project_means(means, precisions_cholesky))
+
+    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
+        r""":math:`\sigma^2_k = \frac1d\left(\frac{1}{N_k}\sum_i r_{ik}\lVert x_i\rVert^2 - \lVert\mu_k\rVert^2\right) + \epsilon`."""
+        return (moments[:, 0] / nk - np.einsum("kd,kd->k", means, means)) / means.shape[1] + reg_covar
+
+    def select(self, precisions_cholesky, components):
+        """The precision Cholesky factors of the chosen components only."""
+        return precisions_cholesky[components]
+
+    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
+        """Re-estimate the chosen components with :meth:`estimate` (the plain two-pass formula)."""
+        return _estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar)
 
     def n_parameters(self, n_components, n_features):
         return n_components

@@ -14,16 +14,29 @@ with weights :math:`\pi_k \ge 0` summing to one. EM (expectation-maximisation) f
 :func:`em_steps` is the loop around them, written as a generator: it yields one :class:`EMStep` per
 iteration, so a learner (or a widget) can watch every iteration. ``GaussianMixture.fit`` consumes the same
 generator; there is no second implementation of EM. Nothing here imports matplotlib.
+
+How it is made fast (the maths in the docstrings is what is computed, only arranged differently):
+
+* Responsibilities are held internally as a (k, n) array, so sums over components are k - 1 vectorised
+  passes; the public functions return its transpose, an (n, k) view.
+* The data are centred once and every point gets the short feature column of its covariance model
+  (:mod:`gmm_teach.covariance`), so the E-step for all components is one matrix product, and the sums the
+  M-step needs are a second one, taken in the same pass while the chunk is still in cache.
+* One exponential pass gives the responsibilities and the log-likelihood together.
+* The points are processed in chunks of a few megabytes, so no temporary grows with ``n`` (the
+  responsibilities themselves are the only (k, n) array).
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.special import logsumexp
 
-from .covariance import COVARIANCE_MODELS
+from .covariance import COVARIANCE_MODELS, FAR_FROM_CENTRE, LOG_2PI, CollapsedComponentError
 
-LOG_2PI = np.log(2.0 * np.pi)
+CHUNK_BYTES = 2**21
+"""Size of one chunk's feature block: small enough to stay in a core's cache while it is used twice."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,17 +129,19 @@ class EMStep:
     converged: bool
 
 
-def log_gaussian_density(X, params):
+def log_gaussian_density(X, params, components=slice(None)):
     r"""Log-density of every point under every component, shape (n_samples, n_components).
 
     .. math:: \log \mathcal{N}(x_i \mid \mu_k, \Sigma_k)
               = -\tfrac12\left(d \log 2\pi + \lVert (x_i-\mu_k) U_k \rVert^2\right) + \sum_j \log (U_k)_{jj}
 
     where :math:`U_k` is the Cholesky factor of the precision :math:`\Sigma_k^{-1} = U_k U_k^\top`.
+    ``components`` (an index or a slice) restricts the columns to some components.
     """
     model = params.model
-    squared_distances = model.squared_mahalanobis(X, params.means, params.precisions_cholesky)
-    log_det = model.log_det_cholesky(params.precisions_cholesky, params.n_features)
+    precisions_cholesky = model.select(params.precisions_cholesky, components)
+    squared_distances = model.squared_mahalanobis(X, params.means[components], precisions_cholesky)
+    log_det = model.log_det_cholesky(precisions_cholesky, params.n_features)
     return -0.5 * (params.n_features * LOG_2PI + squared_distances) + log_det
 
 
@@ -142,6 +157,118 @@ def log_density(X, params):
     Computed with ``logsumexp`` so that no density is ever multiplied in linear space (they underflow).
     """
     return logsumexp(weighted_log_density(X, params), axis=1)
+
+
+class _CentredData:
+    """The data, the centre its features are taken about, and a reusable feature block for chunks of points."""
+
+    def __init__(self, X):
+        self.X = X
+        self.centre = X.mean(axis=0, dtype=np.float64)
+        self._features = None
+
+    @cached_property
+    def scatter(self):
+        r""":math:`\sum_i x_i x_i^\top` of the centred data (the tied model's M-step needs it)."""
+        centred = self.X - self.centre
+        return centred.T @ centred
+
+    def feature_chunks(self, model, precisions_cholesky=None):
+        """Yield ``(rows, features)``: a slice of points and their feature columns ``[q(x); x; 1]``.
+
+        The feature block is reused from chunk to chunk (and pass to pass): use it before the next one.
+        Without ``precisions_cholesky`` a model whose quadratic features need it leaves them unset.
+        """
+        n_samples, n_features = self.X.shape
+        n_quadratic = model.n_quadratic_features(n_features)
+        n_rows = n_quadratic + n_features + 1
+        chunk_size = int(min(n_samples, max(64, CHUNK_BYTES // (8 * n_rows))))
+        if self._features is None or self._features.shape != (n_rows, chunk_size):
+            self._features = np.zeros((n_rows, chunk_size))
+            self._features[-1] = 1.0
+        fill_quadratic = precisions_cholesky is not None or not model.quadratic_features_depend_on_params
+        for start in range(0, n_samples, chunk_size):
+            rows = slice(start, min(start + chunk_size, n_samples))
+            features = self._features[:, :rows.stop - start]
+            centred = np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=features[n_quadratic:-1])
+            if fill_quadratic:
+                model.quadratic_features(centred, precisions_cholesky, out=features[:n_quadratic])
+            yield rows, features
+
+
+def _normalise_in_place(weighted_log_prob, out):
+    r"""Turn a (k, m) block of :math:`\log \pi_k\mathcal{N}` into responsibilities (written to ``out``), in
+    one exponential pass; return :math:`\sum_i \log p(x_i)` over the block."""
+    top = weighted_log_prob.max(axis=0)
+    weighted_log_prob -= top
+    np.exp(weighted_log_prob, out=weighted_log_prob)
+    total = weighted_log_prob.sum(axis=0)
+    np.divide(weighted_log_prob, total, out=out)
+    return top.sum() + np.log(total).sum()
+
+
+def _far_from_centre(model, centred_means, precisions_cholesky):
+    """Which components sit so far from the data centre, for their spread, that the expanded form loses digits.
+
+    The measure is the squared Mahalanobis distance of the centre from each component (see
+    :data:`gmm_teach.covariance.FAR_FROM_CENTRE`).
+    """
+    projected = model.project_means(centred_means, precisions_cholesky)
+    return np.flatnonzero(np.einsum("kd,kd->k", projected, projected) > FAR_FROM_CENTRE)
+
+
+def _expectation(data, params, with_moments=True):
+    r"""The E-step over the data in chunks.
+
+    Returns the responsibilities as a (k, n) array, the mean log-likelihood and, when ``with_moments``,
+    the (k, n_features_rows) sums :math:`\sum_i r_{ik} f(x_i)` that the next M-step needs.
+    """
+    model = params.model
+    n_samples = data.X.shape[0]
+    centred_means = params.means - data.centre
+    coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky)
+    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, which is right
+        log_weights = np.log(params.weights)
+    coefficients[:, -1] += log_weights
+    far = _far_from_centre(model, centred_means, params.precisions_cholesky)
+    responsibilities = np.empty((params.n_components, n_samples))
+    moments = np.zeros(coefficients.shape) if with_moments else None
+    log_likelihood = 0.0
+    for rows, features in data.feature_chunks(model, params.precisions_cholesky):
+        weighted = coefficients @ features
+        if far.size:
+            weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
+        log_likelihood += _normalise_in_place(weighted, out=responsibilities[:, rows])
+        if with_moments:
+            moments += responsibilities[:, rows] @ features.T
+    return responsibilities, log_likelihood / n_samples, moments
+
+
+def _moments(data, model, responsibilities):
+    r"""The sums :math:`\sum_i r_{ik} f(x_i)` for given (k, n) responsibilities, in chunks."""
+    n_rows = model.n_quadratic_features(data.X.shape[1]) + data.X.shape[1] + 1
+    moments = np.zeros((responsibilities.shape[0], n_rows))
+    for rows, features in data.feature_chunks(model):
+        moments += responsibilities[:, rows] @ features.T
+    return moments
+
+
+def _maximisation(data, model, responsibilities, moments, reg_covar):
+    """The M-step from the moments; a component far from the centre gets the plain two-pass formulas."""
+    n_quadratic = model.n_quadratic_features(data.X.shape[1])
+    nk = moments[:, -1] + 10 * np.finfo(np.float64).eps
+    centred_means = moments[:, n_quadratic:-1] / nk[:, np.newaxis]
+    means = centred_means + data.centre
+    covariances = model.estimate_from_moments(moments[:, :n_quadratic], nk, centred_means, reg_covar, data)
+    try:
+        precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
+        far = _far_from_centre(model, centred_means, precisions_cholesky)
+    except CollapsedComponentError:  # maybe only rounding in the expanded form: the plain formula decides
+        far = np.arange(len(nk))
+    if far.size:
+        covariances = model.estimate_components(covariances, far, data.X, responsibilities.T, nk, means, reg_covar)
+        precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
+    return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky, model.name)
 
 
 def e_step(X, params):
@@ -178,10 +305,8 @@ def e_step(X, params):
     array([[1. , 0. ],
            [0.5, 0.5]])
     """
-    weighted = weighted_log_density(X, params)
-    log_norm = logsumexp(weighted, axis=1)
-    responsibilities = np.exp(weighted - log_norm[:, np.newaxis])
-    return responsibilities, float(np.mean(log_norm))
+    responsibilities, log_likelihood, _ = _expectation(_CentredData(X), params, with_moments=False)
+    return responsibilities.T, float(log_likelihood)
 
 
 def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
@@ -211,11 +336,9 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
     MixtureParams
     """
     model = COVARIANCE_MODELS[covariance_type]
-    nk = responsibilities.sum(axis=0) + 10 * np.finfo(responsibilities.dtype).eps
-    means = responsibilities.T @ X / nk[:, np.newaxis]
-    covariances = model.estimate(X, responsibilities, nk, means, reg_covar)
-    precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
-    return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky, covariance_type)
+    data = _CentredData(X)
+    responsibilities = np.asarray(responsibilities, dtype=np.float64).T
+    return _maximisation(data, model, responsibilities, _moments(data, model, responsibilities), reg_covar)
 
 
 def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6):
@@ -246,19 +369,26 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
 
     Notes
     -----
-    The arrays in each step are new arrays, never reused: a consumer may keep them.
+    Every array in every step is new, never reused: a consumer may keep any of them. (The only buffer
+    reused inside is the block of per-point features of one chunk, which is never yielded.) Each step's
+    ``responsibilities`` is the transpose of a (k, n) array: an (n, k) view whose columns are contiguous.
+
+    The E-step of iteration :math:`t` and the sums of the M-step of iteration :math:`t+1` are taken in the
+    same pass over the data (:func:`_expectation`), so each iteration reads the data once.
     """
+    data = _CentredData(X)
+    model = initial_params.model
     params = initial_params
-    responsibilities, log_likelihood = e_step(X, params)
+    responsibilities, log_likelihood, moments = _expectation(data, params)
     if initial_responsibilities is None:
-        initial_responsibilities = responsibilities
-    yield EMStep(0, params, initial_responsibilities, log_likelihood, False)
+        initial_responsibilities = responsibilities.T
+    yield EMStep(0, params, initial_responsibilities, float(log_likelihood), False)
     for iteration in range(1, max_iter + 1):
-        params = m_step(X, responsibilities, params.covariance_type, reg_covar)
+        params = _maximisation(data, model, responsibilities, moments, reg_covar)
         previous_log_likelihood = log_likelihood
-        next_responsibilities, log_likelihood = e_step(X, params)
-        converged = abs(log_likelihood - previous_log_likelihood) < tol
-        yield EMStep(iteration, params, responsibilities, log_likelihood, converged)
+        next_responsibilities, log_likelihood, moments = _expectation(data, params)
+        converged = bool(abs(log_likelihood - previous_log_likelihood) < tol)
+        yield EMStep(iteration, params, responsibilities.T, float(log_likelihood), converged)
         if converged:
             return
         responsibilities = next_responsibilities
