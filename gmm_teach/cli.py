@@ -77,7 +77,8 @@ def _read_rows(path):
             return [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
     except FileNotFoundError:
         names = ", ".join(SHIPPED)
-        raise UsageError(f"DATA: no such file: {str(path)!r}. Give a CSV file or a shipped data set: {names}.") from None
+        raise UsageError(f"DATA: no such file: {str(path)!r}. Give a CSV file or a shipped data set: "
+                         f"{names}.") from None
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise UsageError(f"DATA: cannot read {str(path)!r} as CSV ({error}).") from None
 

@@ -2,17 +2,18 @@ r"""Graded exercises: check your own E-step, M-step, log-likelihood and BIC agai
 
 Write a function that takes the same arguments as the library's own, then hand it to the matching check:
 
-==========================  =============================================  =====================================
-check                       your function                                  compared with
-==========================  =============================================  =====================================
-:func:`check_e_step`        ``e_step(X, params) -> (responsibilities,      :func:`gmm_teach.em.e_step`
-                            log_likelihood)``
-:func:`check_m_step`        ``m_step(X, responsibilities,                  :func:`gmm_teach.em.m_step`
-                            covariance_type, reg_covar) -> MixtureParams``
-:func:`check_log_likelihood`  ``log_likelihood(X, params) -> float``       the mean of
-                            (the mean over points)                         :func:`gmm_teach.em.log_density`
-:func:`check_bic`           ``bic(X, params) -> float``                    ``GaussianMixture.bic``
-==========================  =============================================  =====================================
+============================  ============================================  ==================================
+check                         your function                                 compared with
+============================  ============================================  ==================================
+:func:`check_e_step`          ``e_step(X, params)`` returning               :func:`gmm_teach.em.e_step`
+                              ``(responsibilities, log_likelihood)``
+:func:`check_m_step`          ``m_step(X, responsibilities,                 :func:`gmm_teach.em.m_step`
+                              covariance_type, reg_covar)`` returning
+                              a ``MixtureParams``
+:func:`check_log_likelihood`  ``log_likelihood(X, params)`` returning       the mean of
+                              one number, the mean over the points          :func:`gmm_teach.em.log_density`
+:func:`check_bic`             ``bic(X, params)`` returning one number       ``GaussianMixture.bic``
+============================  ============================================  ==================================
 
 Each check runs your function on a few small cases, prints either a pass or a hint that names what is wrong
 (rows not summing to one, a transposed array, a variance used where a standard deviation belongs, ``log10``
@@ -404,8 +405,10 @@ def check_log_likelihood(fn, covariance_types=("full",), verbose=True):
     --------
     >>> import numpy as np
     >>> from gmm_teach.em import log_density
-    >>> check_log_likelihood(lambda X, params: np.log(np.exp(log_density(X, params))).sum()).passed
-    Not yet: on 1-D data, two components of different widths (covariance_type='full'), your log-likelihood: you returned the sum over the points; gmm-teach's log_likelihood (like e_step's and GaussianMixture.score) is the mean: divide by n = 5.
+    >>> check_log_likelihood(lambda X, params: log_density(X, params).sum()).passed  # doctest: +NORMALIZE_WHITESPACE
+    Not yet: on 1-D data, two components of different widths (covariance_type='full'), your log-likelihood:
+    you returned the sum over the points; gmm-teach's log_likelihood (like e_step's and
+    GaussianMixture.score) is the mean: divide by n = 5.
     False
     """
     covariance_types = _check_arguments(fn, covariance_types)
@@ -650,8 +653,10 @@ def check_bic(fn, covariance_types=("full",), verbose=True):
     >>> from gmm_teach.em import log_density
     >>> def sealion_bic(X, params):
     ...     return -2 * log_density(X, params).sum() + 3 * params.n_components * np.log(len(X))
-    >>> check_bic(sealion_bic).passed
-    Not yet: on 2-D data, k=2 (covariance_type='full'), your BIC: it is right except that it counts p = 6 free parameters: that is sealion's count, 3 per cluster whatever the dimension; a 'full' mixture of k=2 components in d=2 dimensions has 6 covariance + 4 mean + 1 weight parameters = 11.
+    >>> check_bic(sealion_bic).passed  # doctest: +NORMALIZE_WHITESPACE
+    Not yet: on 2-D data, k=2 (covariance_type='full'), your BIC: it is right except that it counts p = 6 free
+    parameters: that is sealion's count, 3 per cluster whatever the dimension; a 'full' mixture of k=2
+    components in d=2 dimensions has 6 covariance + 4 mean + 1 weight parameters = 11.
     False
     """
     covariance_types = _check_arguments(fn, covariance_types)

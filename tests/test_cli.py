@@ -89,16 +89,20 @@ def test_select_accepts_a_list_of_k(capsys):
 
 # ------------------------------------------------------------------ errors that say what to change
 @pytest.mark.parametrize("argv, message", [
-    (["fit", "no_such_file.csv", "--k", "2"], "no such file: 'no_such_file.csv'. Give a CSV file or a shipped data set: old_faithful, iris"),
-    (["fit", "old_faithful", "--k", "three"], "argument --k: expected a whole number of components, at least 1, got 'three'"),
+    (["fit", "no_such_file.csv", "--k", "2"],
+     "no such file: 'no_such_file.csv'. Give a CSV file or a shipped data set: old_faithful, iris"),
+    (["fit", "old_faithful", "--k", "three"],
+     "argument --k: expected a whole number of components, at least 1, got 'three'"),
     (["fit", "old_faithful", "--k", "0"], "at least 1, got '0'"),
     (["select", "old_faithful", "--k", "8-1"], "expected numbers of components such as 3, 1-8 or 2,3,5"),
     (["select", "old_faithful", "--k", "1-300"], "--k: at most 272 components for 272 points, got up to 300"),
     (["fit", "old_faithful", "--k", "300"], "n_components must be at most the number of samples"),
     (["fit", "old_faithful", "--k", "2", "--covariance", "round"], "invalid choice: 'round'"),
     (["select", "old_faithful", "--k", "2", "--covariance", "full,round"], "got 'round'"),
-    (["animate", "old_faithful", "--k", "2", "--fps", "inf"], "expected a number of frames per second between 0.1 and 60"),
-    (["fit", "old_faithful", "--k", "2", "--columns", "duration"], "--columns: no column 'duration'; the columns are eruptions, waiting"),
+    (["animate", "old_faithful", "--k", "2", "--fps", "inf"],
+     "expected a number of frames per second between 0.1 and 60"),
+    (["fit", "old_faithful", "--k", "2", "--columns", "duration"],
+     "--columns: no column 'duration'; the columns are eruptions, waiting"),
 ])
 def test_bad_input_exits_with_a_message_that_says_what_to_change(argv, message, capsys):
     assert message in error_of(argv, capsys)
@@ -151,10 +155,14 @@ def test_a_quick_run_leaves_stderr_clean(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_a_long_run_draws_the_bar_on_stderr_not_stdout(monkeypatch, capsys):
+@pytest.mark.parametrize("argv, bar", [
+    (["select", "old_faithful", "--k", "1-2"], "fitting models ["),
+    (["fit", "old_faithful", "--k", "2", "--n-init", "2", "--max-iter", "50"], "fitting ["),
+])
+def test_a_long_run_draws_the_bar_on_stderr_not_stdout(monkeypatch, capsys, argv, bar):
     monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
-    _, out, err = run(["select", "old_faithful", "--k", "1-2"], capsys)
-    assert err.endswith("\n") and "fitting models [" in err and "2/2" in err
+    _, out, err = run(argv, capsys)
+    assert err.endswith("\n") and bar in err
     assert "fitting" not in out
 
 

@@ -119,7 +119,8 @@ def test_a_missing_determinant_is_called_wrong_normalisation():
     def learner(X, params):
         weighted = scratch_log_weighted_densities(X, params) + 0.5 * np.linalg.slogdet(params.as_full())[1]
         return np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)), e_step(X, params)[1]
-    assert "wrong normalisation of the Gaussian: the factor |Sigma_k|^(-1/2)" in check_e_step(learner, verbose=False).message
+    message = check_e_step(learner, verbose=False).message
+    assert "wrong normalisation of the Gaussian: the factor |Sigma_k|^(-1/2)" in message
 
 
 def test_the_naive_e_step_is_right_until_densities_underflow():
