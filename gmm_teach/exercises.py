@@ -40,6 +40,7 @@ Not yet: on 1-D data, two components of different widths ..., each column of you
 False
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,14 +148,23 @@ def _check_arguments(fn, covariance_types):
 
 
 def _call(fn, arguments, label, signature):
-    """Call the learner's function; any exception it raises becomes a hint saying where."""
+    """Call the learner's function; whatever goes wrong becomes a hint saying where.
+
+    NumPy's warnings (overflow, 0/0, log 0) are silenced during the call: the check looks at the result and
+    explains what caused them.
+    """
     try:
-        return fn(*arguments)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            output = fn(*arguments)
     except Exception as error:  # noqa: BLE001 - whatever the learner's code raises is reported, not re-raised
         hint = f"on {label}, your function raised {type(error).__name__}: {error}"
         if isinstance(error, TypeError) and "argument" in str(error):
             hint += f". It must accept the same arguments as the library's: {signature}"
         raise _Hint(hint + ".") from None
+    if output is None:
+        raise _Hint(f"on {label}, your function returned None: is its return statement missing?")
+    return output
 
 
 def _as_float_array(value, what, label):
@@ -330,6 +340,9 @@ def _unpack_e_step(output, label):
     if isinstance(output, np.ndarray) or not isinstance(output, (tuple, list)) or len(output) != 2:
         raise _Hint(f"on {label}, your E-step returned {check._describe(output)}; it must return a pair "
                     "(responsibilities, log_likelihood), like gmm_teach.em.e_step.")
+    if np.ndim(output[0]) == 0 and np.ndim(output[1]) == 2:
+        raise _Hint(f"on {label}, your E-step returned (log_likelihood, responsibilities); return them the other "
+                    "way round: (responsibilities, log_likelihood).")
     return output
 
 
