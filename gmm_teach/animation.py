@@ -22,8 +22,8 @@ from .trace import EMTrace
 
 PHASES = ("E", "M")
 PHASE_CAPTIONS = {
-    "E": "E-step: points recoloured by their new responsibilities; the components have not moved yet",
-    "M": "M-step: each component refitted to the points it is responsible for",
+    "E": "E-step: points recoloured by responsibility; components not moved yet",
+    "M": "M-step: components refitted to the points they are responsible for",
     "start": "start: the initial parameters",
 }
 FIGURE_SIZE = (10.0, 4.4)
@@ -93,6 +93,10 @@ class EMView:
         self.caption = self.figure.suptitle("", x=0.07, ha="left", fontsize=11)
         self.show(0, "M")
 
+    def changing(self):
+        """The artists that :meth:`show` changes: the clustering, the marker, the caption and the curve's title."""
+        return [*self.clustering.changing(), self.marker, self.caption, self.curve_ax.title]
+
     def show(self, iteration, phase):
         """Show the E or M frame of ``iteration`` by updating the artists in place."""
         params, responsibilities, shown = frame_state(self.trace, iteration, phase)
@@ -101,8 +105,7 @@ class EMView:
         self.marker.set_markerfacecolor("white" if shown != iteration else self.marker.get_color())
         what = PHASE_CAPTIONS["start" if iteration == 0 else phase]
         self.caption.set_text(f"Iteration {iteration} of {len(self.trace) - 1}. {what}.")
-        self.curve_ax.set_title(f"mean log-likelihood {self.trace.log_likelihoods[shown]:.4f}\n"
-                                f"(parameters of iteration {shown})", fontsize=10)
+        self.curve_ax.set_title(f"iteration {shown}: {self.trace.log_likelihoods[shown]:.4f}", fontsize=10)
 
 
 def em_animation(trace, fps=2.0, dpi=80):

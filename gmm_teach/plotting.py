@@ -439,6 +439,12 @@ class ClusteringArtists:
     grid: np.ndarray = None
     colors: np.ndarray = None
 
+    def changing(self):
+        """The artists that :meth:`update` changes (an explorer redraws only these)."""
+        rings = [ring for component in self.ellipses for ring in component]
+        curves = self.component_curves + ([self.mixture_curve] if self.mixture_curve is not None else [])
+        return [self.points, self.means, *rings, *curves]
+
     def update(self, params, responsibilities):
         """Show ``params`` and ``responsibilities`` by moving the existing artists (no clearing)."""
         self.points.set_facecolor(responsibility_colors(responsibilities, self.colors))

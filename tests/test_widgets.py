@@ -345,3 +345,16 @@ def test_elbow_on_one_feature_duplicates_and_five_features():
         explorer.k = 1 if explorer.k == 2 else 2
         assert len(explorer.results) == 2
         explorer.close()
+
+
+@pytest.mark.parametrize("X", [FAITHFUL, FAITHFUL[:, 1]])
+def test_blitted_step_is_pixel_identical_to_a_full_draw(monkeypatch, X):
+    monkeypatch.setenv("GMM_MPL_BACKEND", "inline")
+    player = EMPlayer(X, n_components=3, init_params="random_from_data")
+    player.iteration = 2
+    player.phase = "E"
+    player.iteration = 3                                   # drawn over the cached background
+    blitted = np.asarray(player.figure.canvas.buffer_rgba()).copy()
+    player.figure.canvas.draw()                            # everything drawn again
+    np.testing.assert_array_equal(blitted, np.asarray(player.figure.canvas.buffer_rgba()))
+    player.close()

@@ -15,6 +15,8 @@ import io
 import os
 
 import ipywidgets as widgets
+import numpy as np
+import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -50,6 +52,7 @@ class FigureHost:
         self.mode = backend_mode()
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.redraws = 0
+        self._background, self._limits, self._changed = None, None, []
         if self.mode == "widget":
             from ipympl.backend_nbagg import Canvas, FigureManager
 
@@ -63,21 +66,71 @@ class FigureHost:
         else:
             FigureCanvasAgg(self.figure)
             self.widget = widgets.Output()
+        # any full draw (first display, resize, zoom, savefig) may change what lies under the changing artists
+        self.figure.canvas.mpl_connect("draw_event", self._forget_background)
 
-    def redraw(self):
-        """Show the figure's current state (outside a kernel, just draw it with Agg)."""
+    def redraw(self, changed=None):
+        """Show the figure's current state.
+
+        Parameters
+        ----------
+        changed : list of artists, optional
+            The artists that changed since the last call, when nothing else did. They are drawn over a
+            cached image of everything else (blitting), so a step costs a fraction of a full draw. The
+            cache is rebuilt when these artists are not the ones it was made for, when an axis' limits
+            changed, or after any full draw (a resize or zoom in ipympl).
+        """
         self.redraws += 1
-        if self.mode == "widget":
+        if changed is not None:
+            self._draw_over_background(changed)
+        elif self.mode == "widget":
             self.figure.canvas.draw_idle()
             return
+        elif self._shell() is None:
+            self.figure.canvas.draw()
+        if self.mode == "widget":
+            self.figure.canvas.blit(self.figure.bbox)
+        elif self._shell() is not None:
+            self._show_png(changed is not None)
+
+    def _draw_over_background(self, changed):
+        canvas = self.figure.canvas
+        changed = sorted(changed, key=lambda artist: artist.get_zorder())
+        limits = [ax.viewLim.frozen().get_points().tobytes() for ax in self.figure.axes]
+        fresh = (self._background is not None and limits == self._limits and len(changed) == len(self._changed)
+                 and all(a is b for a, b in zip(changed, self._changed)))
+        if fresh:
+            canvas.restore_region(self._background)
+        else:
+            visible = [artist.get_visible() for artist in changed]
+            for artist in changed:
+                artist.set_visible(False)
+            FigureCanvasAgg.draw(canvas)  # Agg's own draw: ipympl would also send this half-drawn image
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._limits, self._changed = limits, changed
+            for artist, was_visible in zip(changed, visible):
+                artist.set_visible(was_visible)
+        for artist in changed:
+            self.figure.draw_artist(artist)
+
+    def _forget_background(self, event=None):
+        self._background = None
+
+    @staticmethod
+    def _shell():
         from IPython import get_ipython
+
+        return get_ipython()
+
+    def _show_png(self, from_buffer):
+        """Replace the Output's image by the figure as PNG (from the canvas buffer when it is up to date)."""
         from IPython.display import Image, clear_output, display
 
-        if get_ipython() is None:  # a plain Python session or a test: nothing to display into
-            self.figure.canvas.draw()
-            return
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
+        if from_buffer:
+            PIL.Image.fromarray(np.asarray(self.figure.canvas.buffer_rgba())).save(buffer, format="png")
+        else:
+            self.figure.savefig(buffer, format="png")
         with self.widget:
             clear_output(wait=True)
             display(Image(data=buffer.getvalue()))
@@ -102,9 +155,9 @@ class Explorer(widgets.VBox):
         row = widgets.HBox(self.controls, layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.children = [row, *extra_rows, self.host.widget, self.readout]
 
-    def redraw(self):
-        """Send the figure to the front end (in place with ipympl)."""
-        self.host.redraw()
+    def redraw(self, changed=None):
+        """Send the figure to the front end (in place with ipympl); see :meth:`FigureHost.redraw`."""
+        self.host.redraw(changed)
 
     def close(self):
         """Close the explorer, its controls and its figure."""

@@ -191,7 +191,7 @@ class EMPlayer(Explorer):
     def _show(self):
         self.view.show(self.iteration, self.phase)
         self.readout.value = self._readout()
-        self.redraw()
+        self.redraw(self.view.changing())
 
     def _readout(self):
         """What the picture shows, in plain words."""
