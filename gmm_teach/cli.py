@@ -71,10 +71,12 @@ def _is_number(text):
     return True
 
 
-def _read_rows(path):
+def _read_lines(path):
+    """The non-blank rows of a CSV file, each with its line number in the file."""
     try:
         with open(path, newline="") as handle:
-            return [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+            reader = csv.reader(handle)
+            return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except FileNotFoundError:
         names = ", ".join(SHIPPED)
         raise UsageError(f"DATA: no such file: {str(path)!r}. Give a CSV file or a shipped data set: "
@@ -83,20 +85,21 @@ def _read_rows(path):
         raise UsageError(f"DATA: cannot read {str(path)!r} as CSV ({error}).") from None
 
 
-def _split_header(rows, path):
-    """The column names (from a header row, or x1, x2, ...) and the data rows."""
-    if not rows:
+def _split_header(lines, path):
+    """The column names (from a header row, or x1, x2, ...) and the numbered data rows."""
+    if not lines:
         raise UsageError(f"DATA: {str(path)!r} holds no rows.")
-    has_header = not all(_is_number(cell) for cell in rows[0])
-    header = [cell.strip() for cell in rows[0]] if has_header else [f"x{i + 1}" for i in range(len(rows[0]))]
-    data = rows[1:] if has_header else rows
+    first_row = lines[0][1]
+    has_header = not all(_is_number(cell) for cell in first_row)
+    header = [cell.strip() for cell in first_row] if has_header else [f"x{i + 1}" for i in range(len(first_row))]
+    data = lines[1:] if has_header else lines
     if not data:
         raise UsageError(f"DATA: {str(path)!r} has a header but no data rows.")
-    for line, row in enumerate(data, start=2 if has_header else 1):
+    for line, row in data:
         if len(row) != len(header):
             raise UsageError(f"DATA: line {line} of {str(path)!r} has {len(row)} values, expected {len(header)} "
                              f"(one per column: {', '.join(header)}).")
-    return header, data, 2 if has_header else 1
+    return header, data
 
 
 def _select_columns(header, columns):
@@ -123,39 +126,63 @@ def _is_positions(item, n_columns):
     return all(text.isdigit() and 1 <= int(text) <= n_columns for text in bounds) and int(first) <= int(bounds[-1])
 
 
-def _numeric_column(data, index, header, first_line):
+def _numeric_column(data, index, header):
+    """Column ``index`` as floats; the first cell that is not a number is named, with its line."""
     values = np.empty(len(data))
-    for offset, row in enumerate(data):
+    for position, (line, row) in enumerate(data):
+        cell = row[index].strip()
         try:
-            values[offset] = float(row[index])
+            values[position] = float(cell)
         except ValueError:
-            numeric = [name for name, cell in zip(header, data[0]) if _is_number(cell)]
+            if not cell:
+                raise UsageError(f"DATA: line {line} has no value in column {header[index]!r}; remove or fill in "
+                                 "that row (mixtures need every value).") from None
+            numeric = [name for name, first_cell in zip(header, data[0][1]) if _is_number(first_cell)]
             example = f", for example --columns {','.join(numeric)}" if numeric else ""
-            raise UsageError(f"DATA: column {header[index]!r} is not numeric: line {first_line + offset} has "
-                             f"{row[index]!r}. Choose numeric columns with --columns{example}.") from None
+            raise UsageError(f"DATA: column {header[index]!r} is not numeric: line {line} has {cell!r}. "
+                             f"Choose numeric columns with --columns{example}.") from None
     return values
 
 
 def load_data(source, columns=None):
-    """Read ``source`` (a CSV path or a shipped data set name) into (X, column names, a short description)."""
+    """Read ``source``, a CSV path or a shipped data set name, into ``X`` and the names of its columns.
+
+    Parameters
+    ----------
+    source : str
+        A CSV file (with or without a header row) or one of ``old_faithful``, ``iris``.
+    columns : str, optional
+        Which columns to use: names or 1-based positions, comma-separated, e.g. ``"waiting"`` or ``"1-2,4"``.
+        Default: every column (for ``iris``, the four measurements).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    names : list of str
+    """
     if source in SHIPPED:
         file_name, default_columns = SHIPPED[source]
         with resources.as_file(resources.files("gmm_teach.data").joinpath(file_name)) as path:
-            rows = _read_rows(path)
+            lines = _read_lines(path)
         columns = default_columns if columns is None else columns
     else:
-        rows = _read_rows(source)
-    header, data, first_line = _split_header(rows, source)
+        lines = _read_lines(source)
+    header, data = _split_header(lines, source)
     indices = _select_columns(header, columns)
-    names = [header[index] for index in indices]
-    X = np.column_stack([_numeric_column(data, index, header, first_line) for index in indices])
-    return check.check_array(X, name="DATA"), names
+    X = np.column_stack([_numeric_column(data, index, header) for index in indices])
+    return check.check_array(X, name="DATA"), [header[index] for index in indices]
 
 
 # --------------------------------------------------------------------------------------------- arguments
 def _positive_integer(text):
     if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of components, at least 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number, at least 1, got {text!r}")
+    return int(text)
+
+
+def _seed(text):
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, at least 0, got {text!r}")
     return int(text)
 
 
@@ -198,7 +225,7 @@ def _add_common_arguments(parser, k_help, k_type=_positive_integer):
                         help=f"a CSV file, or a shipped data set: {', '.join(SHIPPED)}")
     parser.add_argument("--k", required=True, type=k_type, help=k_help)
     parser.add_argument("--columns", help="columns to use: names or 1-based positions, e.g. waiting,eruptions or 1-4")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0): same seed, same result")
+    parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0): same seed, same result")
 
 
 def build_parser():
@@ -245,7 +272,10 @@ def format_table(header, rows):
 
 
 def _number(value):
-    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.1f}"
+    """Four decimals for everyday sizes; large values with one decimal, tiny ones in scientific notation."""
+    if abs(value) >= 1e5:
+        return f"{value:.1f}"
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.3e}"
 
 
 def _describe_data(source, X, names):
@@ -339,6 +369,8 @@ def _animation_writer(path, fps):
     from .animation import ffmpeg_available
 
     suffix = path.suffix.lower()
+    if not path.parent.is_dir():
+        raise UsageError(f"--output: the folder {str(path.parent)!r} does not exist.")
     if suffix == ".mp4" and not ffmpeg_available():
         raise UsageError(f"--output: writing {path.name} needs ffmpeg, which was not found; write a .gif or .html.")
     writers = {".gif": lambda: PillowWriter(fps=fps), ".mp4": lambda: FFMpegWriter(fps=fps),

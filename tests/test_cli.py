@@ -92,10 +92,11 @@ def test_select_accepts_a_list_of_k(capsys):
     (["fit", "no_such_file.csv", "--k", "2"],
      "no such file: 'no_such_file.csv'. Give a CSV file or a shipped data set: old_faithful, iris"),
     (["fit", "old_faithful", "--k", "three"],
-     "argument --k: expected a whole number of components, at least 1, got 'three'"),
+     "argument --k: expected a whole number, at least 1, got 'three'"),
     (["fit", "old_faithful", "--k", "0"], "at least 1, got '0'"),
     (["select", "old_faithful", "--k", "8-1"], "expected numbers of components such as 3, 1-8 or 2,3,5"),
     (["select", "old_faithful", "--k", "1-300"], "--k: at most 272 components for 272 points, got up to 300"),
+    (["fit", "old_faithful", "--k", "2", "--seed", "-1"], "argument --seed: expected a whole number, at least 0"),
     (["fit", "old_faithful", "--k", "300"], "n_components must be at most the number of samples"),
     (["fit", "old_faithful", "--k", "2", "--covariance", "round"], "invalid choice: 'round'"),
     (["select", "old_faithful", "--k", "2", "--covariance", "full,round"], "got 'round'"),
@@ -118,6 +119,18 @@ def test_a_ragged_csv_names_the_line(tmp_path, capsys):
     path = tmp_path / "ragged.csv"
     path.write_text("a,b\n1,2\n3\n")
     assert "line 3 of" in error_of(["fit", str(path), "--k", "1"], capsys)
+
+
+def test_a_missing_value_is_named_with_its_line_counting_blank_lines(tmp_path, capsys):
+    path = tmp_path / "gaps.csv"
+    path.write_text("a,b\n1,2\n\n3,\n")
+    assert "line 4 has no value in column 'b'; remove or fill in that row" in error_of(["fit", str(path), "--k", "1"],
+                                                                                       capsys)
+
+
+def test_animate_names_a_missing_output_folder(tmp_path, capsys):
+    err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "slides" / "em.gif")], capsys)
+    assert "--output: the folder" in err and "does not exist" in err
 
 
 def test_a_csv_without_header_gets_numbered_columns(tmp_path, capsys):
@@ -230,3 +243,9 @@ def test_animate_shows_its_progress_frame_by_frame(monkeypatch, tmp_path, capsys
     _, _, err = run(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2",
                      "--dpi", "30"], capsys)
     assert "writing em.gif [" in err and "5/5" in err
+
+
+@pytest.mark.parametrize("value, text", [(2.03704, "2.0370"), (-1130.26588, "-1130.2659"), (0.0, "0.0000"),
+                                         (2.5e-5, "2.500e-05"), (-113026.588, "-113026.6")])
+def test_numbers_are_printed_readably_at_every_scale(value, text):
+    assert cli._number(value) == text
