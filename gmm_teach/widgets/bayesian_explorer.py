@@ -49,8 +49,6 @@ class BayesianExplorer(Explorer):
         The state; setting one from Python does what moving its control does.
     model : BayesianGaussianMixture
         The current fit.
-    n_active : int
-        The number of active components of the current fit.
     figure : matplotlib.figure.Figure
 
     Examples
@@ -177,6 +175,7 @@ class BayesianExplorer(Explorer):
 
     @property
     def n_active(self):
+        """The number of active components of the current fit."""
         return int(self.active.sum())
 
     def _show(self):
