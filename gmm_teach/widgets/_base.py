@@ -11,6 +11,7 @@ Each explorer makes one :class:`matplotlib.figure.Figure`, once, outside pyplot,
 pyplot's list of open figures.
 """
 
+import importlib.util
 import io
 import os
 
@@ -28,11 +29,24 @@ def backend_mode():
     requested = os.environ.get(BACKEND_VARIABLE, "widget").strip().lower()
     if requested not in ("widget", "ipympl"):
         return "inline"
-    try:
-        import ipympl.backend_nbagg  # noqa: F401  (only checking that it is there)
-    except ImportError:
-        return "inline"
-    return "widget"
+    return "widget" if importlib.util.find_spec("ipympl") is not None else "inline"
+
+
+def _import_ipympl():
+    """Import ipympl's canvas without switching pyplot's backend.
+
+    ``import ipympl`` calls ``matplotlib.use("module://ipympl.backend_nbagg")`` when matplotlib is already
+    imported, which would turn the reader's own pyplot figures into ipympl widgets; the backend they chose
+    is put back.
+    """
+    import matplotlib
+
+    chosen = matplotlib.rcParams._get_backend_or_none()
+    from ipympl import backend_nbagg
+
+    if chosen is not None and matplotlib.rcParams._get_backend_or_none() != chosen:
+        matplotlib.use(chosen)
+    return backend_nbagg
 
 
 class FigureHost:
@@ -54,14 +68,13 @@ class FigureHost:
         self.redraws = 0
         self._background, self._limits, self._changed = None, None, []
         if self.mode == "widget":
-            from ipympl.backend_nbagg import Canvas, FigureManager
-
-            canvas = Canvas(self.figure)
+            ipympl = _import_ipympl()
+            canvas = ipympl.Canvas(self.figure)
             canvas.header_visible = False
             canvas.footer_visible = False
             canvas.resizable = False
             canvas.toolbar_position = "right"
-            self._manager = FigureManager(canvas, 0)  # the canvas sends its images through a manager
+            self._manager = ipympl.FigureManager(canvas, 0)  # the canvas sends its images through a manager
             self.widget = canvas
         else:
             FigureCanvasAgg(self.figure)
