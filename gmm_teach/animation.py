@@ -105,7 +105,8 @@ class EMView:
         self.marker.set_markerfacecolor("white" if shown != iteration else self.marker.get_color())
         what = PHASE_CAPTIONS["start" if iteration == 0 else phase]
         self.caption.set_text(f"Iteration {iteration} of {len(self.trace) - 1}. {what}.")
-        self.curve_ax.set_title(f"iteration {shown}: {self.trace.log_likelihoods[shown]:.4f}", fontsize=10)
+        self.curve_ax.set_title(f"log-likelihood at iteration {shown}: {self.trace.log_likelihoods[shown]:.4f}",
+                                fontsize=10)
 
 
 def em_animation(trace, fps=2.0, dpi=80):

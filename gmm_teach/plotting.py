@@ -357,6 +357,7 @@ def plot_log_likelihood(ax, log_likelihoods, current=None):
     ax.set_xlabel("EM iteration")
     ax.set_ylabel("mean log-likelihood")
     ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.ticklabel_format(axis="y", useOffset=False)  # near convergence the changes are tiny; show real values
     ax.grid(alpha=0.3)
     return line, marker
 
