@@ -151,21 +151,23 @@ class MixturePriors:
         variance for spherical). Inputs are assumed valid (the estimator checks them).
         """
         n_features = X.shape[1]
-        variances = np.var(X, axis=0, ddof=1)
-        default_covariance = {
-            "full": np.atleast_2d(np.cov(X.T)),
-            "tied": np.atleast_2d(np.cov(X.T)),
-            "diag": variances,
-            "spherical": variances.mean(),
-        }[covariance_type]
         return cls(
             weight_concentration_prior_type,
             1.0 / n_components if weight_concentration_prior is None else float(weight_concentration_prior),
             1.0 if mean_precision_prior is None else float(mean_precision_prior),
             X.mean(axis=0) if mean_prior is None else np.asarray(mean_prior, dtype=float),
             float(n_features) if degrees_of_freedom_prior is None else float(degrees_of_freedom_prior),
-            default_covariance if covariance_prior is None else np.asarray(covariance_prior, dtype=float),
+            (_sample_covariance(X, covariance_type) if covariance_prior is None
+             else np.asarray(covariance_prior, dtype=float)),
         )
+
+
+def _sample_covariance(X, covariance_type):
+    """The sample covariance of ``X`` in the shape of one covariance of ``covariance_type`` (needs 2 samples)."""
+    if covariance_type in ("full", "tied"):
+        return np.atleast_2d(np.cov(X.T))
+    variances = np.var(X, axis=0, ddof=1)
+    return variances if covariance_type == "diag" else variances.mean()
 
 
 @dataclass(frozen=True, eq=False)
@@ -528,6 +530,10 @@ class BayesianGaussianMixture(GaussianMixture):
 
     def _validate_fit_data(self, X):
         X = super()._validate_fit_data(X)
+        if X.shape[0] < 2 and self.covariance_prior is None:
+            raise ValueError("X must have at least 2 samples when covariance_prior is None (its default is the "
+                             f"sample covariance of X); got {X.shape[0]} sample. Pass covariance_prior, or more "
+                             "data.")
         self.priors_ = MixturePriors.from_data(
             X, self.n_components, self.covariance_type, self.weight_concentration_prior_type,
             self.weight_concentration_prior, self.mean_precision_prior, self.mean_prior,

@@ -234,6 +234,13 @@ def test_bad_priors_are_refused_with_a_message_naming_them(params, exception, ma
         BayesianGaussianMixture(**params).fit(FAITHFUL)
 
 
+def test_one_sample_needs_a_covariance_prior():
+    with pytest.raises(ValueError, match=r"X must have at least 2 samples when covariance_prior is None"):
+        BayesianGaussianMixture(1).fit([[1.0, 2.0]])
+    model = BayesianGaussianMixture(1, covariance_prior=np.eye(2)).fit([[1.0, 2.0]])
+    np.testing.assert_allclose(model.means_, [[1.0, 2.0]])
+
+
 @pytest.mark.parametrize("responsibilities, match", [
     (np.full((272, 2), 0.5), r"initial_responsibilities must be an array of shape \(272, 3\), got shape \(272, 2\)"),
     (np.full((272, 3), 0.5), r"initial_responsibilities must be non-negative with every row summing to 1"),
