@@ -13,6 +13,7 @@ from ..trace import EMTrace
 from ._base import Explorer, control_layout
 
 MAX_COMPONENTS = 10
+TOL = 1e-3  # GaussianMixture's default convergence threshold
 MAX_FEATURE_PAIRS = 15
 PCA_VIEW = "principal components"
 
@@ -124,7 +125,8 @@ class EMPlayer(Explorer):
 
     def _run(self):
         return EMTrace.run(self.X, n_components=self.n_components, covariance_type=self.covariance_type,
-                           init_params=self.init_params, random_state=self.seed, max_iter=self.max_iter)
+                           init_params=self.init_params, random_state=self.seed, max_iter=self.max_iter,
+                           tol=TOL)
 
     # ----------------------------------------------------------------- validation of the traits
     @traitlets.validate("iteration")
@@ -216,7 +218,7 @@ class EMPlayer(Explorer):
         lines.append(f"Weights (share of the points each component takes): {weights}.")
         if trace.converged[-1]:
             lines.append(f"EM converged after {len(trace) - 1} iterations: the log-likelihood then changed by "
-                         "less than 0.001.")
+                         f"less than {TOL:g}.")
         else:
             lines.append(f"EM stopped after max_iter={self.max_iter} iterations without converging.")
         return "<br>".join(lines)
