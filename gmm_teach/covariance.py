@@ -42,6 +42,8 @@ weighted second moment the M-step needs (:meth:`estimate_from_moments`). :meth:`
 far from the data centre that the expanded form would lose digits (see :data:`FAR_FROM_CENTRE`).
 """
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import linalg
 
@@ -78,7 +80,22 @@ def _upper_precision_cholesky(covariances, reg_covar):
         lower = np.linalg.cholesky(covariances)
     except np.linalg.LinAlgError:
         raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar)) from None
-    return np.triu(np.swapaxes(np.linalg.inv(lower), -1, -2))
+    return np.swapaxes(np.linalg.inv(lower), -1, -2) * _upper_triangle(covariances.shape[-1]).mask
+
+
+class _UpperTriangle:
+    """Index arrays of the upper triangle of a (d, d) matrix, made once per d (EM uses them every iteration)."""
+
+    def __init__(self, n_features):
+        self.rows, self.columns = np.triu_indices(n_features)
+        self.mask = np.triu(np.ones((n_features, n_features)))
+        # -x^T A x / 2 = sum over i <= j of A_ij x_i x_j times -1/2 on the diagonal and -1 off it
+        self.quadratic_scale = np.where(self.rows == self.columns, -0.5, -1.0)
+
+
+@lru_cache(maxsize=64)
+def _upper_triangle(n_features):
+    return _UpperTriangle(n_features)
 
 
 def _rounding_noise(means):
@@ -89,9 +106,14 @@ def _rounding_noise(means):
 def _log_density_coefficients(quadratic, linear, log_det, projected_means):
     r"""Assemble the rows :math:`a_k = [\text{quadratic};\ \Sigma_k^{-1}\mu_k;\ c_k]` with the constant
     :math:`c_k = \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`."""
-    n_features = linear.shape[1]
-    constant = log_det - 0.5 * (n_features * LOG_2PI + np.einsum("kd,kd->k", projected_means, projected_means))
-    return np.hstack([quadratic, linear, np.reshape(constant, (-1, 1))])
+    n_components, n_features = linear.shape
+    n_quadratic = quadratic.shape[1]
+    coefficients = np.empty((n_components, n_quadratic + n_features + 1))
+    coefficients[:, :n_quadratic] = quadratic
+    coefficients[:, n_quadratic:-1] = linear
+    coefficients[:, -1] = log_det - 0.5 * (n_features * LOG_2PI
+                                           + np.einsum("kd,kd->k", projected_means, projected_means))
+    return coefficients
 
 
 def _estimate_components(model, covariances, components, X, responsibilities, nk, means, reg_covar):
@@ -171,8 +193,8 @@ class FullCovariance:
         with :math:`\Lambda_k = \Sigma_k^{-1}`; the linear part is :math:`\Lambda_k \mu_k`.
         """
         precisions = self.precisions(precisions_cholesky)
-        rows, columns = np.triu_indices(means.shape[1])
-        quadratic = np.where(rows == columns, -0.5, -1.0) * precisions[:, rows, columns]
+        triangle = _upper_triangle(means.shape[1])
+        quadratic = triangle.quadratic_scale * precisions[:, triangle.rows, triangle.columns]
         linear = np.matmul(precisions, means[:, :, np.newaxis])[:, :, 0]
         return _log_density_coefficients(quadratic, linear, self.log_det_cholesky(precisions_cholesky, None),
                                           self.project_means(means, precisions_cholesky))
@@ -181,12 +203,13 @@ class FullCovariance:
         r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik} x_i x_i^\top - \mu_k\mu_k^\top + \epsilon I` from the
         weighted sums ``moments`` of the quadratic features (the data and ``means`` centred alike)."""
         n_components, n_features = means.shape
-        rows, columns = np.triu_indices(n_features)
+        triangle = _upper_triangle(n_features)
+        second_moments = moments / nk[:, np.newaxis]
         covariances = np.empty((n_components, n_features, n_features))
-        covariances[:, rows, columns] = moments / nk[:, np.newaxis]
-        covariances[:, columns, rows] = covariances[:, rows, columns]
+        covariances[:, triangle.rows, triangle.columns] = second_moments
+        covariances[:, triangle.columns, triangle.rows] = second_moments
         covariances -= means[:, :, np.newaxis] * means[:, np.newaxis, :]
-        covariances[:, np.arange(n_features), np.arange(n_features)] += reg_covar
+        covariances.reshape(n_components, -1)[:, :: n_features + 1] += reg_covar
         return covariances
 
     def select(self, precisions_cholesky, components):

@@ -35,7 +35,9 @@ from scipy.special import logsumexp
 
 from .covariance import COVARIANCE_MODELS, FAR_FROM_CENTRE, LOG_2PI, CollapsedComponentError
 
-CHUNK_BYTES = 2**21
+EPS = np.finfo(np.float64).eps
+
+CHUNK_BYTES = 2**19
 """Size of one chunk's feature block: small enough to stay in a core's cache while it is used twice."""
 
 
@@ -203,8 +205,9 @@ def _normalise_in_place(weighted_log_prob, out):
     weighted_log_prob -= top
     np.exp(weighted_log_prob, out=weighted_log_prob)
     total = weighted_log_prob.sum(axis=0)
-    np.divide(weighted_log_prob, total, out=out)
-    return top.sum() + np.log(total).sum()
+    log_likelihood = top.sum() + np.log(total).sum()
+    np.multiply(weighted_log_prob, np.reciprocal(total, out=total), out=out)
+    return log_likelihood
 
 
 def _far_from_centre(model, centred_means, precisions_cholesky):
@@ -217,11 +220,12 @@ def _far_from_centre(model, centred_means, precisions_cholesky):
     return np.flatnonzero(np.einsum("kd,kd->k", projected, projected) > FAR_FROM_CENTRE)
 
 
-def _expectation(data, params, with_moments=True):
+def _expectation(data, params, far=None, with_moments=True):
     r"""The E-step over the data in chunks.
 
     Returns the responsibilities as a (k, n) array, the mean log-likelihood and, when ``with_moments``,
-    the (k, n_features_rows) sums :math:`\sum_i r_{ik} f(x_i)` that the next M-step needs.
+    the (k, n_features_rows) sums :math:`\sum_i r_{ik} f(x_i)` that the next M-step needs. ``far`` (the
+    components to compute by the plain formulas) is found here unless the M-step that made ``params`` gives it.
     """
     model = params.model
     n_samples = data.X.shape[0]
@@ -230,7 +234,8 @@ def _expectation(data, params, with_moments=True):
     with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, which is right
         log_weights = np.log(params.weights)
     coefficients[:, -1] += log_weights
-    far = _far_from_centre(model, centred_means, params.precisions_cholesky)
+    if far is None:
+        far = _far_from_centre(model, centred_means, params.precisions_cholesky)
     responsibilities = np.empty((params.n_components, n_samples))
     moments = np.zeros(coefficients.shape) if with_moments else None
     log_likelihood = 0.0
@@ -254,9 +259,12 @@ def _moments(data, model, responsibilities):
 
 
 def _maximisation(data, model, responsibilities, moments, reg_covar):
-    """The M-step from the moments; a component far from the centre gets the plain two-pass formulas."""
+    """The M-step from the moments; a component far from the centre gets the plain two-pass formulas.
+
+    Returns the new ``MixtureParams`` and the indices of those far components.
+    """
     n_quadratic = model.n_quadratic_features(data.X.shape[1])
-    nk = moments[:, -1] + 10 * np.finfo(np.float64).eps
+    nk = moments[:, -1] + 10 * EPS
     centred_means = moments[:, n_quadratic:-1] / nk[:, np.newaxis]
     means = centred_means + data.centre
     covariances = model.estimate_from_moments(moments[:, :n_quadratic], nk, centred_means, reg_covar, data)
@@ -268,7 +276,7 @@ def _maximisation(data, model, responsibilities, moments, reg_covar):
     if far.size:
         covariances = model.estimate_components(covariances, far, data.X, responsibilities.T, nk, means, reg_covar)
         precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
-    return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky, model.name)
+    return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky, model.name), far
 
 
 def e_step(X, params):
@@ -338,7 +346,7 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
     model = COVARIANCE_MODELS[covariance_type]
     data = _CentredData(X)
     responsibilities = np.asarray(responsibilities, dtype=np.float64).T
-    return _maximisation(data, model, responsibilities, _moments(data, model, responsibilities), reg_covar)
+    return _maximisation(data, model, responsibilities, _moments(data, model, responsibilities), reg_covar)[0]
 
 
 def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6):
@@ -384,9 +392,9 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
         initial_responsibilities = responsibilities.T
     yield EMStep(0, params, initial_responsibilities, float(log_likelihood), False)
     for iteration in range(1, max_iter + 1):
-        params = _maximisation(data, model, responsibilities, moments, reg_covar)
+        params, far = _maximisation(data, model, responsibilities, moments, reg_covar)
         previous_log_likelihood = log_likelihood
-        next_responsibilities, log_likelihood, moments = _expectation(data, params)
+        next_responsibilities, log_likelihood, moments = _expectation(data, params, far)
         converged = bool(abs(log_likelihood - previous_log_likelihood) < tol)
         yield EMStep(iteration, params, responsibilities.T, float(log_likelihood), converged)
         if converged:

@@ -1,0 +1,279 @@
+"""EM against scikit-learn: seconds per iteration, seconds per whole fit and peak memory, side by side.
+
+Run it with ``make bench`` or ``python benchmarks/bench_em.py``. For every covariance type at each size
+(n_samples, n_features, n_components) it prints:
+
+* **per iteration**: the median seconds of one EM iteration of ours (one step of ``em_steps``) and of
+  scikit-learn (the body of its fit loop: ``_e_step``, ``_m_step``, ``_compute_lower_bound``), both from the
+  same initial parameters with ``tol=0``, measured in alternating blocks in this one process, and their
+  ratio; plus the largest relative difference of the two log-likelihood trajectories;
+* **whole fit**: the median seconds of ``fit`` with the default initialisation (k-means) and ``n_init=1``,
+  alternating, and the ratio (the iteration counts differ with the k-means start: both are printed);
+* **peak memory** at (200,000, 10, 10): the peak of memory allocated during a fit (``tracemalloc``, which
+  sees every NumPy array), beyond the data, for both.
+
+A second table times the E-step on one frame (what an EMTrace replay recomputes) and the step iterator
+against a plain ``fit`` of the same iterations.
+
+How it measures: by default both libraries run on one thread (BLAS and OpenMP limited with threadpoolctl,
+which comes with scikit-learn) and the clock is the process's CPU time. On a machine shared with other work
+(this project's has 2 cores and several engineers) wall-clock time mostly measures the neighbours, and
+spinning BLAS/OpenMP threads waiting for a busy core make it worse; CPU time of one thread measures the work.
+``--clock wall --threads 0`` gives wall-clock seconds with the libraries' own threading instead.
+``--quick`` takes fewer repeats (a smoke test: noisy numbers); ``--sizes`` picks sizes.
+"""
+
+import argparse
+import contextlib
+import gc
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
+
+from gmm_teach import GaussianMixture
+from gmm_teach.em import e_step, em_steps
+from gmm_teach.initialization import initial_params
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+SIZES = ((2_000, 2, 3), (100_000, 2, 5), (200_000, 10, 10), (50_000, 50, 5))
+MEMORY_SIZE = (200_000, 10, 10)
+
+# issue 8: largest allowed ratio ours / scikit-learn of the median seconds per iteration
+ITERATION_TARGETS = {
+    (2_000, 2, 3): dict(full=0.15, tied=0.15, diag=0.15, spherical=0.15),
+    (100_000, 2, 5): dict(full=0.10, tied=0.10, diag=0.10, spherical=0.10),
+    (200_000, 10, 10): dict(full=0.10, tied=0.10, diag=0.20, spherical=0.20),
+    (50_000, 50, 5): dict(full=0.30, tied=0.10, diag=0.40, spherical=0.25),
+}
+FIT_TARGET = 0.5
+MEMORY_TARGET = 1.3
+
+
+def make_data(n_samples, n_features, n_components, seed=0):
+    """A mixture with well separated, randomly shaped and oriented clusters (a fixed seed: the same data every run)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(n_components, n_features))
+    shapes = rng.normal(scale=0.3, size=(n_components, n_features, n_features)) + np.eye(n_features)
+    labels = rng.integers(n_components, size=n_samples)
+    noise = rng.normal(size=(n_samples, n_features))
+    return centres[labels] + np.einsum("nij,nj->ni", shapes[labels], noise)
+
+
+def sklearn_started_at(params, X, reg_covar=1e-6):
+    """A scikit-learn GaussianMixture holding ``params``, ready to run its EM loop body."""
+    estimator = SklearnGaussianMixture(params.n_components, covariance_type=params.covariance_type,
+                                       reg_covar=reg_covar, tol=0.0)
+    estimator._check_parameters(X)
+    estimator.weights_, estimator.means_ = params.weights.copy(), params.means.copy()
+    estimator.covariances_ = params.covariances.copy()
+    estimator.precisions_cholesky_ = params.precisions_cholesky.copy()
+    return estimator
+
+
+def sklearn_iterations(estimator, X, n_iterations):
+    """Run scikit-learn's fit-loop body ``n_iterations`` times; return the lower bounds it computed."""
+    lower_bounds = []
+    for _ in range(n_iterations):
+        log_prob_norm, log_resp = estimator._e_step(X)
+        estimator._m_step(X, log_resp)
+        lower_bounds.append(estimator._compute_lower_bound(log_resp, log_prob_norm))
+    return lower_bounds
+
+
+def our_iterations(steps, n_iterations):
+    """Take ``n_iterations`` more steps from our step iterator; return their log-likelihoods."""
+    return [next(steps).log_likelihood for _ in range(n_iterations)]
+
+
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
+def timed(function, *args):
+    gc.collect()
+    started = clock()
+    result = function(*args)
+    return clock() - started, result
+
+
+def per_iteration(X, n_components, covariance_type, budget_seconds, rounds):
+    """Median seconds per iteration of both, from the same start, in alternating blocks; and the parity."""
+    params, _ = initial_params(X, n_components, covariance_type, "k-means++", np.random.default_rng(0))
+    # parity: the same 10 iterations from the same start (ours after i iterations = theirs at i)
+    ours_reference = [step.log_likelihood for step in em_steps(X, params, tol=0.0, max_iter=10)][:10]
+    theirs_reference = sklearn_iterations(sklearn_started_at(params, X), X, 10)
+    parity = np.max(np.abs(np.subtract(ours_reference, theirs_reference)) / np.abs(theirs_reference))
+
+    sklearn_estimator = sklearn_started_at(params, X)
+    probe, _ = timed(sklearn_iterations, sklearn_estimator, X, 1)
+    block = int(np.clip(budget_seconds / rounds / max(probe, 1e-6), 1, 200))
+    steps = em_steps(X, params, tol=0.0, max_iter=10**9)
+    next(steps)
+    ours, theirs = [], []
+    for round_ in range(rounds):
+        order = (0, 1) if round_ % 2 == 0 else (1, 0)
+        for who in order:
+            if who == 0:
+                seconds, _ = timed(our_iterations, steps, block)
+                ours.append(seconds / block)
+            else:
+                seconds, _ = timed(sklearn_iterations, sklearn_estimator, X, block)
+                theirs.append(seconds / block)
+    return float(np.median(ours)), float(np.median(theirs)), parity
+
+
+def quietly(function, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a fit that stops at max_iter warns; the timing is what matters here
+        return function(*args)
+
+
+def whole_fit(X, n_components, covariance_type, repeats):
+    """Median seconds of a default fit (k-means start, n_init=1) of both, alternating; and their iterations."""
+    settings = dict(n_components=n_components, covariance_type=covariance_type, random_state=0)
+    seconds = {GaussianMixture: [], SklearnGaussianMixture: []}
+    iterations = {}
+    for repeat in range(repeats):
+        order = list(seconds) if repeat % 2 == 0 else list(seconds)[::-1]
+        for estimator_class in order:
+            elapsed, fitted = timed(quietly, estimator_class(**settings).fit, X)
+            seconds[estimator_class].append(elapsed)
+            iterations[estimator_class] = fitted.n_iter_
+    return (float(np.median(seconds[GaussianMixture])), float(np.median(seconds[SklearnGaussianMixture])),
+            (iterations[GaussianMixture], iterations[SklearnGaussianMixture]))
+
+
+def peak_memory(X, n_components, covariance_type):
+    """Peak bytes allocated during a default fit (k-means start, at most 10 iterations), beyond the data."""
+    peaks = {}
+    for name, estimator_class in (("ours", GaussianMixture), ("scikit-learn", SklearnGaussianMixture)):
+        estimator = estimator_class(n_components=n_components, covariance_type=covariance_type, max_iter=10,
+                                    random_state=0)
+        gc.collect()
+        tracemalloc.start()
+        quietly(estimator.fit, X)
+        peaks[name] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peaks["ours"], peaks["scikit-learn"]
+
+
+def verdict(ratio, target):
+    return "ok" if ratio <= target else "MISSED"
+
+
+def print_iteration_table(rows):
+    print("\nPer EM iteration (median seconds; same start, tol=0, alternating) and whole fit (default init, n_init=1)")
+    header = (f"{'n, d, k':>16} {'type':>9} | {'ours':>9} {'sklearn':>9} {'ratio':>6} {'target':>6} {'':6} "
+              f"{'parity':>8} | {'fit ours':>9} {'sklearn':>9} {'ratio':>6} {'iters':>9} {'':6}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        size = "{:,}, {}, {}".format(*row["size"])
+        iteration_ratio = row["ours"] / row["theirs"]
+        fit_ratio = row["fit_ours"] / row["fit_theirs"]
+        print(f"{size:>16} {row['type']:>9} | {row['ours']:9.2e} {row['theirs']:9.2e} {iteration_ratio:6.3f} "
+              f"{row['target']:6.2f} {verdict(iteration_ratio, row['target']):6} {row['parity']:8.1e} | "
+              f"{row['fit_ours']:9.2e} {row['fit_theirs']:9.2e} {fit_ratio:6.3f} "
+              f"{'%d/%d' % row['iterations']:>9} {verdict(fit_ratio, FIT_TARGET):6}")
+
+
+def print_memory_table(rows, data_bytes):
+    print(f"\nPeak memory allocated during a fit beyond the data ({data_bytes / 2**20:.1f} MiB) at "
+          "{:,}, {}, {} (tracemalloc)".format(*MEMORY_SIZE))
+    header = f"{'type':>9} | {'ours MiB':>9} {'sklearn MiB':>11} {'ratio':>6} {'target':>6} {'':6}"
+    print(header)
+    print("-" * len(header))
+    for covariance_type, ours, theirs in rows:
+        ratio = ours / theirs
+        print(f"{covariance_type:>9} | {ours / 2**20:9.1f} {theirs / 2**20:11.1f} {ratio:6.2f} "
+              f"{MEMORY_TARGET:6.2f} {verdict(ratio, MEMORY_TARGET):6}")
+
+
+def median_seconds(function, repeats):
+    times = []
+    for _ in range(repeats):
+        seconds, _ = timed(function)
+        times.append(seconds)
+    return float(np.median(times))
+
+
+def print_replay_table(quick):
+    """One frame's E-step (EMTrace replay) and the step iterator against a plain fit of the same iterations."""
+    print("\nOne frame's E-step (EMTrace replay: e_step on stored parameters), median seconds; "
+          "targets 1e-4 at n=2,000 and 2e-3 at n=100,000")
+    header = f"{'n, d, k':>16} {'type':>9} | {'e_step':>9} {'target':>8} {'':6}"
+    print(header)
+    print("-" * len(header))
+    for (n_samples, n_features, n_components), target in (((2_000, 2, 3), 1e-4), ((100_000, 2, 5), 2e-3)):
+        X = make_data(n_samples, n_features, n_components)
+        for covariance_type in COVARIANCE_TYPES:
+            params, _ = initial_params(X, n_components, covariance_type, "k-means++", np.random.default_rng(0))
+            seconds = median_seconds(lambda: e_step(X, params), 5 if quick else 50)
+            size = f"{n_samples:,}, {n_features}, {n_components}"
+            print(f"{size:>16} {covariance_type:>9} | {seconds:9.2e} {target:8.0e} {verdict(seconds, target):6}")
+
+    print("\nThe step iterator (iter_fit) against a plain fit of the same 30 iterations, median seconds; target 1.10")
+    header = f"{'n, d, k':>16} {'type':>9} | {'iter_fit':>9} {'fit':>9} {'ratio':>6} {'':6}"
+    print(header)
+    print("-" * len(header))
+    n_samples, n_features, n_components = 100_000, 2, 5
+    X = make_data(n_samples, n_features, n_components)
+    for covariance_type in COVARIANCE_TYPES:
+        settings = dict(n_components=n_components, covariance_type=covariance_type, tol=0.0, max_iter=30,
+                        init_params="k-means++", random_state=0)
+        fit_times, stream_times = [], []
+        for _ in range(1 if quick else 5):
+            fit_times.append(timed(quietly, GaussianMixture(**settings).fit, X)[0])
+            stream_times.append(timed(lambda: [step for step in GaussianMixture(**settings).iter_fit(X)])[0])
+        ratio = np.median(stream_times) / np.median(fit_times)
+        size = f"{n_samples:,}, {n_features}, {n_components}"
+        print(f"{size:>16} {covariance_type:>9} | {np.median(stream_times):9.2e} {np.median(fit_times):9.2e} "
+              f"{ratio:6.3f} {verdict(ratio, 1.10):6}")
+
+
+def thread_limit(n_threads):
+    """Limit BLAS and OpenMP to ``n_threads`` for both libraries (0: leave them as they are)."""
+    if n_threads == 0:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    return threadpool_limits(limits=n_threads)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test, noisy numbers)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads for both (0: unlimited)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="process CPU time or wall clock")
+    parser.add_argument("--sizes", default=None, help="only these sizes, e.g. '2000,2,3;100000,2,5'")
+    arguments = parser.parse_args()
+    sizes = SIZES if arguments.sizes is None else [
+        tuple(int(v) for v in size.split(",")) for size in arguments.sizes.split(";")]
+    budget, rounds, fit_repeats = (0.5, 3, 1) if arguments.quick else (6.0, 9, 3)
+    global clock
+    clock = CLOCKS[arguments.clock]
+    print(f"clock: {arguments.clock}; BLAS/OpenMP threads: {arguments.threads or 'as configured'}")
+    with thread_limit(arguments.threads):
+        rows = []
+        for size in sizes:
+            X = make_data(*size)
+            for covariance_type in COVARIANCE_TYPES:
+                ours, theirs, parity = per_iteration(X, size[2], covariance_type, budget, rounds)
+                repeats = fit_repeats if size[0] * size[1] * size[2] <= 2_000_000 else 1
+                fit_ours, fit_theirs, iterations = whole_fit(X, size[2], covariance_type, repeats)
+                rows.append(dict(size=size, type=covariance_type, ours=ours, theirs=theirs, parity=parity,
+                                 target=ITERATION_TARGETS.get(size, {}).get(covariance_type, np.nan),
+                                 fit_ours=fit_ours, fit_theirs=fit_theirs, iterations=iterations))
+                print(f"measured {size} {covariance_type}", flush=True)
+        print_iteration_table(rows)
+        X = make_data(*MEMORY_SIZE)
+        print_memory_table([(covariance_type, *peak_memory(X, MEMORY_SIZE[2], covariance_type))
+                            for covariance_type in COVARIANCE_TYPES], X.nbytes)
+        print_replay_table(arguments.quick)
+
+
+if __name__ == "__main__":
+    main()
