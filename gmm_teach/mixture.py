@@ -31,7 +31,8 @@ class GaussianMixture:
     tol : float, default=1e-3
         EM stops when the mean log-likelihood changes by less than this.
     reg_covar : float, default=1e-6
-        Added to the diagonal of every covariance, so none collapses to a point.
+        Added to the diagonal of every covariance, so none collapses to a point. It is in the squared units
+        of the data: scale the features (or lower it) when their variances are themselves tiny.
     max_iter : int, default=100
         Number of EM iterations at most, per initialisation.
     n_init : int, default=1

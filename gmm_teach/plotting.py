@@ -297,7 +297,7 @@ def plot_density_contours(ax, params, levels=8, resolution=120, **contour_kwargs
     if np.ndim(levels) == 0:
         top = log_p.max()
         levels = np.linspace(top - 8.0, top, int(levels) + 1)[:-1]  # e^-8: the tail beyond that is empty
-    options = {"colors": "0.35", "linewidths": 0.8, "alpha": 0.7, "zorder": 1}
+    options = {"colors": "0.35", "linestyles": "solid", "linewidths": 0.8, "alpha": 0.7, "zorder": 1}
     options.update(contour_kwargs)
     return ax.contour(xx, yy, log_p, levels=levels, **options)
 
