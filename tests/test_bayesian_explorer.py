@@ -39,7 +39,7 @@ def test_the_first_picture_shows_three_active_components(explorer):
     assert explorer.n_active == 3
     np.testing.assert_allclose(_bar_heights(explorer), np.sort(explorer.model.weights_)[::-1])
     assert _visible_ellipses(explorer) == 3 * 2  # two rings per active component, none for the others
-    assert "3 of 6 components active" in explorer.readout.value
+    assert "3 of 6 components active" in explorer.readout.value and "hidden" in explorer.readout.value
     assert explorer.weights_ax.get_title().startswith("3 of 6")
 
 
@@ -53,6 +53,7 @@ def test_the_slider_refits_and_redraws_in_place(explorer):
     np.testing.assert_allclose(_bar_heights(explorer), 1 / 6, atol=0.01)  # the prior insists on equal weights
     assert not np.allclose(_bar_heights(explorer), heights_before)
     assert "6 of 6 components active" in explorer.readout.value and "1e+04" in explorer.readout.value
+    assert "hidden" not in explorer.readout.value
     assert explorer.host.redraws == redraws_before + 1
     assert len(explorer.figure.axes[0].get_children()) == artists_before  # moved, not re-plotted
 

@@ -14,7 +14,7 @@ MAX_COMPONENTS = 20
 #: The slider runs over 10**-4 ... 10**4 in quarter decades.
 LOG10_CONCENTRATION_RANGE = (-4.0, 4.0)
 PRIOR_LABELS = {"dirichlet_process": "Dirichlet process", "dirichlet_distribution": "Dirichlet distribution"}
-FIGURE_SIZE = (10.5, 4.4)
+FIGURE_SIZE = (9.6, 4.2)
 MEAN_MARKER_SIZE = 150
 
 
@@ -191,8 +191,8 @@ class BayesianExplorer(Explorer):
             label.set_y(weight + 0.01)
             label.set_text(f"{weight:.2f}" if weight >= 0.005 else "~0")
         self.weights_ax.set_ylim(0, max(0.25, 1.15 * self.model.weights_.max()))
-        self.weights_ax.set_title(f"{self.n_active} of {len(active)} components active "
-                                  f"(weight > {self.active_threshold:g})", fontsize=11)
+        self.weights_ax.set_title(f"{self.n_active} of {len(active)} active (weight > {self.active_threshold:g})",
+                                  fontsize=11)
         self.clustering.ax.set_title(f"{PRIOR_LABELS[self.weight_concentration_prior_type]}, "
                                      f"α₀ = {self.weight_concentration_prior:.2g}", fontsize=11)
         self.readout.value = self._readout()
@@ -201,8 +201,9 @@ class BayesianExplorer(Explorer):
     def _readout(self):
         """What the picture shows, in plain words."""
         model = self.model
+        hidden = "; the others are hidden on the left" if self.n_active < len(model.weights_) else ""
         lines = [f"<b>{self.n_active} of {len(model.weights_)} components active</b> (weight above "
-                 f"{self.active_threshold:g}; the others are hidden on the left).",
+                 f"{self.active_threshold:g}{hidden}).",
                  f"Prior: {PRIOR_LABELS[self.weight_concentration_prior_type]} with weight concentration "
                  f"α₀ = {self.weight_concentration_prior:.3g}. Smaller α₀ asks for fewer components.",
                  f"Evidence lower bound (ELBO) of this fit: {model.lower_bound_:.2f}."]
