@@ -27,7 +27,10 @@ from scipy.cluster.vq import kmeans2, vq
 from .em import MixtureParams, m_step
 
 KMEANS_MAX_ITER = 300
-KMEANS_CHECK_EVERY = 5
+KMEANS_CHECK_EVERY = 2
+KMEANS_TOL = 1e-4
+"""k-means stops when the centres moved (summed squared shift over ``KMEANS_CHECK_EVERY`` Lloyd iterations) by
+less than this fraction of the data's mean feature variance, as scikit-learn's ``KMeans(tol=1e-4)`` does."""
 
 
 def kmeans_plusplus_centres(X, n_components, rng):
@@ -38,27 +41,36 @@ def kmeans_plusplus_centres(X, n_components, rng):
     """
     centres = np.empty((n_components, X.shape[1]))
     centres[0] = X[rng.integers(X.shape[0])]
-    squared_distances = ((X - centres[0]) ** 2).sum(axis=1)
+    squared_distances = _squared_distances(X, centres[0])
     for k in range(1, n_components):
         total = squared_distances.sum()
         probabilities = squared_distances / total if total > 0 else None  # all points identical: uniform
         centres[k] = X[rng.choice(X.shape[0], p=probabilities)]
-        squared_distances = np.minimum(squared_distances, ((X - centres[k]) ** 2).sum(axis=1))
+        np.minimum(squared_distances, _squared_distances(X, centres[k]), out=squared_distances)
     return centres
 
 
+def _squared_distances(X, centre):
+    r""":math:`\lVert x_i - c\rVert^2` for every point (``einsum`` sums the squares without another n x d array)."""
+    difference = X - centre
+    return np.einsum("ij,ij->i", difference, difference)
+
+
 def kmeans_labels(X, n_components, rng):
-    """Labels of k-means (Lloyd's algorithm from k-means++ seeds), run until the labels stop changing."""
+    """Labels of k-means (Lloyd's algorithm from k-means++ seeds), run until the labels stop changing or the
+    centres barely move (:data:`KMEANS_TOL`)."""
     centres = kmeans_plusplus_centres(X, n_components, rng)
     labels = vq(X, centres, check_finite=False)[0]
+    tolerance = KMEANS_TOL * X.var(axis=0).mean()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an empty cluster keeps its centre; EM deals with it
         for _ in range(0, KMEANS_MAX_ITER, KMEANS_CHECK_EVERY):
-            centres, new_labels = kmeans2(X, centres, iter=KMEANS_CHECK_EVERY, minit="matrix",
-                                          missing="warn", check_finite=False)
-            if np.array_equal(new_labels, labels):
+            new_centres, new_labels = kmeans2(X, centres, iter=KMEANS_CHECK_EVERY, minit="matrix",
+                                              missing="warn", check_finite=False)
+            settled = np.array_equal(new_labels, labels) or np.sum((new_centres - centres) ** 2) <= tolerance
+            centres, labels = new_centres, new_labels
+            if settled:
                 break
-            labels = new_labels
     return labels
 
 
