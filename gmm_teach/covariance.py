@@ -103,16 +103,16 @@ def _rounding_noise(means):
     return (16 * np.finfo(float).eps * np.abs(means)) ** 2
 
 
-def _log_density_coefficients(quadratic, linear, log_det, projected_means):
+def _log_density_coefficients(quadratic, linear, log_det, projected_means, log_weights):
     r"""Assemble the rows :math:`a_k = [\text{quadratic};\ \Sigma_k^{-1}\mu_k;\ c_k]` with the constant
-    :math:`c_k = \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`."""
+    :math:`c_k = \log\pi_k + \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`."""
     n_components, n_features = linear.shape
     n_quadratic = quadratic.shape[1]
     coefficients = np.empty((n_components, n_quadratic + n_features + 1))
     coefficients[:, :n_quadratic] = quadratic
     coefficients[:, n_quadratic:-1] = linear
-    coefficients[:, -1] = log_det - 0.5 * (n_features * LOG_2PI
-                                           + np.einsum("kd,kd->k", projected_means, projected_means))
+    coefficients[:, -1] = log_weights + log_det - 0.5 * (
+        n_features * LOG_2PI + np.einsum("kd,kd->k", projected_means, projected_means))
     return coefficients
 
 
@@ -130,11 +130,33 @@ def _upper_cholesky_of_precision(precision):
     return reversed_lower[::-1, ::-1]
 
 
-class FullCovariance:
+class _CovarianceModel:
+    """What EM's fast path asks of every model (see "How EM uses a model quickly" above).
+
+    The defaults are those of a model whose log-density is linear in the feature column: one matrix
+    product gives every component's log-density for a chunk of points, and one more the M-step's sums.
+    """
+
+    quadratic_features_depend_on_params = False
+
+    def for_features(self, n_features):
+        """The object doing the fast arithmetic for data with ``n_features`` features (here: this model)."""
+        return self
+
+    def chunk_log_density(self, coefficients, features):
+        r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m)."""
+        return coefficients @ features
+
+    def chunk_moments(self, responsibilities, features):
+        r""":math:`\sum_i r_{ik} f(x_i)` over a chunk, shape (k, n_feature_rows); its last d + 1 columns are
+        :math:`\sum_i r_{ik} x_i` and :math:`N_k`."""
+        return responsibilities @ features.T
+
+
+class FullCovariance(_CovarianceModel):
     """Each component has its own full covariance matrix: any ellipse, any orientation."""
 
     name = "full"
-    quadratic_features_depend_on_params = False
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""
@@ -171,6 +193,10 @@ class FullCovariance:
             distances[:, k] = np.einsum("ij,ij->i", projected, projected)
         return distances
 
+    def for_features(self, n_features):
+        """This model up to :data:`STACKED_FROM_FEATURES` features, :class:`StackedFullCovariance` from there."""
+        return self if n_features < STACKED_FROM_FEATURES else STACKED_FULL
+
     def n_quadratic_features(self, n_features):
         return n_features * (n_features + 1) // 2
 
@@ -186,7 +212,7 @@ class FullCovariance:
         r""":math:`\mu_k U_k`, one row per component."""
         return np.matmul(means[:, np.newaxis, :], precisions_cholesky)[:, 0, :]
 
-    def log_density_coefficients(self, means, precisions_cholesky):
+    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
         r"""Rows :math:`a_k` with :math:`a_k \cdot [x_i x_j;\, x;\, 1] = \log\mathcal{N}(x \mid \mu_k, \Sigma_k)`.
 
         From :math:`-\tfrac12 x^\top\Lambda x = -\sum_{i<j}\Lambda_{ij}x_ix_j - \tfrac12\sum_i\Lambda_{ii}x_i^2`
@@ -197,7 +223,7 @@ class FullCovariance:
         quadratic = triangle.quadratic_scale * precisions[:, triangle.rows, triangle.columns]
         linear = np.matmul(precisions, means[:, :, np.newaxis])[:, :, 0]
         return _log_density_coefficients(quadratic, linear, self.log_det_cholesky(precisions_cholesky, None),
-                                          self.project_means(means, precisions_cholesky))
+                                          self.project_means(means, precisions_cholesky), log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik} x_i x_i^\top - \mu_k\mu_k^\top + \epsilon I` from the
@@ -227,7 +253,7 @@ class FullCovariance:
         return np.asarray(covariances)
 
 
-class TiedCovariance:
+class TiedCovariance(_CovarianceModel):
     """All components share one full covariance matrix: same ellipse everywhere, different centres."""
 
     name = "tied"
@@ -280,12 +306,13 @@ class TiedCovariance:
     def project_means(self, means, precisions_cholesky):
         return means @ precisions_cholesky
 
-    def log_density_coefficients(self, means, precisions_cholesky):
+    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
         r"""Rows :math:`a_k`: :math:`-\tfrac12` on :math:`x^\top\Sigma^{-1}x`, then :math:`\Sigma^{-1}\mu_k` and the constant."""
         projected_means = self.project_means(means, precisions_cholesky)
         quadratic = np.full((means.shape[0], 1), -0.5)
         return _log_density_coefficients(quadratic, projected_means @ precisions_cholesky.T,
-                                         self.log_det_cholesky(precisions_cholesky, None), projected_means)
+                                         self.log_det_cholesky(precisions_cholesky, None), projected_means,
+                                         log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\Sigma = \frac1N\left(\sum_i x_i x_i^\top - \sum_k N_k\mu_k\mu_k^\top\right) + \epsilon I`
@@ -309,11 +336,10 @@ class TiedCovariance:
         return np.broadcast_to(covariances, (n_components, n_features, n_features)).copy()
 
 
-class DiagCovariance:
+class DiagCovariance(_CovarianceModel):
     """Each component has its own variances along the axes: ellipses aligned with the axes."""
 
     name = "diag"
-    quadratic_features_depend_on_params = False
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik}(x_{ij}-\mu_{kj})^2 + \epsilon`."""
@@ -357,12 +383,12 @@ class DiagCovariance:
     def project_means(self, means, precisions_cholesky):
         return means * precisions_cholesky
 
-    def log_density_coefficients(self, means, precisions_cholesky):
+    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
         r"""Rows :math:`a_k = [-\tfrac12 \sigma_{kj}^{-2};\ \mu_{kj}\sigma_{kj}^{-2};\ c_k]`."""
         precisions = precisions_cholesky**2
         return _log_density_coefficients(-0.5 * precisions, precisions * means,
                                          self.log_det_cholesky(precisions_cholesky, None),
-                                         self.project_means(means, precisions_cholesky))
+                                         self.project_means(means, precisions_cholesky), log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik} x_{ij}^2 - \mu_{kj}^2 + \epsilon`."""
@@ -385,11 +411,10 @@ class DiagCovariance:
         return full
 
 
-class SphericalCovariance:
+class SphericalCovariance(_CovarianceModel):
     """Each component is round, with one variance of its own: circles of different sizes."""
 
     name = "spherical"
-    quadratic_features_depend_on_params = False
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\sigma^2_k = \frac{1}{d}\sum_j \sigma^2_{kj}`, the mean of the diagonal model's variances."""
@@ -427,12 +452,12 @@ class SphericalCovariance:
     def project_means(self, means, precisions_cholesky):
         return means * precisions_cholesky[:, np.newaxis]
 
-    def log_density_coefficients(self, means, precisions_cholesky):
+    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
         r"""Rows :math:`a_k = [-\tfrac12 \sigma_k^{-2};\ \mu_k\sigma_k^{-2};\ c_k]`."""
         precisions = precisions_cholesky**2
         return _log_density_coefficients(-0.5 * precisions[:, np.newaxis], precisions[:, np.newaxis] * means,
                                          self.log_det_cholesky(precisions_cholesky, means.shape[1]),
-                                         self.project_means(means, precisions_cholesky))
+                                         self.project_means(means, precisions_cholesky), log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\sigma^2_k = \frac1d\left(\frac{1}{N_k}\sum_i r_{ik}\lVert x_i\rVert^2 - \lVert\mu_k\rVert^2\right) + \epsilon`."""
@@ -452,6 +477,61 @@ class SphericalCovariance:
     def as_full(self, covariances, n_components, n_features):
         return np.asarray(covariances)[:, np.newaxis, np.newaxis] * np.eye(n_features)
 
+
+class StackedFullCovariance(FullCovariance):
+    r"""The full model's fast path for many features, where :math:`d(d+1)/2` product features would not pay.
+
+    The features are just :math:`[x; 1]`. The E-step stacks every component's
+    :math:`[U_k^\top,\ -U_k^\top\mu_k]` into one :math:`(kd, d+1)` matrix, so one product gives all the
+    whitened differences :math:`U_k^\top(x-\mu_k)`, whose squared lengths are the Mahalanobis distances.
+    The M-step's weighted second moments :math:`\sum_i r_{ik} x_i x_i^\top` of all components are one
+    product of the stacked :math:`r_{ik} x_i` with the chunk.
+    """
+
+    def n_quadratic_features(self, n_features):
+        return 0
+
+    def quadratic_features(self, centred, precisions_cholesky, out):
+        return out
+
+    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
+        """The stacked whitening matrix, shape (k d, d + 1), and each component's constant."""
+        n_components, n_features = means.shape
+        stacked = np.empty((n_components, n_features, n_features + 1))
+        stacked[:, :, :n_features] = np.swapaxes(precisions_cholesky, 1, 2)
+        stacked[:, :, n_features] = -self.project_means(means, precisions_cholesky)
+        constants = log_weights + self.log_det_cholesky(precisions_cholesky, None) - 0.5 * n_features * LOG_2PI
+        return stacked.reshape(n_components * n_features, n_features + 1), constants
+
+    def chunk_log_density(self, coefficients, features):
+        stacked, constants = coefficients
+        whitened = stacked @ features
+        np.square(whitened, out=whitened)
+        squared_distances = whitened.reshape(len(constants), -1, features.shape[1]).sum(axis=1)
+        squared_distances *= -0.5
+        squared_distances += constants[:, np.newaxis]
+        return squared_distances
+
+    def chunk_moments(self, responsibilities, features):
+        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`\sum_i r_{ik} x_i`, :math:`N_k`] over a chunk."""
+        n_components = responsibilities.shape[0]
+        points = features[:-1]
+        weighted_points = (responsibilities[:, np.newaxis, :] * points).reshape(-1, points.shape[1])
+        second_moments = (weighted_points @ points.T).reshape(n_components, -1)
+        return np.hstack([second_moments, responsibilities @ features.T])
+
+    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
+        n_components, n_features = means.shape
+        covariances = moments.reshape(n_components, n_features, n_features) / nk[:, np.newaxis, np.newaxis]
+        covariances -= means[:, :, np.newaxis] * means[:, np.newaxis, :]
+        covariances.reshape(n_components, -1)[:, :: n_features + 1] += reg_covar
+        return covariances
+
+
+STACKED_FROM_FEATURES = 16
+"""From this many features on, the full model's fast path is :class:`StackedFullCovariance`."""
+
+STACKED_FULL = StackedFullCovariance()
 
 DIAG = DiagCovariance()
 

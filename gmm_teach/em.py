@@ -227,34 +227,33 @@ def _expectation(data, params, far=None, with_moments=True):
     the (k, n_features_rows) sums :math:`\sum_i r_{ik} f(x_i)` that the next M-step needs. ``far`` (the
     components to compute by the plain formulas) is found here unless the M-step that made ``params`` gives it.
     """
-    model = params.model
+    model = params.model.for_features(params.n_features)
     n_samples = data.X.shape[0]
     centred_means = params.means - data.centre
-    coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky)
     with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, which is right
         log_weights = np.log(params.weights)
-    coefficients[:, -1] += log_weights
+    coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky, log_weights)
     if far is None:
         far = _far_from_centre(model, centred_means, params.precisions_cholesky)
     responsibilities = np.empty((params.n_components, n_samples))
-    moments = np.zeros(coefficients.shape) if with_moments else None
+    moments = 0.0
     log_likelihood = 0.0
     for rows, features in data.feature_chunks(model, params.precisions_cholesky):
-        weighted = coefficients @ features
+        weighted = model.chunk_log_density(coefficients, features)
         if far.size:
             weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
         log_likelihood += _normalise_in_place(weighted, out=responsibilities[:, rows])
         if with_moments:
-            moments += responsibilities[:, rows] @ features.T
-    return responsibilities, log_likelihood / n_samples, moments
+            moments += model.chunk_moments(responsibilities[:, rows], features)
+    return responsibilities, log_likelihood / n_samples, (moments if with_moments else None)
 
 
 def _moments(data, model, responsibilities):
     r"""The sums :math:`\sum_i r_{ik} f(x_i)` for given (k, n) responsibilities, in chunks."""
-    n_rows = model.n_quadratic_features(data.X.shape[1]) + data.X.shape[1] + 1
-    moments = np.zeros((responsibilities.shape[0], n_rows))
+    model = model.for_features(data.X.shape[1])
+    moments = 0.0
     for rows, features in data.feature_chunks(model):
-        moments += responsibilities[:, rows] @ features.T
+        moments += model.chunk_moments(responsibilities[:, rows], features)
     return moments
 
 
@@ -263,11 +262,12 @@ def _maximisation(data, model, responsibilities, moments, reg_covar):
 
     Returns the new ``MixtureParams`` and the indices of those far components.
     """
-    n_quadratic = model.n_quadratic_features(data.X.shape[1])
+    n_features = data.X.shape[1]
     nk = moments[:, -1] + 10 * EPS
-    centred_means = moments[:, n_quadratic:-1] / nk[:, np.newaxis]
+    centred_means = moments[:, -n_features - 1:-1] / nk[:, np.newaxis]
     means = centred_means + data.centre
-    covariances = model.estimate_from_moments(moments[:, :n_quadratic], nk, centred_means, reg_covar, data)
+    covariances = model.for_features(n_features).estimate_from_moments(
+        moments[:, :-n_features - 1], nk, centred_means, reg_covar, data)
     try:
         precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
         far = _far_from_centre(model, centred_means, precisions_cholesky)
