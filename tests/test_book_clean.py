@@ -1,9 +1,10 @@
-"""The book's notebooks are committed clean and start with the backend switch; its contents and API page are whole.
+"""The book's notebooks are committed clean, start with the backend switch and check what they teach.
 
 Chapters are committed without outputs: the book build and nbval produce them. Only cells marked
 ``# NBVAL_CHECK_OUTPUT`` keep a stored output, which nbval compares with a fresh run.
 """
 
+import ast
 import importlib
 import inspect
 import pkgutil
@@ -51,6 +52,18 @@ def starts_with_backend_switch(notebook):
         return False
     lines = tuple(line.strip() for line in code_cells[0].source.splitlines() if line.strip())
     return lines == BACKEND_SWITCH
+
+
+def assertion_cells(notebook):
+    """Numbers of the code cells that contain an ``assert`` statement (IPython magic lines left out)."""
+    numbers = []
+    for number, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        python = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        if any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(python))):
+            numbers.append(number)
+    return numbers
 
 
 def toc_files(toc):
@@ -103,6 +116,12 @@ def test_the_backend_switch_must_come_first():
     assert not starts_with_backend_switch(_notebook(nbformat.v4.new_markdown_cell("no code")))
 
 
+def test_assertion_cells_are_found():
+    notebook = _notebook(_code(SWITCH), _code("x = 1"), _code("for k in range(2):\n    assert k < 2"))
+    assert assertion_cells(notebook) == [2]
+    assert assertion_cells(_notebook(_code(SWITCH), _code("print('assert')"))) == []
+
+
 def test_toc_files_finds_nested_entries():
     toc = {"root": "intro", "parts": [{"caption": "A", "chapters": [{"file": "a", "sections": [{"file": "b"}]}]}]}
     assert toc_files(toc) == ["a", "b"]
@@ -128,6 +147,12 @@ def test_chapter_is_committed_without_outputs(path):
 def test_chapter_starts_with_the_backend_switch(path):
     assert starts_with_backend_switch(nbformat.read(path, as_version=4)), (
         f"{path.name}: the first code cell must be exactly\n{SWITCH}")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda path: path.name)
+def test_chapter_checks_what_it_teaches(path):
+    assert assertion_cells(nbformat.read(path, as_version=4)), (
+        f"{path.name} has no assertion cell: add one that checks what the chapter teaches (nbval runs it)")
 
 
 def test_table_of_contents_lists_exactly_the_existing_pages():
