@@ -36,6 +36,8 @@ from scipy.special import logsumexp
 from .covariance import COVARIANCE_MODELS, FAR_FROM_CENTRE, LOG_2PI, CollapsedComponentError
 
 EPS = np.finfo(np.float64).eps
+NEGLIGIBLE = 1e-250
+LOG_NEGLIGIBLE = np.log(NEGLIGIBLE)
 
 CHUNK_BYTES = 2**19
 """Size of one chunk's feature block: small enough to stay in a core's cache while it is used twice."""
@@ -203,7 +205,12 @@ def _normalise_in_place(weighted_log_prob, out):
     one exponential pass; return :math:`\sum_i \log p(x_i)` over the block."""
     top = weighted_log_prob.max(axis=0)
     weighted_log_prob -= top
+    # Ratios below NEGLIGIBLE become exactly 0 (clip, exp, subtract NEGLIGIBLE): left alone, their products in
+    # the M-step underflow into subnormal numbers, which slow every product 3-15x. A responsibility moves by
+    # less than NEGLIGIBLE.
+    np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=weighted_log_prob)
     np.exp(weighted_log_prob, out=weighted_log_prob)
+    weighted_log_prob -= NEGLIGIBLE
     total = weighted_log_prob.sum(axis=0)
     log_likelihood = top.sum() + np.log(total).sum()
     np.multiply(weighted_log_prob, np.reciprocal(total, out=total), out=out)
