@@ -36,8 +36,8 @@ from scipy.special import logsumexp
 from .covariance import COVARIANCE_MODELS, FAR_FROM_CENTRE, LOG_2PI, CollapsedComponentError
 
 EPS = np.finfo(np.float64).eps
-NEGLIGIBLE = 1e-250
-LOG_NEGLIGIBLE = np.log(NEGLIGIBLE)
+LOG_NEGLIGIBLE = -575.0
+NEGLIGIBLE = np.exp(LOG_NEGLIGIBLE)  # about 1e-250; computed by exp() so that exp(LOG_NEGLIGIBLE) - NEGLIGIBLE is 0
 
 CHUNK_BYTES = 2**19
 """Size of one chunk's feature block: small enough to stay in a core's cache while it is used twice."""
