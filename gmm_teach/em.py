@@ -166,9 +166,9 @@ def log_density(X, params):
 class _CentredData:
     """The data, the centre its features are taken about, and a reusable feature block for chunks of points."""
 
-    def __init__(self, X, centre=None):
+    def __init__(self, X):
         self.X = X
-        self.centre = X.mean(axis=0, dtype=np.float64) if centre is None else centre
+        self.centre = X.mean(axis=0, dtype=np.float64)
         self._features = None
 
     @cached_property
@@ -283,6 +283,7 @@ def _maximisation(data, model, responsibilities, moments, reg_covar):
     if far.size:
         covariances = model.estimate_components(covariances, far, data.X, responsibilities.T, nk, means, reg_covar)
         precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
+        far = _far_from_centre(model, centred_means, precisions_cholesky)  # as e_step will find it
     return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky, model.name), far
 
 
@@ -320,9 +321,8 @@ def e_step(X, params):
     array([[1. , 0. ],
            [0.5, 0.5]])
     """
-    # the mixture's own mean is as good a centre as the data's (see FAR_FROM_CENTRE) and costs no pass
-    data = _CentredData(X, centre=params.weights @ params.means)
-    responsibilities, log_likelihood, _ = _expectation(data, params, with_moments=False)
+    # the same centre and chunks as em_steps, so a replayed step (EMTrace) equals the streamed one bit for bit
+    responsibilities, log_likelihood, _ = _expectation(_CentredData(X), params, with_moments=False)
     return responsibilities.T, float(log_likelihood)
 
 

@@ -135,7 +135,7 @@ def test_m_step_with_soft_responsibilities_matches_the_plain_estimate(n_features
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_e_step_matches_the_plain_formula_for_parameters_far_from_the_data(covariance_type):
-    """e_step centres on the mixture's mean, not the data's: it must not matter where the data are."""
+    """Parameters 30 units away from the data, which are centred on their own mean, give the plain formula's values."""
     X = mixture_data(500, 3, 2, seed=6)
     params = start(X, 2, covariance_type)
     moved = MixtureParams(params.weights, params.means + 30.0, params.covariances, params.precisions_cholesky,
