@@ -104,3 +104,24 @@ def test_bad_trait_values_are_refused_and_the_picture_stays():
     with pytest.raises((ValueError, traitlets.TraitError), match="weight_concentration_prior_type"):
         explorer.weight_concentration_prior_type = "uniform"
     assert explorer.weight_concentration_prior == 0.25 and explorer.n_active == 3
+
+
+def _awkward_data():
+    rng = np.random.default_rng(0)
+    return {"one feature": rng.normal(size=(200, 1)), "five features": rng.normal(size=(200, 5)),
+            "duplicate points": np.vstack([np.zeros((50, 2)), rng.normal(size=(100, 2))])}
+
+
+@pytest.mark.parametrize("n_components", [1, 4])
+@pytest.mark.parametrize("name", list(_awkward_data()))
+def test_any_shape_of_data_is_drawn(name, n_components):
+    X = _awkward_data()[name]
+    explorer = BayesianExplorer(X, n_components=n_components, weight_concentration_prior=1e-3)
+    explorer.weight_concentration_prior_type = "dirichlet_distribution"
+    explorer.weight_concentration_prior = 1e3  # the prior now demands every component
+    assert explorer.n_active == n_components
+    np.testing.assert_allclose(_bar_heights(explorer), 1 / n_components, atol=0.05)
+    if X.shape[1] == 1:  # one feature: density curves, no ellipses
+        assert len(explorer.clustering.component_curves) == n_components
+    else:
+        assert _visible_ellipses(explorer) == 2 * n_components
