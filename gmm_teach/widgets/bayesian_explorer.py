@@ -14,7 +14,7 @@ MAX_COMPONENTS = 20
 #: The slider runs over 10**-4 ... 10**4 in quarter decades.
 LOG10_CONCENTRATION_RANGE = (-4.0, 4.0)
 PRIOR_LABELS = {"dirichlet_process": "Dirichlet process", "dirichlet_distribution": "Dirichlet distribution"}
-FIGURE_SIZE = (9.6, 4.2)
+FIGURE_SIZE = (8.6, 4.0)
 MEAN_MARKER_SIZE = 150
 
 
@@ -98,7 +98,7 @@ class BayesianExplorer(Explorer):
         self.slider = widgets.FloatLogSlider(
             value=self.weight_concentration_prior, base=10, min=low, max=high, step=0.25,
             description="weight concentration α₀", readout_format=".2g", continuous_update=False,
-            style={"description_width": "initial"}, layout=control_layout("420px"))
+            style={"description_width": "initial"}, layout=control_layout("380px"))
         self.prior_buttons = widgets.ToggleButtons(
             options=[(label, name) for name, label in PRIOR_LABELS.items()],
             value=self.weight_concentration_prior_type, style={"button_width": "160px"},
