@@ -137,8 +137,6 @@ class _CovarianceModel:
     product gives every component's log-density for a chunk of points, and one more the M-step's sums.
     """
 
-    quadratic_features_depend_on_params = False
-
     def for_features(self, n_features):
         """The object doing the fast arithmetic for data with ``n_features`` features (here: this model)."""
         return self
@@ -146,6 +144,14 @@ class _CovarianceModel:
     def chunk_log_density(self, coefficients, features):
         r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m)."""
         return coefficients @ features
+
+    def shared_log_density(self, precisions_cholesky, data):
+        """The mean over the data of a term all components share and the coefficient rows leave out (none here)."""
+        return 0.0
+
+    def plain_e_step_components(self, far):
+        """Of the components ``far`` from the data centre, those whose E-step rows need the plain formula: all."""
+        return far
 
     def chunk_moments(self, responsibilities, features):
         r""":math:`\sum_i r_{ik} f(x_i)` over a chunk, shape (k, n_feature_rows); its last d + 1 columns are
@@ -257,7 +263,6 @@ class TiedCovariance(_CovarianceModel):
     """All components share one full covariance matrix: same ellipse everywhere, different centres."""
 
     name = "tied"
-    quadratic_features_depend_on_params = True
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\Sigma = \frac{1}{N}\sum_k\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""
@@ -296,20 +301,33 @@ class TiedCovariance(_CovarianceModel):
         return distances
 
     def n_quadratic_features(self, n_features):
-        return 1
+        return 0
 
     def quadratic_features(self, centred, precisions_cholesky, out):
-        r"""The one shared quadratic form :math:`x^\top \Sigma^{-1} x = \lVert x U\rVert^2` (a single row)."""
-        projected = precisions_cholesky.T @ centred
-        return np.einsum("ij,ij->j", projected, projected, out=out[0])
+        return out
+
+    def shared_log_density(self, precisions_cholesky, data):
+        r"""The term every component shares, :math:`-\tfrac12 x^\top\Sigma^{-1}x`, averaged over the data:
+        :math:`-\tfrac{1}{2n}\operatorname{tr}(\Sigma^{-1} S)` with the data's scatter :math:`S`.
+
+        It cancels in the responsibilities, so the rows :meth:`log_density_coefficients` gives leave it out
+        and the E-step adds it to the mean log-likelihood only: no per-point quadratic form at all.
+        """
+        return -0.5 * np.sum((data.scatter @ precisions_cholesky) * precisions_cholesky) / data.X.shape[0]
+
+    def plain_e_step_components(self, far):
+        """None: without the shared quadratic form the rows are linear in x and lose no more digits than the
+        plain formula would (the M-step still re-estimates the covariance the plain way)."""
+        return far[:0]
 
     def project_means(self, means, precisions_cholesky):
         return means @ precisions_cholesky
 
     def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k`: :math:`-\tfrac12` on :math:`x^\top\Sigma^{-1}x`, then :math:`\Sigma^{-1}\mu_k` and the constant."""
+        r"""Rows :math:`a_k = [\Sigma^{-1}\mu_k;\ c_k]`: the log-density without the shared
+        :math:`-\tfrac12 x^\top\Sigma^{-1}x` (see :meth:`shared_log_density`)."""
         projected_means = self.project_means(means, precisions_cholesky)
-        quadratic = np.full((means.shape[0], 1), -0.5)
+        quadratic = np.empty((means.shape[0], 0))
         return _log_density_coefficients(quadratic, projected_means @ precisions_cholesky.T,
                                          self.log_det_cholesky(precisions_cholesky, None), projected_means,
                                          log_weights)

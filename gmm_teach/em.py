@@ -182,7 +182,6 @@ class _CentredData:
         """Yield ``(rows, features)``: a slice of points and their feature columns ``[q(x); x; 1]``.
 
         The feature block is reused from chunk to chunk (and pass to pass): use it before the next one.
-        Without ``precisions_cholesky`` a model whose quadratic features need it leaves them unset.
         """
         n_samples, n_features = self.X.shape
         n_quadratic = model.n_quadratic_features(n_features)
@@ -191,13 +190,11 @@ class _CentredData:
         if self._features is None or self._features.shape != (n_rows, chunk_size):
             self._features = np.zeros((n_rows, chunk_size))
             self._features[-1] = 1.0
-        fill_quadratic = precisions_cholesky is not None or not model.quadratic_features_depend_on_params
         for start in range(0, n_samples, chunk_size):
             rows = slice(start, min(start + chunk_size, n_samples))
             features = self._features[:, :rows.stop - start]
             centred = np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=features[n_quadratic:-1])
-            if fill_quadratic:
-                model.quadratic_features(centred, precisions_cholesky, out=features[:n_quadratic])
+            model.quadratic_features(centred, precisions_cholesky, out=features[:n_quadratic])
             yield rows, features
 
 
@@ -242,6 +239,7 @@ def _expectation(data, params, far=None, with_moments=True):
     coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky, log_weights)
     if far is None:
         far = _far_from_centre(model, centred_means, params.precisions_cholesky)
+    far = model.plain_e_step_components(far)
     responsibilities = np.empty((params.n_components, n_samples))
     moments = 0.0
     log_likelihood = 0.0
@@ -252,7 +250,8 @@ def _expectation(data, params, far=None, with_moments=True):
         log_likelihood += _normalise_in_place(weighted, out=responsibilities[:, rows])
         if with_moments:
             moments += model.chunk_moments(responsibilities[:, rows], features)
-    return responsibilities, log_likelihood / n_samples, (moments if with_moments else None)
+    log_likelihood = log_likelihood / n_samples + model.shared_log_density(params.precisions_cholesky, data)
+    return responsibilities, log_likelihood, (moments if with_moments else None)
 
 
 def _moments(data, model, responsibilities):
