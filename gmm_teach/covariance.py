@@ -24,14 +24,16 @@ Each model also knows how to write its log-density as one dot product. With the 
 every point gets a short column of *features* :math:`f(x) = [q(x);\, x;\, 1]`, where the quadratic part
 :math:`q(x)` is what the model's quadratic form needs:
 
-============  ===================================================================
+============  ========================================================================================
 model         quadratic features :math:`q(x)`
-============  ===================================================================
-full          :math:`x_i x_j` for :math:`i \le j` (the upper triangle of :math:`x x^\top`)
-tied          :math:`x^\top \Sigma^{-1} x = \lVert x U \rVert^2` (one number: the precision is shared)
+============  ========================================================================================
+full          :math:`x_i x_j` for :math:`i \le j` (the upper triangle of :math:`x x^\top`); from
+              :data:`STACKED_FROM_FEATURES` features on, none: see :class:`StackedFullCovariance`
+tied          none: the shared :math:`-\tfrac12 x^\top \Sigma^{-1} x` cancels in the responsibilities,
+              and its mean over the data is added to the log-likelihood once (:meth:`shared_log_density`)
 diag          :math:`x_j^2`
 spherical     :math:`\lVert x \rVert^2`
-============  ===================================================================
+============  ========================================================================================
 
 Expanding :math:`-\tfrac12 (x-\mu_k)^\top \Sigma_k^{-1} (x-\mu_k)` shows that
 :math:`\log\mathcal{N}(x\mid\mu_k,\Sigma_k) = a_k \cdot f(x)` for a coefficient row :math:`a_k`

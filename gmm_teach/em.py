@@ -23,8 +23,10 @@ How it is made fast (the maths in the docstrings is what is computed, only arran
   (:mod:`gmm_teach.covariance`), so the E-step for all components is one matrix product, and the sums the
   M-step needs are a second one, taken in the same pass while the chunk is still in cache.
 * One exponential pass gives the responsibilities and the log-likelihood together.
-* The points are processed in chunks of a few megabytes, so no temporary grows with ``n`` (the
-  responsibilities themselves are the only (k, n) array).
+* The points are processed in chunks whose features fill half a megabyte (they stay in cache between the
+  two products), so no temporary grows with ``n``: the responsibilities are the only (k, n) array.
+* Responsibilities below 1e-250 / k are raised to it, so that no subnormal number (which slows every
+  product it enters 3-15x) reaches the M-step.
 """
 
 from dataclasses import dataclass
