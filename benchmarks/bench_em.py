@@ -208,7 +208,7 @@ def print_replay_table(quick):
         X = make_data(n_samples, n_features, n_components)
         for covariance_type in COVARIANCE_TYPES:
             params, _ = initial_params(X, n_components, covariance_type, "k-means++", np.random.default_rng(0))
-            seconds = median_seconds(lambda: e_step(X, params), 5 if quick else 15, max(1, 200_000 // n_samples))
+            seconds = median_seconds(lambda: e_step(X, params), 5 if quick else 15, max(10, 200_000 // n_samples))
             size = f"{n_samples:,}, {n_features}, {n_components}"
             print(f"{size:>16} {covariance_type:>9} | {seconds:9.2e} {target:8.0e} {verdict(seconds, target):6}")
 

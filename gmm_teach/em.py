@@ -181,9 +181,15 @@ class _CentredData:
 
     @cached_property
     def scatter(self):
-        r""":math:`\sum_i x_i x_i^\top` of the centred data (the tied model's M-step needs it)."""
-        centred = self.X - self.centre
-        return centred.T @ centred
+        r""":math:`\sum_i x_i x_i^\top` of the centred data (the tied model needs it), without an n x d temporary."""
+        if self._centred_transposed is not None:
+            return self._centred_transposed @ self._centred_transposed.T
+        chunk_size = max(1, CHUNK_BYTES // (8 * self.X.shape[1]))
+        scatter = 0.0
+        for start in range(0, self.X.shape[0], chunk_size):
+            centred = self.X[start:start + chunk_size] - self.centre
+            scatter += centred.T @ centred
+        return scatter
 
     def feature_chunks(self, model, precisions_cholesky=None):
         """Yield ``(rows, features)``: a slice of points and their feature columns ``[q(x); x; 1]``.
