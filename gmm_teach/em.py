@@ -218,15 +218,17 @@ class _CentredData:
 def _normalise_in_place(weighted_log_prob, out):
     r"""Turn a (k, m) block of :math:`\log \pi_k\mathcal{N}` into responsibilities (written to ``out``), in
     one exponential pass; return :math:`\sum_i \log p(x_i)` over the block."""
-    top = weighted_log_prob.max(axis=0)
+    # ufunc reductions called directly: the .max() and .sum() wrappers cost a microsecond each, which shows
+    # on small data (an iteration on 2,000 points takes about 60 microseconds)
+    top = np.maximum.reduce(weighted_log_prob, axis=0)
     weighted_log_prob -= top
     # Ratios below exp(LOG_NEGLIGIBLE) = 1e-250 are raised to it: smaller ones, and their products in the
     # M-step, would be subnormal numbers, which slow every later product 3-15x. So no responsibility is below
     # 1e-250 / k, and none moves by more than that.
     np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=weighted_log_prob)
     np.exp(weighted_log_prob, out=weighted_log_prob)
-    total = weighted_log_prob.sum(axis=0)
-    log_likelihood = top.sum() + np.log(total).sum()
+    total = np.add.reduce(weighted_log_prob, axis=0)
+    log_likelihood = np.add.reduce(top) + np.add.reduce(np.log(total))
     np.multiply(weighted_log_prob, np.reciprocal(total, out=total), out=out)
     return log_likelihood
 
