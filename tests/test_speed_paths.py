@@ -146,3 +146,19 @@ def test_e_step_matches_the_plain_formula_for_parameters_far_from_the_data(covar
     np.testing.assert_allclose(responsibilities, np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)),
                                rtol=1e-9, atol=1e-249)
     assert log_likelihood == pytest.approx(logsumexp(weighted, axis=1).mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_data_with_a_tight_cluster_fit_as_float64(covariance_type):
+    """float32 input is computed in float64 (a float32 E-step would lose the tight cluster): a cluster of
+    spread 1e-3 of its distance from the data centre fits without error and as its float64 copy does."""
+    rng = np.random.default_rng(7)
+    X = np.vstack([rng.normal(size=(2_000, 2)), 1_000 + 1.0 * rng.normal(size=(1_000, 2))]).astype(np.float32)
+    settings = dict(n_components=2, covariance_type=covariance_type, random_state=0)
+    single = GaussianMixture(**settings).fit(X)
+    double = GaussianMixture(**settings).fit(X.astype(np.float64))
+    assert single.means_.dtype == np.float64 and single.converged_
+    np.testing.assert_allclose(single.covariances_, double.covariances_, rtol=1e-4)
+    np.testing.assert_allclose(single.means_, double.means_, rtol=1e-4)
+    responsibilities, _ = e_step(X, single.params_)
+    assert responsibilities.dtype == np.float64
