@@ -76,7 +76,8 @@ def _upper_precision_cholesky(covariances, reg_covar):
 
     :math:`\Sigma = L L^\top` (Cholesky) gives :math:`\Sigma^{-1} = L^{-\top} L^{-1}`, so :math:`U = L^{-\top}`.
     NumPy's batched routines do the whole stack in one call; the inverse of the triangular :math:`L` is
-    triangular, and ``np.triu`` clears the rounding noise LU pivoting can leave below the diagonal.
+    triangular, and multiplying by the upper-triangle mask clears the rounding noise that LU pivoting can
+    leave below the diagonal.
     """
     try:
         lower = np.linalg.cholesky(covariances)
