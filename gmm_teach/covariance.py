@@ -119,14 +119,6 @@ def _log_density_coefficients(quadratic, linear, log_det, projected_means, log_w
     return coefficients
 
 
-def _estimate_components(model, covariances, components, X, responsibilities, nk, means, reg_covar):
-    """``covariances`` with the chosen components re-estimated by the plain formula of ``model.estimate``."""
-    covariances = covariances.copy()
-    covariances[components] = model.estimate(X, responsibilities[:, components], nk[components],
-                                             means[components], reg_covar)
-    return covariances
-
-
 def _upper_cholesky_of_precision(precision):
     r"""Return upper-triangular :math:`U` with :math:`U U^\top = \Lambda`, by Cholesky of the reversed matrix."""
     reversed_lower = linalg.cholesky(precision[::-1, ::-1], lower=True)
@@ -160,6 +152,35 @@ class _CovarianceModel:
         r""":math:`\sum_i r_{ik} f(x_i)` over a chunk, shape (k, n_feature_rows); its last d + 1 columns are
         :math:`\sum_i r_{ik} x_i` and :math:`N_k`."""
         return responsibilities @ features.T
+
+    def select(self, precisions_cholesky, components):
+        """The precision Cholesky factors of the chosen components only."""
+        return precisions_cholesky[components]
+
+    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
+        """``covariances`` with the chosen components re-estimated by :meth:`estimate` (the plain two-pass formula)."""
+        covariances = covariances.copy()
+        covariances[components] = self.estimate(X, responsibilities[:, components], nk[components],
+                                                means[components], reg_covar)
+        return covariances
+
+
+class _VarianceModel(_CovarianceModel):
+    """What the diag and spherical models share: their covariances are variances, their factors 1/sigma."""
+
+    def precisions_cholesky(self, covariances, reg_covar=0.0):
+        if np.any(covariances <= 0.0):
+            raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
+        return 1.0 / np.sqrt(covariances)
+
+    def precisions_cholesky_from_precisions(self, precisions):
+        return np.sqrt(precisions)
+
+    def precisions(self, precisions_cholesky):
+        return precisions_cholesky**2
+
+    def covariances_from_precisions_cholesky(self, precisions_cholesky):
+        return 1.0 / precisions_cholesky**2
 
 
 class FullCovariance(_CovarianceModel):
@@ -246,14 +267,6 @@ class FullCovariance(_CovarianceModel):
         covariances -= means[:, :, np.newaxis] * means[:, np.newaxis, :]
         covariances.reshape(n_components, -1)[:, :: n_features + 1] += reg_covar
         return covariances
-
-    def select(self, precisions_cholesky, components):
-        """The precision Cholesky factors of the chosen components only."""
-        return precisions_cholesky[components]
-
-    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
-        """Re-estimate the chosen components with :meth:`estimate` (the plain two-pass formula)."""
-        return _estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar)
 
     def n_parameters(self, n_components, n_features):
         return n_components * n_features * (n_features + 1) // 2
@@ -357,7 +370,7 @@ class TiedCovariance(_CovarianceModel):
         return np.broadcast_to(covariances, (n_components, n_features, n_features)).copy()
 
 
-class DiagCovariance(_CovarianceModel):
+class DiagCovariance(_VarianceModel):
     """Each component has its own variances along the axes: ellipses aligned with the axes."""
 
     name = "diag"
@@ -370,20 +383,6 @@ class DiagCovariance(_CovarianceModel):
         if reg_covar <= 0.0 and np.any(variances <= _rounding_noise(means)):
             raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
         return variances + reg_covar
-
-    def precisions_cholesky(self, covariances, reg_covar=0.0):
-        if np.any(covariances <= 0.0):
-            raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
-        return 1.0 / np.sqrt(covariances)
-
-    def precisions_cholesky_from_precisions(self, precisions):
-        return np.sqrt(precisions)
-
-    def precisions(self, precisions_cholesky):
-        return precisions_cholesky**2
-
-    def covariances_from_precisions_cholesky(self, precisions_cholesky):
-        return 1.0 / precisions_cholesky**2
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
         return np.log(precisions_cholesky).sum(axis=1)
@@ -415,14 +414,6 @@ class DiagCovariance(_CovarianceModel):
         r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik} x_{ij}^2 - \mu_{kj}^2 + \epsilon`."""
         return moments / nk[:, np.newaxis] - means**2 + reg_covar
 
-    def select(self, precisions_cholesky, components):
-        """The precision Cholesky factors of the chosen components only."""
-        return precisions_cholesky[components]
-
-    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
-        """Re-estimate the chosen components with :meth:`estimate` (the plain two-pass formula)."""
-        return _estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar)
-
     def n_parameters(self, n_components, n_features):
         return n_components * n_features
 
@@ -432,7 +423,7 @@ class DiagCovariance(_CovarianceModel):
         return full
 
 
-class SphericalCovariance(_CovarianceModel):
+class SphericalCovariance(_VarianceModel):
     """Each component is round, with one variance of its own: circles of different sizes."""
 
     name = "spherical"
@@ -440,18 +431,6 @@ class SphericalCovariance(_CovarianceModel):
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\sigma^2_k = \frac{1}{d}\sum_j \sigma^2_{kj}`, the mean of the diagonal model's variances."""
         return DIAG.estimate(X, responsibilities, nk, means, reg_covar).mean(axis=1)
-
-    def precisions_cholesky(self, covariances, reg_covar=0.0):
-        return DIAG.precisions_cholesky(covariances, reg_covar)
-
-    def precisions_cholesky_from_precisions(self, precisions):
-        return np.sqrt(precisions)
-
-    def precisions(self, precisions_cholesky):
-        return precisions_cholesky**2
-
-    def covariances_from_precisions_cholesky(self, precisions_cholesky):
-        return 1.0 / precisions_cholesky**2
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
         return n_features * np.log(precisions_cholesky)
@@ -483,14 +462,6 @@ class SphericalCovariance(_CovarianceModel):
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\sigma^2_k = \frac1d\left(\frac{1}{N_k}\sum_i r_{ik}\lVert x_i\rVert^2 - \lVert\mu_k\rVert^2\right) + \epsilon`."""
         return (moments[:, 0] / nk - np.einsum("kd,kd->k", means, means)) / means.shape[1] + reg_covar
-
-    def select(self, precisions_cholesky, components):
-        """The precision Cholesky factors of the chosen components only."""
-        return precisions_cholesky[components]
-
-    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
-        """Re-estimate the chosen components with :meth:`estimate` (the plain two-pass formula)."""
-        return _estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar)
 
     def n_parameters(self, n_components, n_features):
         return n_components
