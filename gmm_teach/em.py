@@ -82,6 +82,11 @@ class MixtureParams:
         return COVARIANCE_MODELS[self.covariance_type]
 
     @property
+    def n_parameters(self):
+        """Number of free parameters (what AIC and BIC count); see :func:`n_parameters`."""
+        return n_parameters(self.n_components, self.n_features, self.covariance_type)
+
+    @property
     def precisions(self):
         """The precision matrices :math:`\\Sigma_k^{-1}`, in the shape of ``covariances``."""
         return self.model.precisions(self.precisions_cholesky)
@@ -106,6 +111,21 @@ class MixtureParams:
         covariances = model.covariances_from_precisions_cholesky(precisions_cholesky)
         return cls(np.asarray(weights, float), np.asarray(means, float), covariances, precisions_cholesky,
                    covariance_type)
+
+
+def n_parameters(n_components, n_features, covariance_type):
+    r"""Free parameters of a mixture: the covariances, :math:`K d` means and :math:`K - 1` weights.
+
+    The weights sum to one, so only :math:`K - 1` of them are free. The covariance count depends on the
+    model: full :math:`K d(d+1)/2`, tied :math:`d(d+1)/2`, diag :math:`K d`, spherical :math:`K`.
+
+    Examples
+    --------
+    >>> n_parameters(3, 2, "full")   # 3 * 3 covariance entries + 3 * 2 means + 2 weights
+    17
+    """
+    covariance_parameters = COVARIANCE_MODELS[covariance_type].n_parameters(n_components, n_features)
+    return int(covariance_parameters + n_components * n_features + n_components - 1)
 
 
 @dataclass(frozen=True, eq=False)

@@ -340,10 +340,8 @@ class GaussianMixture:
         return X, y
 
     def _n_parameters(self):
-        """Free parameters: covariances, means (k d) and weights (k - 1, they sum to one)."""
-        n_components, n_features = self.means_.shape
-        covariance_parameters = self.params_.model.n_parameters(n_components, n_features)
-        return covariance_parameters + n_components * n_features + n_components - 1
+        """Free parameters (scikit-learn's name): covariances, means (k d) and weights (k - 1)."""
+        return self.params_.n_parameters
 
     def aic(self, X):
         r"""Akaike information criterion: :math:`-2\log L + 2p`; lower is better."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _validation as check
 from ._validation import ConvergenceWarning
-from .covariance import COVARIANCE_MODELS
+from .em import n_parameters
 from .mixture import GaussianMixture
 
 CRITERIA = ("bic", "aic")
@@ -57,18 +57,6 @@ class CriterionRecord:
     def criterion(self, name):
         """The value of ``"aic"`` or ``"bic"``."""
         return getattr(self, check.check_choice(name, "criterion", CRITERIA))
-
-
-def n_parameters(k, n_features, covariance_type):
-    r"""Free parameters of a mixture: the covariances, :math:`k d` means and :math:`k - 1` weights.
-
-    Examples
-    --------
-    >>> n_parameters(3, 2, "full")   # 3 * 3 covariance entries + 3 * 2 means + 2 weights
-    17
-    """
-    covariance_parameters = COVARIANCE_MODELS[covariance_type].n_parameters(k, n_features)
-    return int(covariance_parameters + k * n_features + k - 1)
 
 
 def fit_record(X, k, covariance_type, n_init=1, random_state=0):
