@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
-.PHONY: test lab book bench clean
+.PHONY: test lab book bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,22 @@ $(STAMP): pyproject.toml
 	$(PY) -c "import gmm_teach, sklearn, pytest"
 	touch $@
 
-## make test: install everything and run the whole suite (unit, parity, property, notebooks)
-test: $(STAMP)
+## make test: install everything and run the whole suite (unit, parity, property, notebooks, browser)
+test: $(STAMP) chromium
 	GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+## make chromium: Debian's Chromium for the browser tests (tests/browser), installed only when missing and root;
+## otherwise the browser tests skip and say how to enable them (with CI=true a skip fails the run)
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium fonts-liberation >/dev/null || echo "apt-get could not install chromium: browser tests will skip"; \
+	else \
+		echo "No $(CHROMIUM): browser tests will skip (as root: apt-get install chromium, or run make test as root)"; \
+	fi
 
 ## make lab: JupyterLab on 127.0.0.1 at book/ (Jupyter's token stays on; open the URL it prints)
 lab: $(STAMP)
