@@ -163,7 +163,7 @@ class ElbowExplorer(Explorer):
                                                    label="shown on the right")
         other = CRITERIA[1 - CRITERIA.index(self.criterion)].upper()
         self.curve_ax.set_title(f"solid: {self.criterion.upper()}, dashed: {other}", fontsize=10)
-        self.curve_ax.legend(fontsize=9, loc="upper right", framealpha=0.9)
+        self.curve_ax.legend(fontsize=9, loc="best", framealpha=0.9)
 
     def _show_selection(self):
         record = self.record()
