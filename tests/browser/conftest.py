@@ -289,7 +289,7 @@ class Canvas:
         png = base64.b64decode(data_url.split(",", 1)[1])
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
-    def drawn_pixels(self, timeout=30.0):
+    def drawn_pixels(self, timeout=20.0):
         """Wait until matplotlib has drawn into the canvas (some opaque pixel) and return the image."""
         deadline = time.monotonic() + timeout
         while True:
