@@ -120,7 +120,7 @@ class BayesianExplorer(Explorer):
                                         edgecolor="black", linewidth=0.6)
         for bar in self.bars[len(PALETTE):]:  # the palette repeats: hatch the second round of colours
             bar.set_hatch("//")
-        self.bar_labels = [self.weights_ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=8)
+        self.bar_labels = [self.weights_ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=7)
                            for x in positions]
         self.weights_ax.axhline(self.active_threshold, color="0.3", linestyle="--", linewidth=1)
         self.weights_ax.set_xticks(positions)
