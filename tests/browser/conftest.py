@@ -9,6 +9,8 @@ failure, because CI must prove the explorers work in a browser.
 """
 
 import base64
+import functools
+import http.server
 import io
 import json
 import os
@@ -17,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -41,6 +44,8 @@ HOW_TO_ENABLE = (
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SERVER_START_TIMEOUT = 90.0
+BOOK = Path(__file__).resolve().parents[2] / "book"
+BOOK_HTML = BOOK / "_build" / "html"
 
 # The test notebooks are run in the browser, never collected as tests themselves (e.g. by nbval).
 collect_ignore_glob = ["notebooks/*"]
@@ -54,11 +59,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-def _skip_or_fail(reason):
+def _skip_or_fail(reason, how_to_enable=HOW_TO_ENABLE):
     """Skip with ``reason``, unless this is CI, where a browser test that cannot run is a failure."""
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}; {HOW_TO_ENABLE}", pytrace=False)
-    pytest.skip(f"{reason}; {HOW_TO_ENABLE}")
+        pytest.fail(f"CI=true and {reason}; {how_to_enable}", pytrace=False)
+    pytest.skip(f"{reason}; {how_to_enable}")
 
 
 @pytest.fixture(scope="session")
@@ -329,3 +334,69 @@ def _fresh_kernels(request):
 def open_notebook(page, jupyter_lab):
     """``open_notebook("name.ipynb")`` opens a copy of tests/browser/notebooks/name.ipynb in JupyterLab."""
     return lambda name: LabNotebook(page, jupyter_lab, name)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def _stale_book_reason():
+    """Why book/_build/html cannot be tested as the current book, or None if it can."""
+    built = BOOK_HTML / "intro.html"
+    if not built.exists():
+        return f"the book is not built ({built} is missing)"
+    sources = [path for path in BOOK.iterdir() if path.suffix in (".ipynb", ".md", ".yml")]
+    newer = [path.name for path in sources if path.stat().st_mtime > built.stat().st_mtime]
+    if newer:
+        return f"book/_build/html is older than {', '.join(sorted(newer))}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def book_site(playwright_api):
+    """book/_build/html served on 127.0.0.1 (a free port) for the session; yields its base URL."""
+    reason = _stale_book_reason()
+    if reason:
+        _skip_or_fail(reason, "the book tests check the HTML that `make book` builds")
+    handler = functools.partial(_QuietHandler, directory=str(BOOK_HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def offline_page(page):
+    """A tab in which every request to another host than 127.0.0.1 is blocked and recorded in ``page.blocked``.
+
+    ``page.failed_requests`` keeps the local requests that failed or answered with an HTTP error.
+    """
+    page.blocked = []
+    page.failed_requests = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            page.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def failed(request):
+        if request.url not in page.blocked:
+            page.failed_requests.append(f"{request.url}: {request.failure}")
+
+    def response(answer):
+        if answer.status >= 400:
+            page.failed_requests.append(f"{answer.url}: HTTP {answer.status}")
+
+    page.route("**/*", route)
+    page.on("requestfailed", failed)
+    page.on("response", response)
+    return page
