@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 	touch $@
 
 ## make test: install everything and run the whole suite (unit, parity, property, notebooks, browser)
+# One BLAS thread per process: the suite runs in 2 processes on 2 cores, and BLAS threads fighting over them
+# made tiny linear-algebra calls 50x slower (measured); a benchmark chooses its own threads.
+SINGLE_THREADED := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 test: $(STAMP) chromium
-	GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+	$(SINGLE_THREADED) GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 ## make chromium: Debian's Chromium for the browser tests (tests/browser), installed only when missing and root;
 ## otherwise the browser tests skip and say how to enable them (with CI=true a skip fails the run)
@@ -38,7 +42,7 @@ lab: $(STAMP)
 ## make book: the HTML book in book/_build/html, built offline; every chapter is executed with the inline
 ## backend (real images; EM animations as self-contained JavaScript) and any warning fails the build
 book: $(STAMP)
-	GMM_MPL_BACKEND=inline $(VENV)/bin/jupyter-book build book --all -W --keep-going
+	$(SINGLE_THREADED) GMM_MPL_BACKEND=inline $(VENV)/bin/jupyter-book build book --all -W --keep-going
 
 ## make bench: speed and memory against scikit-learn, printed as ratios
 bench: $(STAMP)

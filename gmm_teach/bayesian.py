@@ -494,6 +494,8 @@ class BayesianGaussianMixture(GaussianMixture):
     array([0.36, 0.  , 0.  , 0.  , 0.64, 0.  ])
     """
 
+    _objective = "ELBO"
+
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
                  n_init=1, init_params="kmeans", weight_concentration_prior_type="dirichlet_process",
                  weight_concentration_prior=None, mean_precision_prior=None, mean_prior=None,

@@ -86,6 +86,8 @@ class GaussianMixture:
     [[2.0, 54.5], [4.3, 80.0]]
     """
 
+    _objective = "mean log-likelihood"  # what EM maximises, in messages (the Bayesian mixture: the ELBO)
+
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
                  random_state=None, warm_start=False, verbose=0, verbose_interval=10):
@@ -253,7 +255,7 @@ class GaussianMixture:
         if not self.converged_ and self.max_iter > 0:
             warnings.warn(
                 f"The best of {n_init} initialisation(s) did not converge within max_iter={self.max_iter} "
-                f"iterations (last change of the mean log-likelihood: "
+                f"iterations (last change of the {self._objective}: "
                 f"{_last_change(best_log_likelihoods):.3g}, tol={self.tol}). Increase max_iter or tol, "
                 "try other init_params, or check for degenerate data.",
                 ConvergenceWarning, stacklevel=2)
@@ -279,13 +281,13 @@ class GaussianMixture:
 
     def _print_progress(self, init, step, log_likelihoods, started):
         if self.verbose >= 1 and step.iteration == 0:
-            print(f"Initialisation {init}: mean log-likelihood {step.log_likelihood:.6f}")
+            print(f"Initialisation {init}: {self._objective} {step.log_likelihood:.6f}")
         elif self.verbose >= 2 and step.iteration % self.verbose_interval == 0:
             print(f"  iteration {step.iteration}: change {_last_change(log_likelihoods):.3e}, "
                   f"{time.perf_counter() - started:.3f} s")
         if self.verbose >= 1 and step.converged:
             print(f"Initialisation {init} converged after {step.iteration} iterations: "
-                  f"mean log-likelihood {step.log_likelihood:.6f}")
+                  f"{self._objective} {step.log_likelihood:.6f}")
 
     # ----------------------------------------------------------------- using a fitted mixture
     def predict(self, X):

@@ -3,6 +3,7 @@
 * :class:`EMPlayer`: watch EM converge, E-step and M-step apart.
 * :class:`AnomalyExplorer`: choose the share of points to flag as anomalies, by density or by confidence.
 * :class:`ElbowExplorer`: read AIC and BIC against the number of components, and see the chosen model.
+* :class:`BayesianExplorer`: change the prior on the weights and watch components switch off.
 
 Each is an ``ipywidgets`` container whose state is in traitlets, so ``player.iteration = 5`` in Python does
 what dragging the slider does. The ``GMM_MPL_BACKEND`` environment variable chooses how the figure is shown
