@@ -51,6 +51,7 @@ BOOK_HTML = BOOK / "_build" / "html"
 collect_ignore_glob = ["notebooks/*"]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (it renames the tests by group)
 def pytest_collection_modifyitems(config, items):
     """Put every browser test in one xdist group, so one JupyterLab and one Chromium serve them all."""
     here = Path(__file__).parent
