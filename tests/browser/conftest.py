@@ -4,8 +4,10 @@ Every test in this folder joins one xdist group, so under ``pytest -n 2 --dist l
 starts one JupyterLab and one Chromium for all of them. Both are stopped by PID at the end of the session,
 also when a test fails; the kernels JupyterLab started are stopped with them.
 
-Without Chromium (or Playwright) the tests skip and say how to enable them; with ``CI=true`` that skip is a
-failure, because CI must prove the explorers work in a browser.
+The book tests serve book/_build/html (built by ``make book``) from a thread on 127.0.0.1.
+
+Without Chromium (or Playwright, or a current book build) the tests skip and say how to enable them; with
+``CI=true`` that skip is a failure, because CI must prove the explorers and the book work in a browser.
 """
 
 import base64
@@ -56,7 +58,7 @@ def pytest_collection_modifyitems(config, items):
     """Put every browser test in one xdist group, so one JupyterLab and one Chromium serve them all."""
     here = Path(__file__).parent
     for item in items:
-        if here in Path(item.fspath).parents:
+        if here in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
