@@ -94,6 +94,12 @@ class FigureHost:
             changed, or after any full draw (a resize or zoom in ipympl).
         """
         self.redraws += 1
+        if self.mode == "widget" and self.figure.canvas.syncing_data_url:
+            # No front end has drawn the canvas yet (or none ever will, as under nbconvert). ipympl would store
+            # a blitted image as a data URL without its "data:" prefix, and the browser could not show it;
+            # a full draw keeps the URL ipympl made at display time.
+            self.figure.canvas.draw_idle()
+            return
         if changed is not None:
             self._draw_over_background(changed)
         elif self.mode == "widget":

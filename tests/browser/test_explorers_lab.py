@@ -43,11 +43,6 @@ def em_trace(covariance_type):
                        **EM_PLAYER_ARGS)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "EMPlayer's canvas stays empty (0 x 0) in JupyterLab: its first redraw blits before any front end exists, "
-    "so ipympl stores a base64 PNG without the 'data:' prefix in _data_url; the page then logs 'Error setting "
-    "state: drawImage ... broken' and never initialises the canvas. With FigureHost.redraw drawing in full "
-    "(draw_idle) while canvas.syncing_data_url is True, this whole test passes (checked by patching the kernel)."))
 def test_em_player_play_slider_phase_and_refit_change_the_picture(open_notebook, artifacts):
     trace = em_trace("full")
     last = len(trace) - 1
