@@ -92,7 +92,7 @@ class AnomalyExplorer(Explorer):
         self.method_buttons = widgets.ToggleButtons(
             options=[("density", "density"), ("confidence", "confidence")], value=self.method,
             tooltips=["flag points far from every cluster", "flag points the model cannot assign"],
-            style={"button_width": "90px"}, layout=control_layout())
+            style={"button_width": "100px"}, layout=control_layout())
         widgets.link((self.slider, "value"), (self, "threshold"))
         widgets.link((self.method_buttons, "value"), (self, "method"))
         return [self.slider, self.method_buttons]

@@ -97,6 +97,7 @@ class EMPlayer(Explorer):
             style={"button_width": "70px"}, layout=control_layout())
         self.components_menu = widgets.Dropdown(options=list(range(1, self._max_components + 1)),
                                                 value=self.n_components, description="components",
+                                                style={"description_width": "initial"},
                                                 layout=control_layout("160px"))
         self.covariance_menu = widgets.Dropdown(options=list(check.COVARIANCE_TYPES), value=self.covariance_type,
                                                 description="covariance", layout=control_layout("190px"))
