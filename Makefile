@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 # made tiny linear-algebra calls 50x slower (measured); a benchmark chooses its own threads.
 SINGLE_THREADED := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-test: $(STAMP) chromium
+# The book is built first: the browser tests open the built pages.
+test: $(STAMP) chromium book
 	$(SINGLE_THREADED) GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 ## make chromium: Debian's Chromium for the browser tests (tests/browser), installed only when missing and root;

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-KNOWN_THEBE_BUG = "Identifier 'THEBE_JS_URL' has already been declared"
 TOC = Path(__file__).resolve().parents[2] / "book" / "_toc.yml"
 
 
@@ -35,15 +34,7 @@ def test_chapter_renders_title_and_figures_without_errors(book_site, offline_pag
         size = figure.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
         assert size[0] and size[1] > 0 and size[2] > 0, f"figure {index} of {chapter} did not load"
     assert page.failed_requests == [], f"{chapter} links files that are not in the build"
-    assert_no_javascript_errors(page.js_errors, chapter)
-
-
-def assert_no_javascript_errors(errors, where):
-    """No uncaught JavaScript error; the one known bug of the build is reported as an expected failure."""
-    if errors and all(KNOWN_THEBE_BUG in error for error in errors):
-        pytest.xfail(f"{where}: {errors[0]} (jupyter-book 1 puts sphinx-thebe's inline config script twice "
-                     "into every page; the second declaration throws)")
-    assert errors == [], f"uncaught JavaScript errors on {where}"
+    assert page.js_errors == [], f"uncaught JavaScript errors on {chapter}"
 
 
 def test_em_animation_advances_when_played(book_site, offline_page, artifacts):
@@ -60,4 +51,4 @@ def test_em_animation_advances_when_played(book_site, offline_page, artifacts):
     animation.get_by_title("Pause", exact=True).click()
     assert frame.get_attribute("src") != start_image
     animation.screenshot(path=artifacts / "book_em_animation.png")
-    assert_no_javascript_errors(page.js_errors, "03_em_step_by_step")
+    assert page.js_errors == [], "uncaught JavaScript errors on 03_em_step_by_step"
