@@ -131,6 +131,17 @@ def test_player_checks_its_arguments_first():
         EMPlayer(BLOBS, init_params="magic")
     with pytest.raises(TypeError, match="X must"):
         EMPlayer("not data")
+    with pytest.raises(ValueError, match="tol must be at least 0.0"):
+        EMPlayer(BLOBS, tol=-1.0)
+
+
+def test_player_tol_sets_where_em_stops():
+    loose = EMPlayer(BLOBS, n_components=3, init_params="random", tol=1e-1)
+    strict = EMPlayer(BLOBS, n_components=3, init_params="random", tol=1e-8)
+    assert loose.trace.converged[-1] and "less than 0.1." in loose.readout.value
+    assert np.abs(np.diff(loose.trace.log_likelihoods))[-1] < 1e-1
+    assert len(strict.trace) > len(loose.trace)
+    assert np.all(np.abs(np.diff(strict.trace.log_likelihoods))[:-1] >= 1e-8)
 
 
 def test_to_html_is_a_self_contained_animation():

@@ -13,7 +13,6 @@ from ..trace import EMTrace
 from ._base import Explorer, control_layout
 
 MAX_COMPONENTS = 10
-TOL = 1e-3  # GaussianMixture's default convergence threshold
 MAX_FEATURE_PAIRS = 15
 PCA_VIEW = "principal components"
 
@@ -36,6 +35,9 @@ class EMPlayer(Explorer):
     random_state : int, default=0
         The first seed; "new start" adds one.
     max_iter : int, default=100
+    tol : float, default=1e-3
+        EM stops when the mean log-likelihood changes by less than this (``GaussianMixture``'s ``tol``); a
+        smaller value shows the slow crawl that follows an early plateau.
 
     Attributes
     ----------
@@ -66,7 +68,7 @@ class EMPlayer(Explorer):
     features = traitlets.Any(None)
 
     def __init__(self, X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0,
-                 max_iter=100):
+                 max_iter=100, tol=1e-3):
         X = check.check_array(X).astype(np.float64, copy=False)
         self._max_components = min(MAX_COMPONENTS, X.shape[0])
         check.check_integer(n_components, "n_components", 1, self._max_components)
@@ -74,6 +76,7 @@ class EMPlayer(Explorer):
         check.check_choice(init_params, "init_params", check.INIT_METHODS)
         check.check_integer(random_state, "random_state", 0)
         self.max_iter = check.check_integer(max_iter, "max_iter", 1)
+        self.tol = check.check_number(tol, "tol", minimum=0.0)
         self.X = X
         self._ready = False
         super().__init__()
@@ -127,7 +130,7 @@ class EMPlayer(Explorer):
     def _run(self):
         return EMTrace.run(self.X, n_components=self.n_components, covariance_type=self.covariance_type,
                            init_params=self.init_params, random_state=self.seed, max_iter=self.max_iter,
-                           tol=TOL)
+                           tol=self.tol)
 
     # ----------------------------------------------------------------- validation of the traits
     @traitlets.validate("iteration")
@@ -219,7 +222,7 @@ class EMPlayer(Explorer):
         lines.append(f"Weights (share of the points each component takes): {weights}.")
         if trace.converged[-1]:
             lines.append(f"EM converged after {len(trace) - 1} iterations: the log-likelihood then changed by "
-                         f"less than {TOL:g}.")
+                         f"less than {self.tol:g}.")
         else:
             lines.append(f"EM stopped after max_iter={self.max_iter} iterations without converging.")
         return "<br>".join(lines)

@@ -11,7 +11,8 @@ import pytest
 from gmm_teach import GaussianMixture, datasets
 from gmm_teach.anomaly import anomaly_scores, flag_lowest
 from gmm_teach.trace import EMTrace
-from gmm_teach.widgets.em_player import TOL
+
+TOL = 1e-3  # EMPlayer's default tol, as the notebook uses it
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
