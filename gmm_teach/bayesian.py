@@ -200,6 +200,10 @@ class VariationalParams(MixtureParams):
         """The weight prior object (:class:`DirichletProcessWeights` or :class:`DirichletDistributionWeights`)."""
         return WEIGHT_PRIORS[self.weight_concentration_prior_type]
 
+    def e_step(self, X):
+        """The variational E-step under this posterior, :func:`variational_e_step`."""
+        return variational_e_step(X, self)
+
 
 @dataclass(frozen=True, eq=False)
 class VariationalStep(EMStep):

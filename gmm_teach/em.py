@@ -91,6 +91,10 @@ class MixtureParams:
         """The precision matrices :math:`\\Sigma_k^{-1}`, in the shape of ``covariances``."""
         return self.model.precisions(self.precisions_cholesky)
 
+    def e_step(self, X):
+        """The E-step under these parameters, :func:`e_step` (a Bayesian posterior uses its variational one)."""
+        return e_step(X, self)
+
     def as_full(self):
         """The covariances as full matrices, shape (n_components, n_features, n_features), for plotting."""
         return self.model.as_full(self.covariances, self.n_components, self.n_features)

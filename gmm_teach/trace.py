@@ -20,7 +20,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _validation as check
-from .em import EMStep, e_step
+from .em import EMStep
 
 DEFAULT_CACHE_SIZE = 4
 
@@ -128,7 +128,7 @@ class EMTrace:
         if iteration in self._cache:
             self._cache.move_to_end(iteration)
             return self._cache[iteration]
-        responsibilities = e_step(self.X, self.params[max(iteration - 1, 0)])[0]
+        responsibilities = self.params[max(iteration - 1, 0)].e_step(self.X)[0]  # variational for a posterior
         if self.cache_size:
             self._cache[iteration] = responsibilities
             if len(self._cache) > self.cache_size:

@@ -24,6 +24,16 @@ def test_replayed_steps_equal_the_streamed_steps_exactly(faithful):
         assert replayed.converged == original.converged
 
 
+def test_a_bayesian_run_replays_its_variational_responsibilities(faithful):
+    from gmm_teach import BayesianGaussianMixture
+
+    model = BayesianGaussianMixture(n_components=4, random_state=0, max_iter=15)
+    streamed = list(model.iter_fit(faithful))
+    trace = EMTrace.record(faithful, iter(streamed))
+    for original, replayed in zip(streamed[1:], list(trace)[1:]):
+        np.testing.assert_allclose(replayed.responsibilities, original.responsibilities, rtol=1e-12, atol=1e-300)
+
+
 def test_log_likelihoods_never_decrease(faithful):
     trace = EMTrace.run(faithful, n_components=4, covariance_type="diag", random_state=0)
     assert np.all(np.diff(trace.log_likelihoods) >= -1e-12)
