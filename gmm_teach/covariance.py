@@ -169,7 +169,7 @@ class _VarianceModel(_CovarianceModel):
     """What the diag and spherical models share: their covariances are variances, their factors 1/sigma."""
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
-        if np.any(covariances <= 0.0):
+        if not np.minimum.reduce(covariances, axis=None) > 0.0:  # np.any(covariances <= 0.0), in one call
             raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
         return 1.0 / np.sqrt(covariances)
 
@@ -213,7 +213,7 @@ class FullCovariance(_CovarianceModel):
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
         r""":math:`\sum_j \log (U_k)_{jj} = -\tfrac12 \log\det\Sigma_k`, one value per component."""
-        return np.log(np.diagonal(precisions_cholesky, axis1=1, axis2=2)).sum(axis=1)
+        return np.add.reduce(np.log(precisions_cholesky.diagonal(0, 1, 2)), axis=1)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
         r""":math:`\lVert (x_i-\mu_k) U_k\rVert^2` for every point and component, shape (n, k)."""
@@ -305,7 +305,7 @@ class TiedCovariance(_CovarianceModel):
         return inverse.T @ inverse
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
-        return np.log(np.diag(precisions_cholesky)).sum()
+        return np.add.reduce(np.log(precisions_cholesky.diagonal()))
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
         projected_points = X @ precisions_cholesky
@@ -329,7 +329,7 @@ class TiedCovariance(_CovarianceModel):
         It cancels in the responsibilities, so the rows :meth:`log_density_coefficients` gives leave it out
         and the E-step adds it to the mean log-likelihood only: no per-point quadratic form at all.
         """
-        return -0.5 * np.sum((data.scatter @ precisions_cholesky) * precisions_cholesky) / data.X.shape[0]
+        return -0.5 * np.vdot(data.scatter @ precisions_cholesky, precisions_cholesky) / data.X.shape[0]
 
     def plain_e_step_components(self, far):
         """None: without the shared quadratic form the rows are linear in x and lose no more digits than the
@@ -351,8 +351,8 @@ class TiedCovariance(_CovarianceModel):
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\Sigma = \frac1N\left(\sum_i x_i x_i^\top - \sum_k N_k\mu_k\mu_k^\top\right) + \epsilon I`
         (the responsibilities of a point sum to one), with the data's scatter computed once."""
-        covariance = (data.scatter - (nk[:, np.newaxis] * means).T @ means) / nk.sum()
-        covariance.flat[:: means.shape[1] + 1] += reg_covar
+        covariance = (data.scatter - (nk[:, np.newaxis] * means).T @ means) / np.add.reduce(nk)
+        covariance.ravel()[:: means.shape[1] + 1] += reg_covar  # ravel: a view of this new array
         return covariance
 
     def select(self, precisions_cholesky, components):
@@ -385,7 +385,7 @@ class DiagCovariance(_VarianceModel):
         return variances + reg_covar
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
-        return np.log(precisions_cholesky).sum(axis=1)
+        return np.add.reduce(np.log(precisions_cholesky), axis=1)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
         distances = np.empty((X.shape[0], means.shape[0]))

@@ -197,6 +197,7 @@ class _CentredData:
         # X.mean(axis=0) on a tall, narrow array
         self.centre = np.ones(X.shape[0]) @ X / X.shape[0]
         self._features = None
+        self._features_model = None  # the model whose features fill the block, when one block holds all points
         # for many passes (em_steps), transpose the centred data once: each chunk is then a plain copy
         self._centred_transposed = None
         if keep_transposed:
@@ -221,9 +222,11 @@ class _CentredData:
         return scatter
 
     def feature_chunks(self, model, precisions_cholesky=None):
-        """Yield ``(rows, features)``: a slice of points and their feature columns ``[q(x); x; 1]``.
+        """The pairs ``(rows, features)``: a slice of points and their feature columns ``[q(x); x; 1]``.
 
-        The feature block is reused from chunk to chunk (and pass to pass): use it before the next one.
+        The feature block is reused from chunk to chunk (and pass to pass): use it before the next one. When
+        one chunk holds every point, its features (which depend on the points only) are computed once and
+        the same block is handed out on every pass.
         """
         n_samples, n_features = self.X.shape
         n_quadratic = model.n_quadratic_features(n_features)
@@ -232,15 +235,28 @@ class _CentredData:
         if self._features is None or self._features.shape != (n_rows, chunk_size):
             self._features = np.zeros((n_rows, chunk_size))
             self._features[-1] = 1.0
+            self._features_model = None
+        if chunk_size < n_samples:
+            return self._fill_chunks(model, precisions_cholesky, chunk_size, n_quadratic)
+        if self._features_model is not model:
+            self._fill(slice(0, n_samples), self._features, model, precisions_cholesky, n_quadratic)
+            self._features_model = model
+        return ((slice(0, n_samples), self._features),)
+
+    def _fill_chunks(self, model, precisions_cholesky, chunk_size, n_quadratic):
         for rows in self._row_blocks(chunk_size):
             features = self._features[:, :rows.stop - rows.start]
-            centred = features[n_quadratic:-1]
-            if self._centred_transposed is None:
-                np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=centred)
-            else:
-                np.copyto(centred, self._centred_transposed[:, rows])
-            model.quadratic_features(centred, precisions_cholesky, out=features[:n_quadratic])
+            self._fill(rows, features, model, precisions_cholesky, n_quadratic)
             yield rows, features
+
+    def _fill(self, rows, features, model, precisions_cholesky, n_quadratic):
+        """Write the feature columns of the points ``rows`` into ``features``."""
+        centred = features[n_quadratic:-1]
+        if self._centred_transposed is None:
+            np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=centred)
+        else:
+            np.copyto(centred, self._centred_transposed[:, rows])
+        model.quadratic_features(centred, precisions_cholesky, out=features[:n_quadratic])
 
 
 def _normalise_in_place(weighted_log_prob, out):
@@ -268,7 +284,7 @@ def _far_from_centre(model, centred_means, precisions_cholesky):
     :data:`gmm_teach.covariance.FAR_FROM_CENTRE`).
     """
     projected = model.project_means(centred_means, precisions_cholesky)
-    return np.flatnonzero(np.einsum("kd,kd->k", projected, projected) > FAR_FROM_CENTRE)
+    return np.nonzero(np.einsum("kd,kd->k", projected, projected) > FAR_FROM_CENTRE)[0]
 
 
 def _expectation(data, params, far=None, with_moments=True):
@@ -278,27 +294,41 @@ def _expectation(data, params, far=None, with_moments=True):
     the (k, n_features_rows) sums :math:`\sum_i r_{ik} f(x_i)` that the next M-step needs. ``far`` (the
     components to compute by the plain formulas) is found here unless the M-step that made ``params`` gives it.
     """
-    model = params.model.for_features(params.n_features)
+    means = params.means
+    n_components, n_features = means.shape
+    model = COVARIANCE_MODELS[params.covariance_type].for_features(n_features)
     n_samples = data.X.shape[0]
-    centred_means = params.means - data.centre
-    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, which is right
-        log_weights = np.log(params.weights)
+    centred_means = means - data.centre
+    log_weights = _log_weights(params.weights)
     coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky, log_weights)
     if far is None:
         far = _far_from_centre(model, centred_means, params.precisions_cholesky)
     far = model.plain_e_step_components(far)
-    responsibilities = np.empty((params.n_components, n_samples))
-    moments = 0.0
+    responsibilities = np.empty((n_components, n_samples))
+    moments = None
     log_likelihood = 0.0
     for rows, features in data.feature_chunks(model, params.precisions_cholesky):
         weighted = model.chunk_log_density(coefficients, features)
         if far.size:
             weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
-        log_likelihood += _normalise_in_place(weighted, out=responsibilities[:, rows])
+        chunk_responsibilities = responsibilities[:, rows]
+        log_likelihood += _normalise_in_place(weighted, out=chunk_responsibilities)
         if with_moments:
-            moments += model.chunk_moments(responsibilities[:, rows], features)
+            chunk_moments = model.chunk_moments(chunk_responsibilities, features)  # a new array: add in place
+            if moments is None:
+                moments = chunk_moments
+            else:
+                moments += chunk_moments
     log_likelihood = log_likelihood / n_samples + model.shared_log_density(params.precisions_cholesky, data)
-    return responsibilities, log_likelihood, (moments if with_moments else None)
+    return responsibilities, log_likelihood, moments
+
+
+def _log_weights(weights):
+    r""":math:`\log \pi_k`; a weight of exactly 0 gives log 0 = -inf, which is right."""
+    if np.minimum.reduce(weights) > 0.0:  # the usual case, without the cost of np.errstate
+        return np.log(weights)
+    with np.errstate(divide="ignore"):
+        return np.log(weights)
 
 
 def _moments(data, model, responsibilities):
@@ -330,7 +360,7 @@ def _maximisation(data, model, responsibilities, moments, reg_covar):
         covariances = model.estimate_components(covariances, far, data.X, responsibilities.T, nk, means, reg_covar)
         precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
         far = _far_from_centre(model, centred_means, precisions_cholesky)  # as e_step will find it
-    return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky, model.name), far
+    return MixtureParams(nk / np.add.reduce(nk), means, covariances, precisions_cholesky, model.name), far
 
 
 def e_step(X, params):
