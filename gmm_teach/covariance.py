@@ -106,17 +106,15 @@ def _rounding_noise(means):
     return (16 * np.finfo(float).eps * np.abs(means)) ** 2
 
 
-def _log_density_coefficients(quadratic, linear, log_det, projected_means, log_weights):
+def _log_density_coefficients(quadratic, linear, log_det, means, log_weights):
     r"""Assemble the rows :math:`a_k = [\text{quadratic};\ \Sigma_k^{-1}\mu_k;\ c_k]` with the constant
-    :math:`c_k = \log\pi_k + \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`."""
-    n_components, n_features = linear.shape
-    n_quadratic = quadratic.shape[1]
-    coefficients = np.empty((n_components, n_quadratic + n_features + 1))
-    coefficients[:, :n_quadratic] = quadratic
-    coefficients[:, n_quadratic:-1] = linear
-    coefficients[:, -1] = log_weights + log_det - 0.5 * (
-        n_features * LOG_2PI + np.einsum("kd,kd->k", projected_means, projected_means))
-    return coefficients
+    :math:`c_k = \log\pi_k + \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`,
+    where :math:`\lVert \mu_k U_k\rVert^2 = \mu_k \cdot \Sigma_k^{-1}\mu_k` is taken from the linear part."""
+    constants = np.einsum("kd,kd->k", means, linear)
+    constants *= -0.5
+    constants += log_weights
+    constants += log_det - 0.5 * linear.shape[1] * LOG_2PI
+    return np.concatenate((quadratic, linear, constants[:, np.newaxis]), axis=1)
 
 
 def _upper_cholesky_of_precision(precision):
@@ -253,7 +251,7 @@ class FullCovariance(_CovarianceModel):
         quadratic = triangle.quadratic_scale * precisions[:, triangle.rows, triangle.columns]
         linear = np.matmul(precisions, means[:, :, np.newaxis])[:, :, 0]
         return _log_density_coefficients(quadratic, linear, self.log_det_cholesky(precisions_cholesky, None),
-                                          self.project_means(means, precisions_cholesky), log_weights)
+                                          means, log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik} x_i x_i^\top - \mu_k\mu_k^\top + \epsilon I` from the
@@ -345,8 +343,7 @@ class TiedCovariance(_CovarianceModel):
         projected_means = self.project_means(means, precisions_cholesky)
         quadratic = np.empty((means.shape[0], 0))
         return _log_density_coefficients(quadratic, projected_means @ precisions_cholesky.T,
-                                         self.log_det_cholesky(precisions_cholesky, None), projected_means,
-                                         log_weights)
+                                         self.log_det_cholesky(precisions_cholesky, None), means, log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\Sigma = \frac1N\left(\sum_i x_i x_i^\top - \sum_k N_k\mu_k\mu_k^\top\right) + \epsilon I`
@@ -407,8 +404,7 @@ class DiagCovariance(_VarianceModel):
         r"""Rows :math:`a_k = [-\tfrac12 \sigma_{kj}^{-2};\ \mu_{kj}\sigma_{kj}^{-2};\ c_k]`."""
         precisions = precisions_cholesky**2
         return _log_density_coefficients(-0.5 * precisions, precisions * means,
-                                         self.log_det_cholesky(precisions_cholesky, None),
-                                         self.project_means(means, precisions_cholesky), log_weights)
+                                         self.log_det_cholesky(precisions_cholesky, None), means, log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik} x_{ij}^2 - \mu_{kj}^2 + \epsilon`."""
@@ -456,8 +452,8 @@ class SphericalCovariance(_VarianceModel):
         r"""Rows :math:`a_k = [-\tfrac12 \sigma_k^{-2};\ \mu_k\sigma_k^{-2};\ c_k]`."""
         precisions = precisions_cholesky**2
         return _log_density_coefficients(-0.5 * precisions[:, np.newaxis], precisions[:, np.newaxis] * means,
-                                         self.log_det_cholesky(precisions_cholesky, means.shape[1]),
-                                         self.project_means(means, precisions_cholesky), log_weights)
+                                         self.log_det_cholesky(precisions_cholesky, means.shape[1]), means,
+                                         log_weights)
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         r""":math:`\sigma^2_k = \frac1d\left(\frac{1}{N_k}\sum_i r_{ik}\lVert x_i\rVert^2 - \lVert\mu_k\rVert^2\right) + \epsilon`."""

@@ -284,7 +284,7 @@ def _far_from_centre(model, centred_means, precisions_cholesky):
     :data:`gmm_teach.covariance.FAR_FROM_CENTRE`).
     """
     projected = model.project_means(centred_means, precisions_cholesky)
-    return np.nonzero(np.einsum("kd,kd->k", projected, projected) > FAR_FROM_CENTRE)[0]
+    return (np.einsum("kd,kd->k", projected, projected) > FAR_FROM_CENTRE).nonzero()[0]
 
 
 def _expectation(data, params, far=None, with_moments=True):
