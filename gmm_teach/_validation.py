@@ -158,6 +158,20 @@ def check_means(means, n_components, n_features, name="means_init"):
     return means
 
 
+def check_responsibilities(responsibilities, n_samples, n_components, name="initial_responsibilities"):
+    """Check responsibilities: shape (n_samples, n_components), non-negative, every row summing to one."""
+    responsibilities = np.asarray(responsibilities, dtype=float)
+    if responsibilities.shape != (n_samples, n_components):
+        raise ValueError(f"{name} must have shape ({n_samples}, {n_components}) (n_samples, n_components), "
+                         f"got {responsibilities.shape}.")
+    row_sums = responsibilities.sum(axis=1)
+    if not np.all(np.isfinite(responsibilities)) or responsibilities.min() < 0 or \
+            not np.allclose(row_sums, 1.0, rtol=0, atol=1e-6):
+        raise ValueError(f"{name} must be non-negative with every row summing to 1, got rows summing to between "
+                         f"{row_sums.min():.6g} and {row_sums.max():.6g} (minimum entry {responsibilities.min():.6g}).")
+    return responsibilities
+
+
 def precision_shape(covariance_type, n_components, n_features):
     """The shape scikit-learn uses for covariances and precisions of each covariance type."""
     return {

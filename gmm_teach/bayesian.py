@@ -566,19 +566,7 @@ class BayesianGaussianMixture(GaussianMixture):
         >>> all(a <= b for a, b in zip(elbos, elbos[1:]))
         True
         """
-        X = self._validate_fit_data(X)
-        if initial_responsibilities is not None:
-            initial_responsibilities = _check_responsibilities(initial_responsibilities, X.shape[0],
-                                                               self.n_components)
-        return self._iter_fit_validated(X, check.check_random_state(self.random_state),
-                                        initial_responsibilities)
-
-    def _iter_fit_validated(self, X, rng, initial_responsibilities=None):
-        elbos = []
-        for step in self._one_initialisation(X, rng, initial_responsibilities):
-            elbos.append(step.elbo)
-            self._set_fitted(step, elbos, X.shape[1])
-            yield step
+        return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
 
     def _one_initialisation(self, X, rng, responsibilities=None):
         if responsibilities is None and self.warm_start and hasattr(self, "params_"):
@@ -648,12 +636,3 @@ def _check_covariance_prior(value, covariance_type, n_features):
         raise ValueError(f"covariance_prior for covariance_type='diag' must be positive, got {array}.")
     if covariance_type != "diag":
         check.check_precisions(array, "tied", 1, n_features, name="covariance_prior")
-
-
-def _check_responsibilities(responsibilities, n_samples, n_components):
-    responsibilities = _check_shape(responsibilities, "initial_responsibilities", (n_samples, n_components))
-    if responsibilities.min() < 0 or not np.allclose(responsibilities.sum(axis=1), 1.0, rtol=0, atol=1e-6):
-        raise ValueError("initial_responsibilities must be non-negative with every row summing to 1, got rows "
-                         f"summing to between {responsibilities.sum(axis=1).min():.6g} and "
-                         f"{responsibilities.sum(axis=1).max():.6g} (minimum entry {responsibilities.min():.6g}).")
-    return responsibilities

@@ -470,7 +470,6 @@ def _weight_slips(responsibilities):
 
 
 def _mean_slips(X, responsibilities):
-    nk = responsibilities.sum(axis=0)
     weighted_sums = responsibilities.T @ X
     return [("you forgot to divide by N_k = sum_i r_ik.", weighted_sums),
             ("you divided by n; divide by N_k = sum_i r_ik, the effective number of points of component k.",

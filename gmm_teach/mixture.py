@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _validation as check
 from ._validation import ConvergenceWarning, NotFittedError
-from .em import MixtureParams, e_step, em_steps, log_density, weighted_log_density
+from .em import e_step, em_steps, log_density, m_step, weighted_log_density
 from .anomaly import anomaly_scores, flag_lowest
 from .initialization import initial_params
 
@@ -200,11 +200,19 @@ class GaussianMixture:
             )
 
     # ----------------------------------------------------------------- fitting
-    def iter_fit(self, X, y=None):
+    def iter_fit(self, X, y=None, *, initial_responsibilities=None):
         """Run one initialisation of EM and yield its :class:`~gmm_teach.em.EMStep` records.
 
         The estimator is fitted with each step as it is yielded, so after the loop (or a ``break``) it holds
         the last step seen. Bad input raises here, before the first step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        initial_responsibilities : array-like of shape (n_samples, n_components), optional
+            Start from these instead of ``init_params`` (each row non-negative, summing to one): step 0 is
+            their M-step. This is how two implementations are given the same start.
 
         Examples
         --------
@@ -215,17 +223,24 @@ class GaussianMixture:
         True
         """
         X = self._validate_fit_data(X)
-        return self._iter_fit_validated(X, check.check_random_state(self.random_state))
+        if initial_responsibilities is not None:
+            initial_responsibilities = check.check_responsibilities(initial_responsibilities, X.shape[0],
+                                                                    self.n_components)
+        return self._iter_fit_validated(X, check.check_random_state(self.random_state), initial_responsibilities)
 
-    def _iter_fit_validated(self, X, rng):
+    def _iter_fit_validated(self, X, rng, initial_responsibilities=None):
         log_likelihoods = []
-        for step in self._one_initialisation(X, rng):
+        for step in self._one_initialisation(X, rng, initial_responsibilities):
             log_likelihoods.append(step.log_likelihood)
             self._set_fitted(step, log_likelihoods, X.shape[1])
             yield step
 
-    def _one_initialisation(self, X, rng):
-        if self.warm_start and hasattr(self, "params_"):
+    def _one_initialisation(self, X, rng, initial_responsibilities=None):
+        """The EM steps of one start: from given responsibilities, the fitted model (warm start) or init_params."""
+        if initial_responsibilities is not None:
+            params, responsibilities = m_step(X, initial_responsibilities, self.covariance_type,
+                                              self.reg_covar), initial_responsibilities
+        elif self.warm_start and hasattr(self, "params_"):
             params, responsibilities = self.params_, None
         else:
             params, responsibilities = initial_params(

@@ -143,3 +143,14 @@ def test_iter_fit_stopped_early_leaves_the_last_step_seen():
             break
     assert model.n_iter_ == 2 and len(model.lower_bounds_) == 3
     np.testing.assert_array_equal(model.means_, step.params.means)
+
+
+def test_iter_fit_can_start_from_given_responsibilities():
+    start = _one_hot(LABELS)
+    steps = list(GaussianMixture(n_components=3, tol=0.0, max_iter=3).iter_fit(X, initial_responsibilities=start))
+    np.testing.assert_array_equal(steps[0].responsibilities, start)
+    np.testing.assert_allclose(steps[0].params.means, m_step(X, start, "full", 1e-6).means, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"initial_responsibilities must have shape \(240, 3\)"):
+        GaussianMixture(n_components=3).iter_fit(X, initial_responsibilities=start[:10])
+    with pytest.raises(ValueError, match="initial_responsibilities must be non-negative with every row summing"):
+        GaussianMixture(n_components=3).iter_fit(X, initial_responsibilities=start * 2)
