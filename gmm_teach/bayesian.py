@@ -569,7 +569,7 @@ class BayesianGaussianMixture(GaussianMixture):
         return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
 
     def _one_initialisation(self, X, rng, responsibilities=None):
-        if responsibilities is None and self.warm_start and hasattr(self, "params_"):
+        if responsibilities is None and self._continues_previous_fit:
             responsibilities = variational_e_step(X, self.params_)[0]
         elif responsibilities is None:
             responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)

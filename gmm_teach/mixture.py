@@ -235,12 +235,17 @@ class GaussianMixture:
             self._set_fitted(step, log_likelihoods, X.shape[1])
             yield step
 
+    @property
+    def _continues_previous_fit(self):
+        """warm_start on a fitted model: the next fit starts from its parameters, with a single initialisation."""
+        return self.warm_start and hasattr(self, "params_")
+
     def _one_initialisation(self, X, rng, initial_responsibilities=None):
         """The EM steps of one start: from given responsibilities, the fitted model (warm start) or init_params."""
         if initial_responsibilities is not None:
             params, responsibilities = m_step(X, initial_responsibilities, self.covariance_type,
                                               self.reg_covar), initial_responsibilities
-        elif self.warm_start and hasattr(self, "params_"):
+        elif self._continues_previous_fit:
             params, responsibilities = self.params_, None
         else:
             params, responsibilities = initial_params(
@@ -256,7 +261,7 @@ class GaussianMixture:
         """
         X = self._validate_fit_data(X)
         rng = check.check_random_state(self.random_state)
-        n_init = 1 if (self.warm_start and hasattr(self, "params_")) else self.n_init
+        n_init = 1 if self._continues_previous_fit else self.n_init
         best_step, best_log_likelihoods = None, None
         for init in range(n_init):
             started = time.perf_counter()
