@@ -6,7 +6,7 @@ import pytest
 from matplotlib.colors import to_rgba_array
 
 from gmm_teach import GaussianMixture, datasets
-from gmm_teach.em import MixtureParams, e_step
+from gmm_teach.em import MixtureParams
 from gmm_teach.plotting import (PALETTE, component_colors, ellipse_geometry, plot_clustering,
                                 plot_decision_boundaries, plot_density_contours, plot_ellipses,
                                 plot_information_criteria, plot_log_likelihood, projection_for,
