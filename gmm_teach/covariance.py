@@ -21,7 +21,7 @@ squares) and :math:`\log\det\Sigma_k^{-1/2} = \sum_j \log (U_k)_{jj}`. No covari
 How EM uses a model quickly
 ---------------------------
 Each model also knows how to write its log-density as one dot product. With the data centred once,
-every point gets a short column of *features* :math:`f(x) = [q(x);\, x;\, 1]`, where the quadratic part
+every point gets a short column of *features* :math:`f(x) = [q(x);\, 1;\, x]`, where the quadratic part
 :math:`q(x)` is what the model's quadratic form needs:
 
 ============  ========================================================================================
@@ -48,6 +48,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import blas
 
 LOG_2PI = np.log(2.0 * np.pi)
 
@@ -116,14 +117,14 @@ def _rounding_noise(means):
 
 
 def _log_density_coefficients(quadratic, linear, log_det, means, log_weights):
-    r"""Assemble the rows :math:`a_k = [\text{quadratic};\ \Sigma_k^{-1}\mu_k;\ c_k]` with the constant
+    r"""Assemble the rows :math:`a_k = [\text{quadratic};\ c_k;\ \Sigma_k^{-1}\mu_k]` with the constant
     :math:`c_k = \log\pi_k + \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`,
     where :math:`\lVert \mu_k U_k\rVert^2 = \mu_k \cdot \Sigma_k^{-1}\mu_k` is taken from the linear part."""
     constants = _row_dots(means, linear)
     constants *= -0.5
     constants += log_weights
     constants += log_det - 0.5 * linear.shape[1] * LOG_2PI
-    return np.concatenate((quadratic, linear, constants[:, np.newaxis]), axis=1)
+    return np.concatenate((quadratic, constants[:, np.newaxis], linear), axis=1)
 
 
 def _upper_cholesky_of_precision(precision):
@@ -143,8 +144,10 @@ class _CovarianceModel:
         """The object doing the fast arithmetic for data with ``n_features`` features (here: this model)."""
         return self
 
-    def chunk_log_density(self, coefficients, features):
-        r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m)."""
+    def chunk_log_density(self, coefficients, features, work):
+        r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m).
+
+        ``work`` is a scratch block shaped like ``features`` (unused here)."""
         return coefficients @ features
 
     def shared_log_density(self, precisions_cholesky, data):
@@ -155,9 +158,9 @@ class _CovarianceModel:
         """Of the components ``far`` from the data centre, those whose E-step rows need the plain formula: all."""
         return far
 
-    def chunk_moments(self, responsibilities, features):
+    def chunk_moments(self, responsibilities, features, work):
         r""":math:`\sum_i r_{ik} f(x_i)` over a chunk, shape (k, n_feature_rows); its last d + 1 columns are
-        :math:`\sum_i r_{ik} x_i` and :math:`N_k`."""
+        :math:`N_k` and :math:`\sum_i r_{ik} x_i`."""
         return responsibilities @ features.T
 
     def select(self, precisions_cholesky, components):
@@ -250,7 +253,7 @@ class FullCovariance(_CovarianceModel):
         return np.matmul(means[:, np.newaxis, :], precisions_cholesky)[:, 0, :]
 
     def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k` with :math:`a_k \cdot [x_i x_j;\, x;\, 1] = \log\mathcal{N}(x \mid \mu_k, \Sigma_k)`.
+        r"""Rows :math:`a_k` with :math:`a_k \cdot [x_i x_j;\, 1;\, x] = \log\mathcal{N}(x \mid \mu_k, \Sigma_k)`.
 
         From :math:`-\tfrac12 x^\top\Lambda x = -\sum_{i<j}\Lambda_{ij}x_ix_j - \tfrac12\sum_i\Lambda_{ii}x_i^2`
         with :math:`\Lambda_k = \Sigma_k^{-1}`; the linear part is :math:`\Lambda_k \mu_k`.
@@ -478,11 +481,16 @@ class SphericalCovariance(_VarianceModel):
 class StackedFullCovariance(FullCovariance):
     r"""The full model's fast path for many features, where :math:`d(d+1)/2` product features would not pay.
 
-    The features are just :math:`[x; 1]`. The E-step stacks every component's
-    :math:`[U_k^\top,\ -U_k^\top\mu_k]` into one :math:`(kd, d+1)` matrix, so one product gives all the
-    whitened differences :math:`U_k^\top(x-\mu_k)`, whose squared lengths are the Mahalanobis distances.
-    The M-step's weighted second moments :math:`\sum_i r_{ik} x_i x_i^\top` of all components are one
-    product of the stacked :math:`r_{ik} x_i` with the chunk.
+    The features are just :math:`f(x) = [1; x]`, and both steps use the triangular and symmetric shapes of
+    what they compute, which halves the arithmetic of a plain matrix product:
+
+    * E-step: the row :math:`[1,\ x^\top]` times the upper-triangular :math:`(d+1) \times (d+1)` matrix
+      :math:`\tilde U_k = \begin{bmatrix} 0 & -\mu_k^\top U_k \\ 0 & U_k \end{bmatrix}` is
+      :math:`[0,\ (x-\mu_k)^\top U_k]`, the whitened difference, whose squared length is the Mahalanobis
+      distance. BLAS's triangular product (``trmm``) does it in place on a copy of the chunk.
+    * M-step: with :math:`g_i = \sqrt{r_{ik}}\, f(x_i)`, the symmetric product :math:`\sum_i g_i g_i^\top`
+      (``syrk``, which NumPy calls for ``G @ G.T``) holds :math:`N_k` (top left),
+      :math:`\sum_i r_{ik} x_i` (first row) and :math:`\sum_i r_{ik} x_i x_i^\top` (the rest).
     """
 
     def n_quadratic_features(self, n_features):
@@ -492,30 +500,35 @@ class StackedFullCovariance(FullCovariance):
         return out
 
     def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        """The stacked whitening matrix, shape (k d, d + 1), and each component's constant."""
+        r"""Each component's :math:`\tilde U_k` (Fortran order, as BLAS takes it) and constant."""
         n_components, n_features = means.shape
-        stacked = np.empty((n_components, n_features, n_features + 1))
-        stacked[:, :, :n_features] = np.swapaxes(precisions_cholesky, 1, 2)
-        stacked[:, :, n_features] = -self.project_means(means, precisions_cholesky)
+        augmented = np.zeros((n_components, n_features + 1, n_features + 1))
+        augmented[:, 0, 1:] = -self.project_means(means, precisions_cholesky)
+        augmented[:, 1:, 1:] = precisions_cholesky
         constants = log_weights + self.log_det_cholesky(precisions_cholesky, None) - 0.5 * n_features * LOG_2PI
-        return stacked.reshape(n_components * n_features, n_features + 1), constants
+        return [np.asfortranarray(matrix) for matrix in augmented], constants
 
-    def chunk_log_density(self, coefficients, features):
-        stacked, constants = coefficients
-        whitened = stacked @ features
-        np.square(whitened, out=whitened)
-        squared_distances = whitened.reshape(len(constants), -1, features.shape[1]).sum(axis=1)
+    def chunk_log_density(self, coefficients, features, work):
+        augmented, constants = coefficients
+        squared_distances = np.empty((len(constants), features.shape[1]))
+        for k, matrix in enumerate(augmented):
+            np.copyto(work, features)
+            # work.T is the chunk as rows [1, x] in Fortran order: overwritten by [1, x] @ matrix, no copy
+            blas.dtrmm(1.0, matrix, work.T, side=1, lower=0, overwrite_b=1)
+            np.einsum("ij,ij->j", work, work, out=squared_distances[k])
         squared_distances *= -0.5
         squared_distances += constants[:, np.newaxis]
         return squared_distances
 
-    def chunk_moments(self, responsibilities, features):
-        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`\sum_i r_{ik} x_i`, :math:`N_k`] over a chunk."""
-        n_components = responsibilities.shape[0]
-        points = features[:-1]
-        weighted_points = (responsibilities[:, np.newaxis, :] * points).reshape(-1, points.shape[1])
-        second_moments = (weighted_points @ points.T).reshape(n_components, -1)
-        return np.hstack([second_moments, responsibilities @ features.T])
+    def chunk_moments(self, responsibilities, features, work):
+        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`N_k`, :math:`\sum_i r_{ik} x_i`] over a chunk."""
+        n_components, n_rows = responsibilities.shape[0], features.shape[0]
+        moments = np.empty((n_components, n_rows * n_rows))
+        for k, roots in enumerate(np.sqrt(responsibilities)):
+            np.multiply(features, roots, out=work)
+            moments[k] = np.matmul(work, work.T).ravel()
+        products = moments.reshape(n_components, n_rows, n_rows)
+        return np.hstack([products[:, 1:, 1:].reshape(n_components, -1), products[:, 0, :]])
 
     def estimate_from_moments(self, moments, nk, means, reg_covar, data):
         n_components, n_features = means.shape

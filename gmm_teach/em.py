@@ -198,7 +198,8 @@ class _CentredData:
         # any centre near the data will do (see FAR_FROM_CENTRE); a matrix-vector product is 20x faster than
         # X.mean(axis=0) on a tall, narrow array
         self.centre = np.ones(X.shape[0]) @ X / X.shape[0]
-        self._features = None
+        self._layout = None  # the shape of the feature block and where its row of ones is
+        self._features = self._work = None
         self._features_model = None  # the model whose features fill the block, when one block holds all points
         # for many passes (em_steps), transpose the centred data once: each chunk is then a plain copy
         self._centred_transposed = None
@@ -228,36 +229,40 @@ class _CentredData:
         return scatter
 
     def feature_chunks(self, model, precisions_cholesky=None):
-        """The pairs ``(rows, features)``: a slice of points and their feature columns ``[q(x); x; 1]``.
+        """The triples ``(rows, features, work)``: a slice of points, their feature columns ``[q(x); 1; x]``
+        and a work block of the same shape that a model may overwrite (see ``StackedFullCovariance``).
 
-        The feature block is reused from chunk to chunk (and pass to pass): use it before the next one. When
+        Both blocks are reused from chunk to chunk (and pass to pass): use them before the next one. When
         one chunk holds every point, its features (which depend on the points only) are computed once and
         the same block is handed out on every pass.
         """
         n_samples, n_features = self.X.shape
         n_quadratic = model.n_quadratic_features(n_features)
-        n_rows = n_quadratic + n_features + 1
+        n_rows = n_quadratic + 1 + n_features
         chunk_size = int(min(n_samples, max(64, CHUNK_BYTES // (8 * n_rows))))
-        if self._features is None or self._features.shape != (n_rows, chunk_size):
+        if self._layout != (n_quadratic, n_rows, chunk_size):
+            self._layout = (n_quadratic, n_rows, chunk_size)
             self._features = np.zeros((n_rows, chunk_size))
-            self._features[-1] = 1.0
+            self._features[n_quadratic] = 1.0
+            self._work = np.empty_like(self._features)
             self._features_model = None
         if chunk_size < n_samples:
-            return self._fill_chunks(model, precisions_cholesky, chunk_size, n_quadratic)
+            return self._fill_chunks(model, precisions_cholesky, chunk_size, n_quadratic, n_rows)
         if self._features_model is not model:
             self._fill(slice(0, n_samples), self._features, model, precisions_cholesky, n_quadratic)
             self._features_model = model
-        return ((slice(0, n_samples), self._features),)
+        return ((slice(0, n_samples), self._features, self._work),)
 
-    def _fill_chunks(self, model, precisions_cholesky, chunk_size, n_quadratic):
+    def _fill_chunks(self, model, precisions_cholesky, chunk_size, n_quadratic, n_rows):
         for rows in self._row_blocks(chunk_size):
             features = self._features[:, :rows.stop - rows.start]
             self._fill(rows, features, model, precisions_cholesky, n_quadratic)
-            yield rows, features
+            n_points = rows.stop - rows.start
+            yield rows, features, self._work.ravel()[:n_rows * n_points].reshape(n_rows, n_points)  # contiguous
 
     def _fill(self, rows, features, model, precisions_cholesky, n_quadratic):
-        """Write the feature columns of the points ``rows`` into ``features``."""
-        centred = features[n_quadratic:-1]
+        """Write the feature columns of the points ``rows`` into ``features`` (the row of ones is there)."""
+        centred = features[n_quadratic + 1:]
         if self._centred_transposed is None:
             np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=centred)
         else:
@@ -322,14 +327,14 @@ def _expectation(data, params, far=None, with_moments=True):
     responsibilities = np.empty((n_components, n_samples))
     moments = None
     log_likelihood = 0.0
-    for rows, features in data.feature_chunks(model, params.precisions_cholesky):
-        weighted = model.chunk_log_density(coefficients, features)
+    for rows, features, work in data.feature_chunks(model, params.precisions_cholesky):
+        weighted = model.chunk_log_density(coefficients, features, work)
         if far.size:
             weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
         chunk_responsibilities = responsibilities[:, rows]
         log_likelihood += _normalise_in_place(weighted, out=chunk_responsibilities)
         if with_moments:
-            chunk_moments = model.chunk_moments(chunk_responsibilities, features)  # a new array: add in place
+            chunk_moments = model.chunk_moments(chunk_responsibilities, features, work)  # a new array: add in place
             if moments is None:
                 moments = chunk_moments
             else:
@@ -350,8 +355,8 @@ def _moments(data, model, responsibilities):
     r"""The sums :math:`\sum_i r_{ik} f(x_i)` for given (k, n) responsibilities, in chunks."""
     model = model.for_features(data.X.shape[1])
     moments = 0.0
-    for rows, features in data.feature_chunks(model):
-        moments += model.chunk_moments(responsibilities[:, rows], features)
+    for rows, features, work in data.feature_chunks(model):
+        moments += model.chunk_moments(responsibilities[:, rows], features, work)
     return moments
 
 
@@ -361,8 +366,8 @@ def _maximisation(data, model, responsibilities, moments, reg_covar):
     Returns the new ``MixtureParams`` and the indices of those far components.
     """
     n_features = data.X.shape[1]
-    nk = moments[:, -1] + 10 * EPS
-    centred_means = moments[:, -n_features - 1:-1] / nk[:, np.newaxis]
+    nk = moments[:, -n_features - 1] + 10 * EPS
+    centred_means = moments[:, -n_features:] / nk[:, np.newaxis]
     means = centred_means + data.centre
     covariances = model.for_features(n_features).estimate_from_moments(
         moments[:, :-n_features - 1], nk, centred_means, reg_covar, data)
