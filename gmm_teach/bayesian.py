@@ -204,6 +204,9 @@ class VariationalParams(MixtureParams):
         """The variational E-step under this posterior, :func:`variational_e_step`."""
         return variational_e_step(X, self)
 
+    def _e_step_prepared(self, data):
+        return variational_e_step(data.X, self)
+
 
 @dataclass(frozen=True, eq=False)
 class VariationalStep(EMStep):

@@ -144,11 +144,15 @@ class _CovarianceModel:
         """The object doing the fast arithmetic for data with ``n_features`` features (here: this model)."""
         return self
 
-    def chunk_log_density(self, coefficients, features, work):
+    needs_scatter = False
+    """Whether the model needs the data's scatter :math:`\sum_i x_i x_i^\top` (``data.scatter``)."""
+
+    def chunk_log_density(self, coefficients, features, scratch):
         r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m).
 
-        ``work`` is a scratch block shaped like ``features`` (unused here)."""
-        return coefficients @ features
+        ``scratch(name, shape)`` gives a reusable array; the result lives in one until the next chunk."""
+        result = scratch("log_density", (coefficients.shape[0], features.shape[1]))
+        return np.matmul(coefficients, features, out=result)
 
     def shared_log_density(self, precisions_cholesky, data):
         """The mean over the data of a term all components share and the coefficient rows leave out (none here)."""
@@ -158,7 +162,7 @@ class _CovarianceModel:
         """Of the components ``far`` from the data centre, those whose E-step rows need the plain formula: all."""
         return far
 
-    def chunk_moments(self, responsibilities, features, work):
+    def chunk_moments(self, responsibilities, features, scratch):
         r""":math:`\sum_i r_{ik} f(x_i)` over a chunk, shape (k, n_feature_rows); its last d + 1 columns are
         :math:`N_k` and :math:`\sum_i r_{ik} x_i`."""
         return responsibilities @ features.T
@@ -240,7 +244,7 @@ class FullCovariance(_CovarianceModel):
     def n_quadratic_features(self, n_features):
         return n_features * (n_features + 1) // 2
 
-    def quadratic_features(self, centred, precisions_cholesky, out):
+    def quadratic_features(self, centred, out):
         r"""The products :math:`x_i x_j`, :math:`i \le j`, one row each; points are the columns of ``centred``."""
         start = 0
         for i, row in enumerate(centred):
@@ -289,6 +293,7 @@ class TiedCovariance(_CovarianceModel):
     """All components share one full covariance matrix: same ellipse everywhere, different centres."""
 
     name = "tied"
+    needs_scatter = True
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\Sigma = \frac{1}{N}\sum_k\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""
@@ -329,7 +334,7 @@ class TiedCovariance(_CovarianceModel):
     def n_quadratic_features(self, n_features):
         return 0
 
-    def quadratic_features(self, centred, precisions_cholesky, out):
+    def quadratic_features(self, centred, out):
         return out
 
     def shared_log_density(self, precisions_cholesky, data):
@@ -405,7 +410,7 @@ class DiagCovariance(_VarianceModel):
     def n_quadratic_features(self, n_features):
         return n_features
 
-    def quadratic_features(self, centred, precisions_cholesky, out):
+    def quadratic_features(self, centred, out):
         r"""The squares :math:`x_j^2`, one row per feature."""
         return np.square(centred, out=out)
 
@@ -453,7 +458,7 @@ class SphericalCovariance(_VarianceModel):
     def n_quadratic_features(self, n_features):
         return 1
 
-    def quadratic_features(self, centred, precisions_cholesky, out):
+    def quadratic_features(self, centred, out):
         r"""The squared length :math:`\lVert x\rVert^2` (a single row)."""
         return np.einsum("ij,ij->j", centred, centred, out=out[0])
 
@@ -496,7 +501,7 @@ class StackedFullCovariance(FullCovariance):
     def n_quadratic_features(self, n_features):
         return 0
 
-    def quadratic_features(self, centred, precisions_cholesky, out):
+    def quadratic_features(self, centred, out):
         return out
 
     def log_density_coefficients(self, means, precisions_cholesky, log_weights):
@@ -508,9 +513,10 @@ class StackedFullCovariance(FullCovariance):
         constants = log_weights + self.log_det_cholesky(precisions_cholesky, None) - 0.5 * n_features * LOG_2PI
         return [np.asfortranarray(matrix) for matrix in augmented], constants
 
-    def chunk_log_density(self, coefficients, features, work):
+    def chunk_log_density(self, coefficients, features, scratch):
         augmented, constants = coefficients
-        squared_distances = np.empty((len(constants), features.shape[1]))
+        squared_distances = scratch("log_density", (len(constants), features.shape[1]))
+        work = scratch("whitened", features.shape)
         for k, matrix in enumerate(augmented):
             np.copyto(work, features)
             # work.T is the chunk as rows [1, x] in Fortran order: overwritten by [1, x] @ matrix, no copy
@@ -520,10 +526,11 @@ class StackedFullCovariance(FullCovariance):
         squared_distances += constants[:, np.newaxis]
         return squared_distances
 
-    def chunk_moments(self, responsibilities, features, work):
+    def chunk_moments(self, responsibilities, features, scratch):
         r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`N_k`, :math:`\sum_i r_{ik} x_i`] over a chunk."""
         n_components, n_rows = responsibilities.shape[0], features.shape[0]
         moments = np.empty((n_components, n_rows * n_rows))
+        work = scratch("weighted", features.shape)
         for k, roots in enumerate(np.sqrt(responsibilities)):
             np.multiply(features, roots, out=work)
             moments[k] = np.matmul(work, work.T).ravel()

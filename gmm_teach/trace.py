@@ -20,7 +20,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _validation as check
-from .em import EMStep
+from .em import EMStep, _CentredData
 
 DEFAULT_CACHE_SIZE = 4
 
@@ -62,6 +62,7 @@ class EMTrace:
         self.initial_responsibilities = initial_responsibilities
         self.cache_size = check.check_integer(cache_size, "cache_size", 0)
         self._cache = OrderedDict()
+        self._data = None  # X prepared once for the E-steps of every replayed frame (centre, kept features)
         if not self.params or not (len(self.params) == len(self.log_likelihoods) == len(self.converged)):
             raise ValueError("an EMTrace needs at least one step, and as many params, log-likelihoods and "
                              f"converged flags; got {len(self.params)}, {len(self.log_likelihoods)} and "
@@ -128,7 +129,10 @@ class EMTrace:
         if iteration in self._cache:
             self._cache.move_to_end(iteration)
             return self._cache[iteration]
-        responsibilities = self.params[max(iteration - 1, 0)].e_step(self.X)[0]  # variational for a posterior
+        if self._data is None:
+            self._data = _CentredData(self.X)
+        params = self.params[max(iteration - 1, 0)]
+        responsibilities = params._e_step_prepared(self._data)[0]  # variational for a posterior
         if self.cache_size:
             self._cache[iteration] = responsibilities
             if len(self._cache) > self.cache_size:
@@ -148,6 +152,8 @@ class EMTrace:
     def arrays(self):
         """Every NumPy array the trace holds, except the data ``X`` (which it only references)."""
         held = [self.log_likelihoods, self.converged, *self._cache.values()]
+        if self._data is not None:
+            held.extend(self._data.kept_arrays())
         if self.initial_responsibilities is not None:
             held.append(self.initial_responsibilities)
         for params in self.params:

@@ -49,10 +49,12 @@ def test_memory_holds_parameters_and_one_responsibility_matrix_per_cached_step()
     for iteration in (5, 6, 7, 8, 9):
         trace[iteration]
     big = [array for array in trace.arrays() if array.size >= X.shape[0]]
-    assert len(big) == 1 + 2                                  # step 0 and the two cached steps
+    assert len(big) == 1 + 2 + 1                              # step 0, the two cached steps, the feature columns
+    features = [array for array in big if array.shape == (6, X.shape[0])]  # [x1^2, x1 x2, x2^2, 1, x1, x2]
+    assert len(features) == 1
     per_step = 3 + 3 * 2 + 2 * (3 * 2 * 2)                    # weights, means, covariances, precision Cholesky
-    assert trace.nbytes <= 8 * (41 * (per_step + 2) + 3 * X.shape[0] * 3)
-    assert trace.nbytes < 41 * X.shape[0] * 3 * 8 / 10        # far below keeping every responsibility matrix
+    assert trace.nbytes <= 8 * (41 * (per_step + 2) + 3 * X.shape[0] * 3 + 6 * X.shape[0])
+    assert trace.nbytes < 41 * X.shape[0] * 3 * 8 / 6         # far below keeping every responsibility matrix
 
 
 def test_cache_returns_the_same_array_and_evicts_the_least_recent(faithful):
