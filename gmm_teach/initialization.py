@@ -8,7 +8,7 @@ initial parameters, exactly as scikit-learn does. User-given ``weights_init``, `
 ======================  =====================================================================================
 ``init_params``         initial responsibilities
 ======================  =====================================================================================
-``"kmeans"``            one-hot labels of k-means (Lloyd's algorithm, ``scipy.cluster.vq``) from k-means++ seeds
+``"kmeans"``            one-hot labels of k-means (Lloyd's algorithm) from k-means++ seeds
 ``"k-means++"``         one-hot labels of the nearest k-means++ seed (no Lloyd iterations)
 ``"random"``            uniform random numbers, each row normalised to sum to one
 ``"random_from_data"``  one-hot labels of the nearest of ``n_components`` distinct random data points
@@ -19,11 +19,7 @@ so their initial covariances are just ``reg_covar``; here every point goes to it
 first picture a learner sees already has ellipses of a sensible size.
 """
 
-import warnings
-
 import numpy as np
-from scipy.cluster.vq import kmeans2, vq
-
 from .em import MixtureParams, m_step
 
 KMEANS_MAX_ITER = 300
@@ -41,22 +37,42 @@ def kmeans_plusplus_centres(X, n_components, rng):
 
     The first seed is a uniformly random point; each next seed is a point drawn with probability
     proportional to :math:`D(x)^2`, its squared distance to the nearest seed chosen so far, so seeds spread out.
+    The distances to a new seed :math:`c` come from those to the first one, :math:`c_0`, by
+    :math:`\lVert x - c\rVert^2 = \lVert x - c_0\rVert^2 - 2 (x - c_0)\cdot(c - c_0) + \lVert c - c_0\rVert^2`:
+    one matrix-vector product per seed instead of an n x d difference.
     """
     centres = np.empty((n_components, X.shape[1]))
     centres[0] = X[rng.integers(X.shape[0])]
-    squared_distances = _squared_distances(X, centres[0])
+    difference = X - centres[0]
+    from_first = _row_squares(difference)
+    del difference
+    squared_distances = from_first.copy()
     for k in range(1, n_components):
         total = squared_distances.sum()
         probabilities = squared_distances / total if total > 0 else None  # all points identical: uniform
         centres[k] = X[rng.choice(X.shape[0], p=probabilities)]
-        np.minimum(squared_distances, _squared_distances(X, centres[k]), out=squared_distances)
+        step = centres[k] - centres[0]
+        to_new = from_first - 2.0 * (X @ step - centres[0] @ step) + step @ step
+        np.minimum(squared_distances, np.maximum(to_new, 0.0, out=to_new), out=squared_distances)
     return centres
 
 
-def _squared_distances(X, centre):
-    r""":math:`\lVert x_i - c\rVert^2` for every point (``einsum`` sums the squares without another n x d array)."""
-    difference = X - centre
-    return np.einsum("ij,ij->i", difference, difference)
+def nearest_centre(X, centres):
+    r"""The index of the nearest centre for every point.
+
+    :math:`\lVert x - c_k\rVert^2 = \lVert x - o\rVert^2 - 2 x \cdot s_k + \lVert s_k\rVert^2 + 2 o \cdot s_k`
+    with :math:`s_k = c_k - o` for the centres' mean :math:`o`. The first term is the same for every
+    :math:`k`, so the nearest centre minimises the rest: one matrix product for all points, and measured from
+    the centres' own mean it keeps its digits for data far from the origin.
+    """
+    origin = centres.mean(axis=0)
+    shifted = centres - origin
+    offsets = _row_squares(shifted) + 2.0 * (shifted @ origin)
+    return np.argmin(X @ (-2.0 * shifted.T) + offsets, axis=1)
+
+
+def _row_squares(A):
+    return np.einsum("ij,ij->i", A, A)
 
 
 def kmeans_labels(X, n_components, rng):
@@ -70,17 +86,22 @@ def kmeans_labels(X, n_components, rng):
     centres = kmeans_plusplus_centres(sample, n_components, rng)
     labels = None
     tolerance = KMEANS_TOL * sample.var(axis=0).mean()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # an empty cluster keeps its centre; EM deals with it
-        for _ in range(KMEANS_MAX_ITER):
-            # one Lloyd iteration: the labels of ``centres``, then the means of those labels
-            new_centres, new_labels = kmeans2(sample, centres, iter=1, minit="matrix", missing="warn",
-                                              check_finite=False)
-            settled = np.array_equal(new_labels, labels) or np.sum((new_centres - centres) ** 2) <= tolerance
-            centres, labels = new_centres, new_labels
-            if settled:
-                break
-    return labels if sample is X else vq(X, centres, check_finite=False)[0]
+    for _ in range(KMEANS_MAX_ITER):
+        # one Lloyd iteration: the labels of ``centres``, then the means of those labels
+        new_labels = nearest_centre(sample, centres)
+        new_centres = _cluster_means(sample, new_labels, centres)
+        settled = np.array_equal(new_labels, labels) or np.sum((new_centres - centres) ** 2) <= tolerance
+        centres, labels = new_centres, new_labels
+        if settled:
+            break
+    return labels if sample is X else nearest_centre(X, centres)
+
+
+def _cluster_means(X, labels, centres):
+    """The mean of each cluster's points; a cluster that lost all its points keeps its centre."""
+    counts = np.bincount(labels, minlength=len(centres))
+    sums = one_hot(labels, len(centres)).T @ X
+    return np.where(counts[:, np.newaxis] > 0, sums / np.maximum(counts, 1)[:, np.newaxis], centres)
 
 
 def one_hot(labels, n_components):
@@ -101,7 +122,7 @@ def initial_responsibilities(X, n_components, init_params, rng):
     else:  # "random"
         responsibilities = rng.uniform(size=(X.shape[0], n_components))
         return responsibilities / responsibilities.sum(axis=1, keepdims=True)
-    return one_hot(vq(X, seeds, check_finite=False)[0], n_components)
+    return one_hot(nearest_centre(X, seeds), n_components)
 
 
 def initial_params(X, n_components, covariance_type, init_params, rng, reg_covar=1e-6,

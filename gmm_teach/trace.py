@@ -130,7 +130,7 @@ class EMTrace:
             self._cache.move_to_end(iteration)
             return self._cache[iteration]
         if self._data is None:
-            self._data = _CentredData(self.X)
+            self._data = _CentredData(self.X, many_passes=True)
         params = self.params[max(iteration - 1, 0)]
         responsibilities = params._e_step_prepared(self._data)[0]  # variational for a posterior
         if self.cache_size:
