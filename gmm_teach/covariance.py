@@ -145,7 +145,7 @@ class _CovarianceModel:
         return self
 
     needs_scatter = False
-    """Whether the model needs the data's scatter :math:`\sum_i x_i x_i^\top` (``data.scatter``)."""
+    r"""Whether the model needs the data's scatter :math:`\sum_i x_i x_i^\top` (``data.scatter``)."""
 
     def chunk_log_density(self, coefficients, features, scratch):
         r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m).
@@ -527,13 +527,23 @@ class StackedFullCovariance(FullCovariance):
         return squared_distances
 
     def chunk_moments(self, responsibilities, features, scratch):
-        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`N_k`, :math:`\sum_i r_{ik} x_i`] over a chunk."""
+        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`N_k`, :math:`\sum_i r_{ik} x_i`] over a chunk.
+
+        A point whose responsibility is below :data:`NEGLIGIBLE_RESPONSIBILITY` adds less to these sums than
+        their rounding error, so when most points are such for a component (well separated clusters) only
+        the others are gathered and multiplied.
+        """
         n_components, n_rows = responsibilities.shape[0], features.shape[0]
         moments = np.empty((n_components, n_rows * n_rows))
-        work = scratch("weighted", features.shape)
-        for k, roots in enumerate(np.sqrt(responsibilities)):
-            np.multiply(features, roots, out=work)
-            moments[k] = np.matmul(work, work.T).ravel()
+        for k, weights in enumerate(responsibilities):
+            owned = np.flatnonzero(weights >= NEGLIGIBLE_RESPONSIBILITY)
+            if len(owned) <= GATHER_SHARE * len(weights):
+                points = np.take(features, owned, axis=1, out=scratch("weighted", (n_rows, len(owned))))
+                roots = np.sqrt(weights[owned])
+            else:
+                points, roots = features, np.sqrt(weights)
+            weighted = np.multiply(points, roots, out=scratch("weighted", points.shape))
+            moments[k] = np.matmul(weighted, weighted.T).ravel()
         products = moments.reshape(n_components, n_rows, n_rows)
         return np.hstack([products[:, 1:, 1:].reshape(n_components, -1), products[:, 0, :]])
 
@@ -544,6 +554,16 @@ class StackedFullCovariance(FullCovariance):
         covariances.reshape(n_components, -1)[:, :: n_features + 1] += reg_covar
         return covariances
 
+
+NEGLIGIBLE_RESPONSIBILITY = 1e-30
+"""Leaving a point with a smaller responsibility :math:`r` out of component :math:`k`'s M-step sums moves
+its covariance by :math:`r D / N_k` of itself (:math:`D`: the point's squared Mahalanobis distance from the
+component), below float64's rounding unless :math:`D > 10^{14} N_k`: a point ten million standard
+deviations away."""
+
+GATHER_SHARE = 0.5
+"""The M-step of :class:`StackedFullCovariance` gathers a component's points when at most this share of a
+chunk has a responsibility above :data:`NEGLIGIBLE_RESPONSIBILITY` for it."""
 
 STACKED_FROM_FEATURES = 16
 """From this many features on, the full model's fast path is :class:`StackedFullCovariance`."""

@@ -40,11 +40,10 @@ from .covariance import COVARIANCE_MODELS, FAR_FROM_CENTRE, LOG_2PI, CollapsedCo
 
 EPS = np.finfo(np.float64).eps
 LOG_NEGLIGIBLE = -575.0
-NEGLIGIBLE = np.exp(LOG_NEGLIGIBLE)
-"""A responsibility ratio below this (1e-250) is raised to it (see ``_normalise_in_place``)."""
-TINY = np.finfo(np.float64).tiny
-LARGEST_TOTAL = 1e300
-"""Sums of exponentials up to this leave room for k of them without overflow."""
+LARGEST_TOTAL, SMALLEST_TOTAL = 1e50, 1e-200
+"""Bounds on a point's density :math:`p(x_i)` for computing its responsibilities without a shift: below the
+upper one, a ratio of exponentials raised to ``exp(LOG_NEGLIGIBLE)`` is still a normal number (above 1e-300);
+above the lower one, raising them moves the density by less than 1e-49 of itself."""
 
 CHUNK_BYTES = 2**19
 """Size of one chunk's feature block: small enough to stay in a core's cache while it is used twice."""
@@ -329,33 +328,38 @@ class _CentredData:
         self.scatter = scatter
 
 
-def _normalise_in_place(weighted_log_prob, out):
+def _normalise_in_place(weighted_log_prob, out, shift=False):
     r"""Turn a (k, m) block of :math:`\log \pi_k\mathcal{N}` into responsibilities (written to ``out``), in
-    one exponential pass; return :math:`\sum_i \log p(x_i)` over the block. ``weighted_log_prob`` is
-    scratch: it may be overwritten."""
+    one exponential pass. ``weighted_log_prob`` is scratch: it may be overwritten.
+
+    Returns :math:`\sum_i \log p(x_i)` over the block, and whether it had to shift each point by its largest
+    log-probability (pass that as ``shift`` for the next chunk: neighbouring chunks are alike, and going
+    straight to the shifted computation saves the exponentials of a failed first try).
+    """
     # ufunc reductions called directly: the .max() and .sum() wrappers cost a microsecond each, which shows
     # on small data (an iteration on 2,000 points takes about 50 microseconds)
-    # The usual case: exponentiate as they are, with no shift by each point's maximum, and check afterwards
-    # that nothing overflowed and that every ratio e_ik / sum_j e_ij is above exp(LOG_NEGLIGIBLE) (then none
-    # is subnormal either, and there is nothing to clamp; see below).
-    with np.errstate(over="ignore", under="ignore"):
-        np.exp(weighted_log_prob, out=out)
-    total = np.add.reduce(out, axis=0)
-    largest = np.maximum.reduce(total)
-    if not (largest <= LARGEST_TOTAL and np.minimum.reduce(out, axis=None) >= max(NEGLIGIBLE * largest, TINY)):
-        top = np.maximum.reduce(weighted_log_prob, axis=0)
-        weighted_log_prob -= top
-        # Ratios below exp(LOG_NEGLIGIBLE) = 1e-250 are raised to it: smaller ones, and their products in the
-        # M-step, would be subnormal numbers, which slow every later product 3-15x. So no responsibility is
-        # below 1e-250 / k, and none moves by more than that.
-        np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=weighted_log_prob)
-        np.exp(weighted_log_prob, out=out)
+    if not shift:
+        # The usual case: exponentiate as they are, with no shift by each point's maximum. Log-probabilities
+        # below LOG_NEGLIGIBLE are raised to it first (so no exponential is subnormal), which is harmless when
+        # every point's density p(x_i) lies within the bounds checked after.
+        np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=out)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
         total = np.add.reduce(out, axis=0)
-        log_likelihood = np.add.reduce(top) + np.add.reduce(np.log(total))
-    else:
-        log_likelihood = np.add.reduce(np.log(total))
-    np.multiply(out, np.reciprocal(total, out=total), out=out)
-    return log_likelihood
+        if np.maximum.reduce(total) <= LARGEST_TOTAL and np.minimum.reduce(total) >= SMALLEST_TOTAL:
+            np.multiply(out, np.reciprocal(total), out=out)
+            return np.add.reduce(np.log(total)), False
+    top = np.maximum.reduce(weighted_log_prob, axis=0)
+    weighted_log_prob -= top
+    # Ratios below exp(LOG_NEGLIGIBLE) = 1e-250 are raised to it: smaller ones, and their products in the
+    # M-step, would be subnormal numbers, which slow every later product 3-15x. So no responsibility is
+    # below 1e-250 / k, and none moves by more than that.
+    np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=weighted_log_prob)
+    np.exp(weighted_log_prob, out=weighted_log_prob)
+    total = np.add.reduce(weighted_log_prob, axis=0)
+    log_likelihood = np.add.reduce(top) + np.add.reduce(np.log(total))
+    np.multiply(weighted_log_prob, np.reciprocal(total, out=total), out=out)
+    return log_likelihood, True
 
 
 def _far_from_centre(model, centred_means, precisions_cholesky):
@@ -387,13 +391,14 @@ def _expectation(data, params, far=None, with_moments=True):
     far = model.plain_e_step_components(far)
     responsibilities = np.empty((n_components, n_samples))
     moments = None
-    log_likelihood = 0.0
+    log_likelihood, shift = 0.0, False
     for rows, features in data.feature_chunks(model):
         weighted = model.chunk_log_density(coefficients, features, data.scratch)
         if far.size:
             weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
         chunk_responsibilities = responsibilities[:, rows]
-        log_likelihood += _normalise_in_place(weighted, out=chunk_responsibilities)
+        chunk_log_likelihood, shift = _normalise_in_place(weighted, chunk_responsibilities, shift)
+        log_likelihood += chunk_log_likelihood
         if with_moments:
             chunk_moments = model.chunk_moments(chunk_responsibilities, features, data.scratch)  # a new array: add in place
             if moments is None:

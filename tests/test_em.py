@@ -5,7 +5,8 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from gmm_teach import GaussianMixture, MixtureParams, e_step, em_steps, m_step
-from gmm_teach.em import log_density
+from gmm_teach.em import log_density, log_gaussian_density
+from scipy.special import logsumexp
 from gmm_teach.initialization import initial_params
 
 from helpers import three_blobs
@@ -35,6 +36,21 @@ def test_e_step_stays_finite_far_from_every_component():
     responsibilities, log_likelihood = e_step(np.array([[1000.0]]), params)
     np.testing.assert_allclose(responsibilities, [[0.0, 1.0]], atol=1e-12)
     assert np.isfinite(log_likelihood)
+
+
+def test_e_step_mixes_ordinary_points_and_one_far_from_every_component():
+    """The E-step exponentiates without a shift when every point's density is moderate, and shifts each point
+    by its largest log-probability otherwise: both give Bayes' rule, in one chunk and in the next."""
+    params = MixtureParams.from_covariances([0.3, 0.7], [[0.0, 0.0], [60.0, 0.0]], [1.0, 1.0], "spherical")
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(size=(200, 2)), [[5000.0, 0.0]], rng.normal(size=(200, 2)) + [60.0, 0.0]])
+    weighted = log_gaussian_density(X, params) + np.log(params.weights)
+    expected = np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True))
+    responsibilities, log_likelihood = e_step(X, params)
+    # the clusters are 60 standard deviations apart: most ratios are below 1e-250 and raised to about it
+    np.testing.assert_allclose(responsibilities, expected, rtol=1e-12, atol=1e-249)
+    np.testing.assert_allclose(responsibilities.sum(axis=1), 1.0, rtol=1e-15)
+    assert log_likelihood == pytest.approx(logsumexp(weighted, axis=1).mean(), rel=1e-13)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

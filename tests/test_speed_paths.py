@@ -162,3 +162,23 @@ def test_float32_data_with_a_tight_cluster_fit_as_float64(covariance_type):
     np.testing.assert_allclose(single.means_, double.means_, rtol=1e-4)
     responsibilities, _ = e_step(X, single.params_)
     assert responsibilities.dtype == np.float64
+
+
+def test_stacked_m_step_leaves_out_only_negligible_responsibilities(monkeypatch):
+    """Well separated clusters: most points' responsibilities for a component are below 1e-30, and the M-step
+    gathers the others; the result is the plain estimate's, and the same as multiplying every point."""
+    import gmm_teach.covariance as covariance
+
+    n_features = STACKED_FROM_FEATURES + 4
+    X = mixture_data(3_000, n_features, 4, seed=8)
+    responsibilities, _ = e_step(X, start(X, 4, "full"))
+    assert np.mean(responsibilities < covariance.NEGLIGIBLE_RESPONSIBILITY) > 0.5  # the gathering path is taken
+    gathered = m_step(X, responsibilities, "full")
+    nk = responsibilities.sum(axis=0) + 10 * np.finfo(float).eps
+    means = responsibilities.T @ X / nk[:, np.newaxis]
+    expected = COVARIANCE_MODELS["full"].estimate(X, responsibilities, nk, means, 1e-6)
+    np.testing.assert_allclose(gathered.means, means, rtol=1e-12)
+    np.testing.assert_allclose(gathered.covariances, expected, rtol=1e-10, atol=1e-13)
+    monkeypatch.setattr(covariance, "GATHER_SHARE", -1.0)  # never gather: every point multiplied
+    everything = m_step(X, responsibilities, "full")
+    np.testing.assert_allclose(gathered.covariances, everything.covariances, rtol=1e-12, atol=1e-13)  # rounding
