@@ -355,7 +355,7 @@ class TiedCovariance(_CovarianceModel):
         return means @ precisions_cholesky
 
     def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k = [\Sigma^{-1}\mu_k;\ c_k]`: the log-density without the shared
+        r"""Rows :math:`a_k = [c_k;\ \Sigma^{-1}\mu_k]`: the log-density without the shared
         :math:`-\tfrac12 x^\top\Sigma^{-1}x` (see :meth:`shared_log_density`)."""
         projected_means = self.project_means(means, precisions_cholesky)
         quadratic = np.empty((means.shape[0], 0))
@@ -418,7 +418,7 @@ class DiagCovariance(_VarianceModel):
         return means * precisions_cholesky
 
     def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k = [-\tfrac12 \sigma_{kj}^{-2};\ \mu_{kj}\sigma_{kj}^{-2};\ c_k]`."""
+        r"""Rows :math:`a_k = [-\tfrac12 \sigma_{kj}^{-2};\ c_k;\ \mu_{kj}\sigma_{kj}^{-2}]`."""
         precisions = precisions_cholesky**2
         return _log_density_coefficients(-0.5 * precisions, precisions * means,
                                          self.log_det_cholesky(precisions_cholesky, None), means, log_weights)
@@ -466,7 +466,7 @@ class SphericalCovariance(_VarianceModel):
         return means * precisions_cholesky[:, np.newaxis]
 
     def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k = [-\tfrac12 \sigma_k^{-2};\ \mu_k\sigma_k^{-2};\ c_k]`."""
+        r"""Rows :math:`a_k = [-\tfrac12 \sigma_k^{-2};\ c_k;\ \mu_k\sigma_k^{-2}]`."""
         precisions = precisions_cholesky**2
         return _log_density_coefficients(-0.5 * precisions[:, np.newaxis], precisions[:, np.newaxis] * means,
                                          self.log_det_cholesky(precisions_cholesky, means.shape[1]), means,

@@ -41,6 +41,7 @@ from .covariance import COVARIANCE_MODELS, FAR_FROM_CENTRE, LOG_2PI, CollapsedCo
 EPS = np.finfo(np.float64).eps
 LOG_NEGLIGIBLE = -575.0
 LARGEST_TOTAL, SMALLEST_TOTAL = 1e50, 1e-200
+LOG_LARGEST_TOTAL = np.log(LARGEST_TOTAL)
 """Bounds on a point's density :math:`p(x_i)` for computing its responsibilities without a shift: below the
 upper one, a ratio of exponentials raised to ``exp(LOG_NEGLIGIBLE)`` is still a normal number (above 1e-300);
 above the lower one, raising them moves the density by less than 1e-49 of itself."""
@@ -340,11 +341,11 @@ def _normalise_in_place(weighted_log_prob, out, shift=False):
     # on small data (an iteration on 2,000 points takes about 50 microseconds)
     if not shift:
         # The usual case: exponentiate as they are, with no shift by each point's maximum. Log-probabilities
-        # below LOG_NEGLIGIBLE are raised to it first (so no exponential is subnormal), which is harmless when
-        # every point's density p(x_i) lies within the bounds checked after.
-        np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=out)
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
+        # are first clipped to [LOG_NEGLIGIBLE, log(LARGEST_TOTAL) + 1], so no exponential is subnormal or
+        # overflows; that is harmless when every point's density p(x_i) lies within the bounds checked after
+        # (a clipped large value makes its point's density fail them).
+        np.clip(weighted_log_prob, LOG_NEGLIGIBLE, LOG_LARGEST_TOTAL + 1.0, out=out)
+        np.exp(out, out=out)
         total = np.add.reduce(out, axis=0)
         if np.maximum.reduce(total) <= LARGEST_TOTAL and np.minimum.reduce(total) >= SMALLEST_TOTAL:
             np.multiply(out, np.reciprocal(total), out=out)
