@@ -21,11 +21,16 @@ How it is made fast (the maths in the docstrings is what is computed, only arran
   passes; the public functions return its transpose, an (n, k) view.
 * The data are centred once and every point gets the short feature column of its covariance model
   (:mod:`gmm_teach.covariance`), so the E-step for all components is one matrix product, and the sums the
-  M-step needs are a second one, taken in the same pass while the chunk is still in cache.
-* One exponential pass gives the responsibilities and the log-likelihood together.
+  M-step needs are a second one, taken in the same pass while the chunk is still in cache. From 16 features
+  on, the full model uses the triangular shape of its Cholesky factors and the symmetry of its sums instead,
+  and its M-step leaves out points whose responsibility is negligible (below rounding).
+* One exponential pass gives the responsibilities and the log-likelihood together, usually without
+  shifting each point by its largest log-probability (checked afterwards, see ``_normalise_in_place``).
 * The points are processed in chunks whose features fill half a megabyte (they stay in cache between the
-  two products), so no temporary grows with ``n``: the responsibilities are the only (k, n) array.
-* Responsibilities below 1e-250 / k are raised to it, so that no subnormal number (which slows every
+  two products), so no temporary grows with ``n``: the responsibilities are the only (k, n) array. Work
+  arrays are reused from chunk to chunk, and for many passes (a fit, an EMTrace replay) features that take
+  at most 8 MiB are computed once and kept.
+* Responsibilities below about 1e-250 / k are raised to it, so that no subnormal number (which slows every
   product it enters 3-15x) reaches the M-step.
 """
 
@@ -41,7 +46,7 @@ from .covariance import COVARIANCE_MODELS, FAR_FROM_CENTRE, LOG_2PI, CollapsedCo
 EPS = np.finfo(np.float64).eps
 LOG_NEGLIGIBLE = -575.0
 LARGEST_TOTAL, SMALLEST_TOTAL = 1e50, 1e-200
-LOG_LARGEST_TOTAL = np.log(LARGEST_TOTAL)
+LOG_LARGEST_TOTAL, LOG_SMALLEST_TOTAL = np.log(LARGEST_TOTAL), np.log(SMALLEST_TOTAL)
 """Bounds on a point's density :math:`p(x_i)` for computing its responsibilities without a shift: below the
 upper one, a ratio of exponentials raised to ``exp(LOG_NEGLIGIBLE)`` is still a normal number (above 1e-300);
 above the lower one, raising them moves the density by less than 1e-49 of itself."""
@@ -221,14 +226,9 @@ class _CentredData:
         self._kept_chunks, self._kept_model = [], None  # every chunk's features, when they are kept
         self._block, self._block_ones_row = None, None  # otherwise one block, refilled chunk by chunk
         self._scratch = {}
-
-    @cached_property
-    def _centred_transposed(self):
-        """The centred data with points as columns, made once for many passes: a chunk is then a plain copy."""
-        transposed = np.empty(self.X.shape[::-1])
-        for rows in self._row_blocks(CHUNK_BYTES // (8 * self.X.shape[1])):  # by blocks: 3x faster than at once
-            np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=transposed[:, rows])
-        return transposed
+        # for many passes, the centred data with points as columns, stored by the first pass that refills
+        # feature blocks chunk by chunk: later passes copy from it (3x faster than centring X[rows].T again)
+        self._transposed, self._transposed_complete = None, False
 
     def _row_blocks(self, block_size):
         """Slices of consecutive rows of X, ``block_size`` (at least 1) at a time."""
@@ -290,9 +290,15 @@ class _CentredData:
         if self._block is None or self._block.shape != (n_rows, chunk_size) or self._block_ones_row != n_quadratic:
             self._block = self._new_block(n_quadratic, n_rows, slice(0, chunk_size))
             self._block_ones_row = n_quadratic
-        chunks = ((rows, self._fill(rows, self._block[:, :rows.stop - rows.start], model, self.many_passes))
-                  for rows in self._row_blocks(chunk_size))
+        chunks = self._refilled_chunks(model, chunk_size)
         return self._summing_scatter(chunks, n_quadratic) if with_scatter else chunks
+
+    def _refilled_chunks(self, model, chunk_size):
+        if self.many_passes and self._transposed is None:
+            self._transposed = np.empty(self.X.shape[::-1])
+        for rows in self._row_blocks(chunk_size):
+            yield rows, self._fill(rows, self._block[:, :rows.stop - rows.start], model)
+        self._transposed_complete = self._transposed is not None
 
     def kept_arrays(self):
         """The feature blocks kept between passes (what this object holds beyond a few chunks)."""
@@ -304,14 +310,16 @@ class _CentredData:
         block[n_quadratic] = 1.0
         return block
 
-    def _fill(self, rows, features, model, from_transposed=False):
+    def _fill(self, rows, features, model):
         """Write the feature columns of the points ``rows`` into ``features`` (the row of ones is there)."""
         n_quadratic = features.shape[0] - 1 - self.X.shape[1]
         centred = features[n_quadratic + 1:]
-        if from_transposed:
-            np.copyto(centred, self._centred_transposed[:, rows])
+        if self._transposed_complete:
+            np.copyto(centred, self._transposed[:, rows])
         else:
             np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=centred)
+            if self._transposed is not None:
+                self._transposed[:, rows] = centred
         model.quadratic_features(centred, out=features[:n_quadratic])
         return features
 
@@ -340,16 +348,22 @@ def _normalise_in_place(weighted_log_prob, out, shift=False):
     # ufunc reductions called directly: the .max() and .sum() wrappers cost a microsecond each, which shows
     # on small data (an iteration on 2,000 points takes about 50 microseconds)
     if not shift:
-        # The usual case: exponentiate as they are, with no shift by each point's maximum. Log-probabilities
-        # are first clipped to [LOG_NEGLIGIBLE, log(LARGEST_TOTAL) + 1], so no exponential is subnormal or
-        # overflows; that is harmless when every point's density p(x_i) lies within the bounds checked after
-        # (a clipped large value makes its point's density fail them).
-        np.clip(weighted_log_prob, LOG_NEGLIGIBLE, LOG_LARGEST_TOTAL + 1.0, out=out)
-        np.exp(out, out=out)
-        total = np.add.reduce(out, axis=0)
-        if np.maximum.reduce(total) <= LARGEST_TOTAL and np.minimum.reduce(total) >= SMALLEST_TOTAL:
-            np.multiply(out, np.reciprocal(total), out=out)
-            return np.add.reduce(np.log(total)), False
+        # The usual case: exponentiate as they are, with no shift by each point's maximum, when every point's
+        # density p(x_i) will lie in [SMALLEST_TOTAL, LARGEST_TOTAL]: the block's largest log-probability says
+        # whether the sums stay below the upper bound; if the smallest is above log(SMALLEST_TOTAL) they all
+        # stay above the lower one, otherwise log-probabilities below LOG_NEGLIGIBLE are raised to it (so no
+        # exponential is subnormal) and the sums are checked.
+        low = np.minimum.reduce(weighted_log_prob, axis=None)
+        if np.maximum.reduce(weighted_log_prob, axis=None) <= LOG_LARGEST_TOTAL - math.log(out.shape[0]):
+            if low >= LOG_SMALLEST_TOTAL:  # sure to succeed: exponentiate in place (out is written once)
+                exponentials = np.exp(weighted_log_prob, out=weighted_log_prob)
+            else:  # keep the log-probabilities for the shifted computation, should the check fail
+                exponentials = np.exp(np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=out), out=out)
+            total = np.add.reduce(exponentials, axis=0)
+            if low >= LOG_SMALLEST_TOTAL or np.minimum.reduce(total) >= SMALLEST_TOTAL:
+                log_likelihood = np.add.reduce(np.log(total))
+                np.multiply(exponentials, np.reciprocal(total, out=total), out=out)
+                return log_likelihood, False
     top = np.maximum.reduce(weighted_log_prob, axis=0)
     weighted_log_prob -= top
     # Ratios below exp(LOG_NEGLIGIBLE) = 1e-250 are raised to it: smaller ones, and their products in the
@@ -553,8 +567,8 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
 
     Notes
     -----
-    Every array in every step is new, never reused: a consumer may keep any of them. (The only buffer
-    reused inside is the block of per-point features of one chunk, which is never yielded.) Each step's
+    Every array in every step is new, never reused: a consumer may keep any of them. (The buffers reused
+    inside, per-point features and work arrays of a chunk, are never yielded.) Each step's
     ``responsibilities`` is the transpose of a (k, n) array: an (n, k) view whose columns are contiguous.
 
     The E-step of iteration :math:`t` and the sums of the M-step of iteration :math:`t+1` are taken in the

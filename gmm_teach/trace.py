@@ -12,7 +12,8 @@ responsibilities of iteration :math:`t \ge 1` are by definition the E-step of th
 
 Only the responsibilities of step 0 (what produced the initial parameters, for example k-means labels) cannot
 be recomputed; they are kept, :math:`O(n k)`. A small cache of recent responsibilities makes scrubbing back and
-forth over nearby steps cheap.
+forth over nearby steps cheap, and the data are prepared once for every recomputation (their centre and, when
+they take at most 8 MiB, their per-point feature columns, counted in :attr:`EMTrace.nbytes`).
 """
 
 from collections import OrderedDict
