@@ -147,6 +147,10 @@ class _CovarianceModel:
     needs_scatter = False
     r"""Whether the model needs the data's scatter :math:`\sum_i x_i x_i^\top` (``data.scatter``)."""
 
+    peaks_at_mean = True
+    r"""Whether each row of :meth:`chunk_log_density` is at most :math:`\log\pi_k + \sum_j\log(U_k)_{jj} -
+    \tfrac d2\log 2\pi`, its value at the component's mean (EM then needs no overflow check)."""
+
     def chunk_log_density(self, coefficients, features, scratch):
         r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m).
 
@@ -294,6 +298,7 @@ class TiedCovariance(_CovarianceModel):
 
     name = "tied"
     needs_scatter = True
+    peaks_at_mean = False  # the rows leave out the shared -x^T Sigma^-1 x / 2 (see shared_log_density)
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r""":math:`\Sigma = \frac{1}{N}\sum_k\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""

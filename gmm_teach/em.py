@@ -25,7 +25,7 @@ How it is made fast (the maths in the docstrings is what is computed, only arran
   on, the full model uses the triangular shape of its Cholesky factors and the symmetry of its sums instead,
   and its M-step leaves out points whose responsibility is negligible (below rounding).
 * One exponential pass gives the responsibilities and the log-likelihood together, usually without
-  shifting each point by its largest log-probability (checked afterwards, see ``_normalise_in_place``).
+  shifting each point by its largest log-probability (checked afterwards, see ``_normalise_unshifted``).
 * The points are processed in chunks whose features fill half a megabyte (they stay in cache between the
   two products), so no temporary grows with ``n``: the responsibilities are the only (k, n) array. Work
   arrays are reused from chunk to chunk, and for many passes (a fit, an EMTrace replay) features that take
@@ -337,44 +337,48 @@ class _CentredData:
         self.scatter = scatter
 
 
-def _normalise_in_place(weighted_log_prob, out, shift=False):
+def _normalise_unshifted(weighted_log_prob, out, below_ceiling=False):
     r"""Turn a (k, m) block of :math:`\log \pi_k\mathcal{N}` into responsibilities (written to ``out``), in
-    one exponential pass. ``weighted_log_prob`` is scratch: it may be overwritten.
+    one exponential pass with no shift by each point's largest log-probability; return
+    :math:`\sum_i \log p(x_i)` over the block, or None when a point's density :math:`p(x_i)` falls outside
+    [SMALLEST_TOTAL, LARGEST_TOTAL], where this is not exact (then use :func:`_normalise_shifted` on the
+    log-probabilities again: ``weighted_log_prob`` may have been overwritten). ``below_ceiling``: the caller
+    knows that no log-probability exceeds ``log(LARGEST_TOTAL / k)``.
 
-    Returns :math:`\sum_i \log p(x_i)` over the block, and whether it had to shift each point by its largest
-    log-probability (pass that as ``shift`` for the next chunk: neighbouring chunks are alike, and going
-    straight to the shifted computation saves the exponentials of a failed first try).
+    Log-probabilities below LOG_NEGLIGIBLE are raised to it first, so no exponential is subnormal (a
+    subnormal number slows every product it enters 3-15x, and exp itself 15x); within the bounds that moves
+    no density by more than 1e-49 of itself, and every responsibility stays above 1e-300.
     """
     # ufunc reductions called directly: the .max() and .sum() wrappers cost a microsecond each, which shows
     # on small data (an iteration on 2,000 points takes about 50 microseconds)
-    if not shift:
-        # The usual case: exponentiate as they are, with no shift by each point's maximum, when every point's
-        # density p(x_i) will lie in [SMALLEST_TOTAL, LARGEST_TOTAL]: the block's largest log-probability says
-        # whether the sums stay below the upper bound; if the smallest is above log(SMALLEST_TOTAL) they all
-        # stay above the lower one, otherwise log-probabilities below LOG_NEGLIGIBLE are raised to it (so no
-        # exponential is subnormal) and the sums are checked.
-        low = np.minimum.reduce(weighted_log_prob, axis=None)
-        if np.maximum.reduce(weighted_log_prob, axis=None) <= LOG_LARGEST_TOTAL - math.log(out.shape[0]):
-            if low >= LOG_SMALLEST_TOTAL:  # sure to succeed: exponentiate in place (out is written once)
-                exponentials = np.exp(weighted_log_prob, out=weighted_log_prob)
-            else:  # keep the log-probabilities for the shifted computation, should the check fail
-                exponentials = np.exp(np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=out), out=out)
-            total = np.add.reduce(exponentials, axis=0)
-            if low >= LOG_SMALLEST_TOTAL or np.minimum.reduce(total) >= SMALLEST_TOTAL:
-                log_likelihood = np.add.reduce(np.log(total))
-                np.multiply(exponentials, np.reciprocal(total, out=total), out=out)
-                return log_likelihood, False
+    if not below_ceiling and \
+            np.maximum.reduce(weighted_log_prob, axis=None) > LOG_LARGEST_TOTAL - math.log(out.shape[0]):
+        return None
+    low = np.minimum.reduce(weighted_log_prob, axis=None)
+    if low < LOG_NEGLIGIBLE:
+        np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=weighted_log_prob)
+    np.exp(weighted_log_prob, out=out)  # then normalised in place: faster than writing out from another block
+    total = np.add.reduce(out, axis=0)
+    if low < LOG_SMALLEST_TOTAL and np.minimum.reduce(total) < SMALLEST_TOTAL:
+        return None
+    log_likelihood = np.add.reduce(np.log(total))
+    np.multiply(out, np.reciprocal(total, out=total), out=out)
+    return log_likelihood
+
+
+def _normalise_shifted(weighted_log_prob, out):
+    r""":func:`_normalise_unshifted` for any block: each point's log-probabilities are shifted by their largest
+    first, and ratios below exp(LOG_NEGLIGIBLE) = 1e-250 are raised to it (smaller ones, and their products
+    in the M-step, would be subnormal numbers). So no responsibility is below 1e-250 / k, and none moves by
+    more than that. ``weighted_log_prob`` is overwritten."""
     top = np.maximum.reduce(weighted_log_prob, axis=0)
     weighted_log_prob -= top
-    # Ratios below exp(LOG_NEGLIGIBLE) = 1e-250 are raised to it: smaller ones, and their products in the
-    # M-step, would be subnormal numbers, which slow every later product 3-15x. So no responsibility is
-    # below 1e-250 / k, and none moves by more than that.
     np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=weighted_log_prob)
     np.exp(weighted_log_prob, out=weighted_log_prob)
     total = np.add.reduce(weighted_log_prob, axis=0)
     log_likelihood = np.add.reduce(top) + np.add.reduce(np.log(total))
     np.multiply(weighted_log_prob, np.reciprocal(total, out=total), out=out)
-    return log_likelihood, True
+    return log_likelihood
 
 
 def _far_from_centre(model, centred_means, precisions_cholesky):
@@ -407,12 +411,25 @@ def _expectation(data, params, far=None, with_moments=True):
     responsibilities = np.empty((n_components, n_samples))
     moments = None
     log_likelihood, shift = 0.0, False
-    for rows, features in data.feature_chunks(model):
+
+    def log_densities(rows, features):
         weighted = model.chunk_log_density(coefficients, features, data.scratch)
         if far.size:
             weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
+        return weighted
+
+    # each component's log-density peaks at its mean: when no peak exceeds log(LARGEST_TOTAL / k), no chunk needs
+    # to look for overflow (not so for the tied model's rows, which leave out a shared term, see covariance.py)
+    below_ceiling = model.peaks_at_mean and np.maximum.reduce(
+        log_weights + model.log_det_cholesky(params.precisions_cholesky, n_features)) \
+        <= LOG_LARGEST_TOTAL - math.log(n_components) + 0.5 * n_features * LOG_2PI
+    for rows, features in data.feature_chunks(model):
         chunk_responsibilities = responsibilities[:, rows]
-        chunk_log_likelihood, shift = _normalise_in_place(weighted, chunk_responsibilities, shift)
+        chunk_log_likelihood = None if shift else _normalise_unshifted(log_densities(rows, features),
+                                                                       chunk_responsibilities, below_ceiling)
+        if chunk_log_likelihood is None:  # rare: recompute, and shift the rest of this pass (chunks are alike)
+            shift = True
+            chunk_log_likelihood = _normalise_shifted(log_densities(rows, features), chunk_responsibilities)
         log_likelihood += chunk_log_likelihood
         if with_moments:
             chunk_moments = model.chunk_moments(chunk_responsibilities, features, data.scratch)  # a new array: add in place
