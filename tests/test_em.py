@@ -1,12 +1,14 @@
 """The EM engine: e_step, m_step and the EMStep stream keep the contracts in DESIGN.md."""
 
+import warnings
+
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from gmm_teach import GaussianMixture, MixtureParams, e_step, em_steps, m_step
 from gmm_teach.em import log_density, log_gaussian_density
-from scipy.special import logsumexp
 from gmm_teach.initialization import initial_params
 
 from helpers import three_blobs
@@ -36,6 +38,25 @@ def test_e_step_stays_finite_far_from_every_component():
     responsibilities, log_likelihood = e_step(np.array([[1000.0]]), params)
     np.testing.assert_allclose(responsibilities, [[0.0, 1.0]], atol=1e-12)
     assert np.isfinite(log_likelihood)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_e_step_of_very_tight_components_does_not_overflow(covariance_type):
+    """Densities above e^709, the largest float64 exponential (standard deviations of 3e-32 in 10
+    dimensions): the E-step sees that exponentials could overflow and shifts each point by its largest
+    log-probability; no warning, Bayes' rule holds."""
+    rng = np.random.default_rng(2)
+    means = np.array([np.zeros(10), np.full(10, 1e-29)])
+    X = np.vstack([mean + 3e-32 * rng.normal(size=(50, 10)) for mean in means])
+    params = m_step(X, np.repeat(np.eye(2), 50, axis=0), covariance_type, reg_covar=0.0)
+    weighted = log_gaussian_density(X, params) + np.log(params.weights)
+    assert weighted.max() > 710
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        responsibilities, log_likelihood = e_step(X, params)
+    np.testing.assert_allclose(responsibilities, np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)),
+                               rtol=1e-9, atol=1e-249)
+    assert log_likelihood == pytest.approx(logsumexp(weighted, axis=1).mean(), rel=1e-12)
 
 
 def test_e_step_mixes_ordinary_points_and_one_far_from_every_component():
