@@ -271,13 +271,25 @@ class LabNotebook:
             "() => [...document.querySelectorAll('#jp-main-statusbar span')]"
             ".some(span => span.textContent.includes('| Idle'))", timeout=timeout)
 
-    def widget(self, index=-1):
-        """The ``index``-th widget output of the notebook, scrolled into view (Lab renders visible cells only)."""
+    def widget(self, index=-1, attempts=3):
+        """The ``index``-th widget output of the notebook, scrolled into view (Lab renders visible cells only).
+
+        An output shown only while a cell runs (ElbowExplorer's progress bar) can be removed by the front end
+        just after the kernel is idle, under our feet: then the locator, which is resolved again on every
+        action, is simply asked again.
+        """
+        from playwright.sync_api import Error as PlaywrightError
+
         outputs = self.page.locator(".jp-OutputArea-output > .jupyter-widgets")
-        outputs.nth(index).wait_for(state="attached")
-        output = outputs.nth(index)
-        output.scroll_into_view_if_needed()
-        return output
+        for attempt in range(attempts):
+            output = outputs.nth(index)
+            output.wait_for(state="attached")
+            try:
+                output.scroll_into_view_if_needed()
+                return output
+            except PlaywrightError as error:
+                if "not attached" not in str(error) or attempt == attempts - 1:
+                    raise
 
 
 class Canvas:
