@@ -268,9 +268,9 @@ class _CentredData:
 
         Features depend on the points only. Each chunk's block is filled on the first pass and kept for the
         next ones when one chunk holds every point, or, for ``many_passes``, when all of them take at most
-        :data:`KEPT_FEATURES_BYTES`. Otherwise one block is
-        refilled chunk after chunk: use it before asking for the next. For a model that ``needs_scatter``,
-        the first pass also sums :attr:`scatter` from the chunks.
+        :data:`KEPT_FEATURES_BYTES`. Otherwise one block is refilled chunk after chunk: use it before asking
+        for the next. For a model that ``needs_scatter``, the first pass also sums :attr:`scatter` from the
+        chunks.
         """
         n_samples, n_features = self.X.shape
         n_quadratic = model.n_quadratic_features(n_features)
@@ -284,8 +284,8 @@ class _CentredData:
                                      for rows in self._row_blocks(chunk_size)]
                 self._kept_model = model
             if with_scatter:  # summed in the same order as _summing_scatter: the same numbers
-                self.scatter = sum((self._chunk_scatter(features, n_quadratic) for _, features in self._kept_chunks),
-                                   0.0)
+                self.scatter = sum((self._chunk_scatter(features, n_quadratic)
+                                    for _, features in self._kept_chunks), 0.0)
             return self._kept_chunks
         if self._block is None or self._block.shape != (n_rows, chunk_size) or self._block_ones_row != n_quadratic:
             self._block = self._new_block(n_quadratic, n_rows, slice(0, chunk_size))
@@ -418,11 +418,7 @@ def _expectation(data, params, far=None, with_moments=True):
             weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
         return weighted
 
-    # each component's log-density peaks at its mean: when no peak exceeds log(LARGEST_TOTAL / k), no chunk needs
-    # to look for overflow (not so for the tied model's rows, which leave out a shared term, see covariance.py)
-    below_ceiling = model.peaks_at_mean and np.maximum.reduce(
-        log_weights + model.log_det_cholesky(params.precisions_cholesky, n_features)) \
-        <= LOG_LARGEST_TOTAL - math.log(n_components) + 0.5 * n_features * LOG_2PI
+    below_ceiling = _peaks_below_ceiling(model, params, log_weights)
     for rows, features in data.feature_chunks(model):
         chunk_responsibilities = responsibilities[:, rows]
         chunk_log_likelihood = None if shift else _normalise_unshifted(log_densities(rows, features),
@@ -432,13 +428,25 @@ def _expectation(data, params, far=None, with_moments=True):
             chunk_log_likelihood = _normalise_shifted(log_densities(rows, features), chunk_responsibilities)
         log_likelihood += chunk_log_likelihood
         if with_moments:
-            chunk_moments = model.chunk_moments(chunk_responsibilities, features, data.scratch)  # a new array: add in place
-            if moments is None:
+            chunk_moments = model.chunk_moments(chunk_responsibilities, features, data.scratch)
+            if moments is None:  # chunk_moments gives a new array: the next ones are added to it in place
                 moments = chunk_moments
             else:
                 moments += chunk_moments
     log_likelihood = log_likelihood / n_samples + model.shared_log_density(params.precisions_cholesky, data)
     return responsibilities, log_likelihood, moments
+
+
+def _peaks_below_ceiling(model, params, log_weights):
+    r"""Whether no row of ``model.chunk_log_density`` can exceed ``log(LARGEST_TOTAL / k)``, so that no chunk
+    has to look for overflow: :math:`\log\pi_k\mathcal{N}(x\mid\mu_k,\Sigma_k)` is largest at the mean,
+    :math:`\log\pi_k + \sum_j \log (U_k)_{jj} - \tfrac d2 \log 2\pi`. Not known for a model whose rows
+    leave out a shared term (tied)."""
+    n_components, n_features = params.means.shape
+    if not model.peaks_at_mean:
+        return False
+    peaks = log_weights + model.log_det_cholesky(params.precisions_cholesky, n_features)
+    return np.maximum.reduce(peaks) <= LOG_LARGEST_TOTAL - math.log(n_components) + 0.5 * n_features * LOG_2PI
 
 
 def _log_weights(weights):
