@@ -418,7 +418,8 @@ def _expectation(data, params, far=None, with_moments=True):
             weighted[far] = (log_gaussian_density(data.X[rows], params, far) + log_weights[far]).T
         return weighted
 
-    below_ceiling = _peaks_below_ceiling(model, params, log_weights)
+    # on small data a look at each block's largest value is cheaper than finding the peaks (4 microseconds)
+    below_ceiling = n_samples * n_components > 20_000 and _peaks_below_ceiling(model, params, log_weights)
     for rows, features in data.feature_chunks(model):
         chunk_responsibilities = responsibilities[:, rows]
         chunk_log_likelihood = None if shift else _normalise_unshifted(log_densities(rows, features),
