@@ -10,7 +10,8 @@ Run it with ``make bench`` or ``python benchmarks/bench_em.py``. For every covar
 * **whole fit**: the median seconds of ``fit`` with the default initialisation (k-means) and ``n_init=1``,
   alternating, and the ratio (the iteration counts differ with the k-means start: both are printed);
 * **peak memory** at (200,000, 10, 10): the peak of memory allocated during a fit (``tracemalloc``, which
-  sees every NumPy array), beyond the data, for both.
+  sees every NumPy array), beyond the data, for both;
+* **Bayesian**: whole variational fits (``BayesianGaussianMixture``) of both, at three sizes.
 
 A second table times the E-step on one frame (what an EMTrace replay recomputes: a frame not in the
 trace's cache, as when a learner scrubs through a run; and ``e_step`` alone) and the step iterator against a
@@ -32,9 +33,10 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from sklearn.mixture import BayesianGaussianMixture as SklearnBayesianGaussianMixture
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 
-from gmm_teach import GaussianMixture
+from gmm_teach import BayesianGaussianMixture, GaussianMixture
 from gmm_teach.em import e_step, em_steps
 from gmm_teach.initialization import initial_params
 from gmm_teach.trace import EMTrace
@@ -133,10 +135,10 @@ def quietly(function, *args):
         return function(*args)
 
 
-def whole_fit(X, n_components, covariance_type, repeats):
+def whole_fit(X, n_components, covariance_type, repeats, pair=(GaussianMixture, SklearnGaussianMixture)):
     """Median seconds of a default fit (k-means start, n_init=1) of both, alternating; and their iterations."""
     settings = dict(n_components=n_components, covariance_type=covariance_type, random_state=0)
-    seconds = {GaussianMixture: [], SklearnGaussianMixture: []}
+    seconds = {pair[0]: [], pair[1]: []}
     iterations = {}
     for repeat in range(repeats):
         order = list(seconds) if repeat % 2 == 0 else list(seconds)[::-1]
@@ -144,8 +146,28 @@ def whole_fit(X, n_components, covariance_type, repeats):
             elapsed, fitted = timed(quietly, estimator_class(**settings).fit, X)
             seconds[estimator_class].append(elapsed)
             iterations[estimator_class] = fitted.n_iter_
-    return (float(np.median(seconds[GaussianMixture])), float(np.median(seconds[SklearnGaussianMixture])),
-            (iterations[GaussianMixture], iterations[SklearnGaussianMixture]))
+    return (float(np.median(seconds[pair[0]])), float(np.median(seconds[pair[1]])),
+            (iterations[pair[0]], iterations[pair[1]]))
+
+
+BAYESIAN_SIZES = ((2_000, 2, 3), (100_000, 2, 5), (50_000, 10, 5))
+
+
+def print_bayesian_table(quick):
+    """Whole variational fits (no target in issue 8; the product promises faster than scikit-learn)."""
+    print("\nBayesianGaussianMixture: whole fit with the default start (k-means), n_init=1, n_components = k + 2, "
+          "median seconds (no target; below 1 is faster than scikit-learn)")
+    header = f"{'n, d, k':>16} {'type':>9} | {'ours':>9} {'sklearn':>9} {'ratio':>6} {'iters':>9}"
+    print(header)
+    print("-" * len(header))
+    for n_samples, n_features, n_components in BAYESIAN_SIZES:
+        X = make_data(n_samples, n_features, n_components)
+        for covariance_type in COVARIANCE_TYPES:
+            ours, theirs, iterations = whole_fit(X, n_components + 2, covariance_type, 1 if quick else 3,
+                                                 (BayesianGaussianMixture, SklearnBayesianGaussianMixture))
+            size = f"{n_samples:,}, {n_features}, {n_components}"
+            print(f"{size:>16} {covariance_type:>9} | {ours:9.2e} {theirs:9.2e} {ours / theirs:6.3f} "
+                  f"{'%d/%d' % iterations:>9}")
 
 
 def peak_memory(X, n_components, covariance_type):
@@ -293,6 +315,7 @@ def main():
         print_memory_table([(covariance_type, *peak_memory(X, MEMORY_SIZE[2], covariance_type))
                             for covariance_type in COVARIANCE_TYPES], X.nbytes)
         print_replay_table(arguments.quick)
+        print_bayesian_table(arguments.quick)
 
 
 if __name__ == "__main__":

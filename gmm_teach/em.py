@@ -391,19 +391,21 @@ def _far_from_centre(model, centred_means, precisions_cholesky):
     return (_row_dots(projected, projected) > FAR_FROM_CENTRE).nonzero()[0]
 
 
-def _expectation(data, params, far=None, with_moments=True):
+def _expectation(data, params, far=None, with_moments=True, log_weights=None):
     r"""The E-step over the data in chunks.
 
     Returns the responsibilities as a (k, n) array, the mean log-likelihood and, when ``with_moments``,
     the (k, n_features_rows) sums :math:`\sum_i r_{ik} f(x_i)` that the next M-step needs. ``far`` (the
     components to compute by the plain formulas) is found here unless the M-step that made ``params`` gives it.
+    ``log_weights`` replaces :math:`\log\pi_k` (variational EM adds its expected terms there).
     """
     means = params.means
     n_components, n_features = means.shape
     model = COVARIANCE_MODELS[params.covariance_type].for_features(n_features)
     n_samples = data.X.shape[0]
     centred_means = means - data.centre
-    log_weights = _log_weights(params.weights)
+    if log_weights is None:
+        log_weights = _log_weights(params.weights)
     coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky, log_weights)
     if far is None:
         far = _far_from_centre(model, centred_means, params.precisions_cholesky)
@@ -467,10 +469,16 @@ def _moments(data, model, responsibilities):
     return moments
 
 
-def _maximisation(data, model, responsibilities, moments, reg_covar):
-    """The M-step from the moments; a component far from the centre gets the plain two-pass formulas.
+NONE_FAR = np.empty(0, dtype=np.intp)
+"""No component far from the data centre."""
 
-    Returns the new ``MixtureParams`` and the indices of those far components.
+
+def _estimated_covariances(data, model, responsibilities, moments, reg_covar):
+    """:math:`N_k`, the means and the covariances of the M-step, from the moments.
+
+    A component far from the data centre (or whose expanded-form covariance is not positive definite, maybe
+    only by rounding) gets the plain two-pass formulas. Returns ``nk, centred_means, means, covariances`` and
+    the precision Cholesky factors when no component needed the plain formulas (otherwise None).
     """
     n_features = data.X.shape[1]
     nk = moments[:, -n_features - 1] + 10 * EPS
@@ -485,8 +493,22 @@ def _maximisation(data, model, responsibilities, moments, reg_covar):
         far = np.arange(len(nk))
     if far.size:
         covariances = model.estimate_components(covariances, far, data.X, responsibilities.T, nk, means, reg_covar)
+        precisions_cholesky = None
+    return nk, centred_means, means, covariances, precisions_cholesky
+
+
+def _maximisation(data, model, responsibilities, moments, reg_covar):
+    """The M-step from the moments (see :func:`_estimated_covariances`).
+
+    Returns the new ``MixtureParams`` and the indices of the components far from the data centre.
+    """
+    nk, centred_means, means, covariances, precisions_cholesky = _estimated_covariances(
+        data, model, responsibilities, moments, reg_covar)
+    if precisions_cholesky is None:  # some were re-estimated by the plain formulas
         precisions_cholesky = model.precisions_cholesky(covariances, reg_covar)
         far = _far_from_centre(model, centred_means, precisions_cholesky)  # as e_step will find it
+    else:
+        far = NONE_FAR
     return MixtureParams(nk / np.add.reduce(nk), means, covariances, precisions_cholesky, model.name), far
 
 

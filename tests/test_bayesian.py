@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
@@ -12,7 +13,8 @@ from sklearn.mixture import BayesianGaussianMixture as SklearnBayesianGaussianMi
 from threadpoolctl import threadpool_limits
 
 from gmm_teach import BayesianGaussianMixture, NotFittedError, datasets
-from gmm_teach.bayesian import VariationalParams, VariationalStep, variational_e_step
+from gmm_teach.bayesian import (VariationalParams, VariationalStep, variational_e_step,
+                                variational_weighted_log_density)
 from gmm_teach.em import log_density
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
@@ -248,3 +250,14 @@ def test_one_sample_needs_a_covariance_prior():
 def test_bad_initial_responsibilities_are_refused(responsibilities, match):
     with pytest.raises(ValueError, match=match):
         BayesianGaussianMixture(3).iter_fit(FAITHFUL, initial_responsibilities=responsibilities)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_variational_e_step_is_bayes_rule_on_the_expected_log_densities(covariance_type):
+    """The chunked E-step (EM's, with the expected terms in place of log-weights) gives what the formula says."""
+    model = BayesianGaussianMixture(n_components=4, covariance_type=covariance_type, random_state=0).fit(FAITHFUL)
+    weighted = variational_weighted_log_density(FAITHFUL, model.params_)
+    responsibilities, mean_log_norm = variational_e_step(FAITHFUL, model.params_)
+    np.testing.assert_allclose(responsibilities, np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)),
+                               rtol=1e-10, atol=1e-249)
+    assert mean_log_norm == pytest.approx(logsumexp(weighted, axis=1).mean(), rel=1e-12)
