@@ -158,8 +158,7 @@ def print_bayesian_table(quick):
     print("\nBayesianGaussianMixture: whole fit with the default start (k-means), n_init=1, n_components = k + 2, "
           "median seconds (no target; below 1 is faster than scikit-learn)")
     header = f"{'n, d, k':>16} {'type':>9} | {'ours':>9} {'sklearn':>9} {'ratio':>6} {'iters':>9}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for n_samples, n_features, n_components in BAYESIAN_SIZES:
         X = make_data(n_samples, n_features, n_components)
         for covariance_type in COVARIANCE_TYPES:
@@ -184,6 +183,11 @@ def peak_memory(X, n_components, covariance_type):
     return peaks["ours"], peaks["scikit-learn"]
 
 
+def print_header(header):
+    print(header)
+    print("-" * len(header))
+
+
 def verdict(ratio, target):
     return "ok" if ratio <= target else "MISSED"
 
@@ -192,8 +196,7 @@ def print_iteration_table(rows):
     print("\nPer EM iteration (median seconds; same start, tol=0, alternating) and whole fit (default init, n_init=1)")
     header = (f"{'n, d, k':>16} {'type':>9} | {'ours':>9} {'sklearn':>9} {'ratio':>6} {'target':>6} {'':6} "
               f"{'parity':>8} | {'fit ours':>9} {'sklearn':>9} {'ratio':>6} {'iters':>9} {'':6}")
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for row in rows:
         size = "{:,}, {}, {}".format(*row["size"])
         iteration_ratio = row["ours"] / row["theirs"]
@@ -208,8 +211,7 @@ def print_memory_table(rows, data_bytes):
     print(f"\nPeak memory allocated during a fit beyond the data ({data_bytes / 2**20:.1f} MiB) at "
           "{:,}, {}, {} (tracemalloc)".format(*MEMORY_SIZE))
     header = f"{'type':>9} | {'ours MiB':>9} {'sklearn MiB':>11} {'ratio':>6} {'target':>6} {'':6}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for covariance_type, ours, theirs in rows:
         ratio = ours / theirs
         print(f"{covariance_type:>9} | {ours / 2**20:9.1f} {theirs / 2**20:11.1f} {ratio:6.2f} "
@@ -242,8 +244,7 @@ def print_replay_table(quick):
     print("\nOne frame's E-step, median seconds: an EMTrace frame not in its cache (the replay: targets 1e-4 at "
           "n=2,000 and 2e-3 at n=100,000), and e_step alone")
     header = f"{'n, d, k':>16} {'type':>9} | {'replay':>9} {'target':>8} {'':6} {'e_step':>9}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for (n_samples, n_features, n_components), target in (((2_000, 2, 3), 1e-4), ((100_000, 2, 5), 2e-3)):
         X = make_data(n_samples, n_features, n_components)
         for covariance_type in COVARIANCE_TYPES:
@@ -259,8 +260,7 @@ def print_replay_table(quick):
     print("\nThe step iterator (iter_fit, consumed without keeping the steps) against a plain fit of the same 30 "
           "iterations, median seconds; target 1.10")
     header = f"{'n, d, k':>16} {'type':>9} | {'iter_fit':>9} {'fit':>9} {'ratio':>6} {'':6}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     n_samples, n_features, n_components = 100_000, 2, 5
     X = make_data(n_samples, n_features, n_components)
     for covariance_type in COVARIANCE_TYPES:
