@@ -12,8 +12,11 @@ Each EM iteration :math:`t \ge 1` is shown in two frames, as a learner should se
 picture in a notebook and in a GIF is the same picture.
 """
 
+import shutil
 from pathlib import Path
 
+from matplotlib import rcParams
+from matplotlib.animation import FFMpegWriter, PillowWriter
 from matplotlib.figure import Figure
 
 from . import _validation as check
@@ -126,16 +129,40 @@ def to_jshtml(trace, fps=2.0, dpi=80):
     return em_animation(trace, fps, dpi).to_jshtml(fps=fps, default_mode="once")
 
 
-def ffmpeg_available():
-    """Whether matplotlib can find ffmpeg to write MP4."""
-    from matplotlib.animation import writers
+def ffmpeg_path():
+    """The ffmpeg program that writes MP4: the one matplotlib finds (``animation.ffmpeg_path``, on the PATH),
+    else the one the ``imageio-ffmpeg`` package ships (``pip install gmm-teach[video]``); None without either."""
+    found = shutil.which(rcParams["animation.ffmpeg_path"])
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    return imageio_ffmpeg.get_ffmpeg_exe()
 
-    return writers.is_available("ffmpeg")
+
+class _FoundFFMpegWriter(FFMpegWriter):
+    """matplotlib's ffmpeg writer, running the program :func:`ffmpeg_path` finds."""
+
+    @classmethod
+    def bin_path(cls):
+        return ffmpeg_path() or super().bin_path()
+
+
+def mp4_writer(fps):
+    """A matplotlib movie writer for MP4 at ``fps`` frames per second (needs :func:`ffmpeg_available`)."""
+    return _FoundFFMpegWriter(fps=fps)
+
+
+def ffmpeg_available():
+    """Whether an ffmpeg program to write MP4 is there (see :func:`ffmpeg_path`)."""
+    return ffmpeg_path() is not None
 
 
 def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0, max_iter=100,
                path="em.gif", fps=2.0, dpi=80):
-    """Run EM on ``X`` and write the run as a GIF (Pillow), an MP4 (ffmpeg) or an HTML page.
+    """Run EM on ``X`` and write the run as a GIF (Pillow), an MP4 (ffmpeg, see :func:`ffmpeg_path`) or an HTML page.
 
     Parameters
     ----------
@@ -158,12 +185,14 @@ def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", 
     check.check_number(fps, "fps", minimum=0.1)
     check.check_integer(dpi, "dpi", 10)
     if suffix == ".mp4" and not ffmpeg_available():
-        raise ValueError(f"Writing {path.name} needs ffmpeg, which was not found; write a .gif or .html instead.")
+        raise ValueError(f"Writing {path.name} needs ffmpeg, which was not found: install it (pip install "
+                         "gmm-teach[video], or your system's ffmpeg package), or write a .gif or .html instead.")
     trace = EMTrace.run(X, n_components=n_components, covariance_type=covariance_type, init_params=init_params,
                         random_state=random_state, max_iter=max_iter)
     if suffix == ".html":
         path.write_text(to_jshtml(trace, fps, dpi), encoding="utf-8")
         return path
     animation = em_animation(trace, fps, dpi)
-    animation.save(path, writer="pillow" if suffix == ".gif" else "ffmpeg", fps=fps, dpi=dpi)
+    writer = PillowWriter(fps=fps) if suffix == ".gif" else mp4_writer(fps)
+    animation.save(path, writer=writer, dpi=dpi)
     return path

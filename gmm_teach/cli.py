@@ -251,7 +251,8 @@ def build_parser():
     _add_common_arguments(animate, "number of components")
     animate.add_argument("--covariance", choices=check.COVARIANCE_TYPES, default="full")
     animate.add_argument("-o", "--output", default="em.gif",
-                         help="the file to write; .gif, .mp4 (needs ffmpeg) or .html (default em.gif)")
+                         help="the file to write; .gif, .mp4 (needs ffmpeg: pip install gmm-teach[video]) or .html "
+                              "(default em.gif)")
     animate.add_argument("--max-iter", type=_positive_integer, default=100, help="EM iterations at most")
     animate.add_argument("--fps", type=_frames_per_second, default=2.0, help="frames per second (default 2)")
     animate.add_argument("--dpi", type=_positive_integer, default=100, help="resolution (default 100)")
@@ -364,16 +365,17 @@ def run_select(args, X, names):
 # --------------------------------------------------------------------------------------------- animate
 def _animation_writer(path, fps):
     """The matplotlib writer for the suffix of ``path``; the same formats as :func:`~gmm_teach.animation.animate_em`."""
-    from matplotlib.animation import FFMpegWriter, HTMLWriter, PillowWriter
+    from matplotlib.animation import HTMLWriter, PillowWriter
 
-    from .animation import ffmpeg_available
+    from .animation import ffmpeg_available, mp4_writer
 
     suffix = path.suffix.lower()
     if not path.parent.is_dir():
         raise UsageError(f"--output: the folder {str(path.parent)!r} does not exist.")
     if suffix == ".mp4" and not ffmpeg_available():
-        raise UsageError(f"--output: writing {path.name} needs ffmpeg, which was not found; write a .gif or .html.")
-    writers = {".gif": lambda: PillowWriter(fps=fps), ".mp4": lambda: FFMpegWriter(fps=fps),
+        raise UsageError(f"--output: writing {path.name} needs ffmpeg, which was not found: install it (pip "
+                         "install gmm-teach[video], or your system's ffmpeg package), or write a .gif or .html.")
+    writers = {".gif": lambda: PillowWriter(fps=fps), ".mp4": lambda: mp4_writer(fps),
                ".html": lambda: HTMLWriter(fps=fps, embed_frames=True, default_mode="once")}
     if suffix not in writers:
         raise UsageError(f"--output must end in .gif, .mp4 or .html, got {path.name!r}.")

@@ -59,11 +59,26 @@ def test_html_page_is_self_contained(tmp_path):
     assert "<script" in text and text.count("data:image/png;base64") == 3
 
 
-def test_bad_suffix_and_missing_ffmpeg_are_explained(tmp_path):
+def test_mp4_has_a_frame_per_e_and_m_step(tmp_path):
+    """The test extra installs imageio-ffmpeg, so MP4 is always tested here (its ffmpeg counts the frames)."""
+    import imageio_ffmpeg
+
+    assert ffmpeg_available()
+    path = animate_em(BLOBS, n_components=3, max_iter=3, path=tmp_path / "em.mp4", fps=4, dpi=40)
+    assert path.read_bytes()[4:8] == b"ftyp"  # an MP4 container
+    trace = EMTrace.run(BLOBS, n_components=3, max_iter=3)
+    n_frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert n_frames == len(em_frames(trace))
+    assert seconds == pytest.approx(n_frames / 4, abs=0.3)
+
+
+def test_bad_suffix_and_missing_ffmpeg_are_explained(tmp_path, monkeypatch):
+    import gmm_teach.animation as animation
+
     with pytest.raises(ValueError, match="path suffix"):
         animate_em(BLOBS, path=tmp_path / "em.avi")
-    if not ffmpeg_available():
-        with pytest.raises(ValueError, match="ffmpeg"):
-            animate_em(BLOBS, path=tmp_path / "em.mp4")
+    monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
+    with pytest.raises(ValueError, match=r"needs ffmpeg.*pip install gmm-teach\[video\]"):
+        animate_em(BLOBS, path=tmp_path / "em.mp4")
     with pytest.raises(TypeError, match="fps"):
         animate_em(BLOBS, max_iter=1, path=tmp_path / "em.gif", fps="fast")

@@ -235,7 +235,7 @@ def test_animate_says_mp4_needs_ffmpeg_when_it_is_missing(monkeypatch, tmp_path,
 
     monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
     err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.mp4")], capsys)
-    assert "writing em.mp4 needs ffmpeg, which was not found; write a .gif or .html" in err
+    assert "writing em.mp4 needs ffmpeg, which was not found: install it (pip install gmm-teach[video]" in err
 
 
 def test_animate_shows_its_progress_frame_by_frame(monkeypatch, tmp_path, capsys):
@@ -249,3 +249,12 @@ def test_animate_shows_its_progress_frame_by_frame(monkeypatch, tmp_path, capsys
                                          (2.5e-5, "2.500e-05"), (-113026.588, "-113026.6")])
 def test_numbers_are_printed_readably_at_every_scale(value, text):
     assert cli._number(value) == text
+
+
+def test_animate_writes_an_mp4(tmp_path, capsys):
+    import imageio_ffmpeg
+
+    status, out, _ = run(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.mp4"), "--max-iter", "2",
+                     "--dpi", "30"], capsys)
+    assert status == 0 and "5 frames" in out
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "em.mp4"))[0] == 5
