@@ -500,7 +500,8 @@ class StackedFullCovariance(FullCovariance):
       distance. BLAS's triangular product (``trmm``) does it in place on a copy of the chunk.
     * M-step: with :math:`g_i = \sqrt{r_{ik}}\, f(x_i)`, the symmetric product :math:`\sum_i g_i g_i^\top`
       (``syrk``, which NumPy calls for ``G @ G.T``) holds :math:`N_k` (top left),
-      :math:`\sum_i r_{ik} x_i` (first row) and :math:`\sum_i r_{ik} x_i x_i^\top` (the rest).
+      :math:`\sum_i r_{ik} x_i` (first row) and :math:`\sum_i r_{ik} x_i x_i^\top` (the rest). Points whose
+      responsibility is negligible for the component are left out (see :meth:`chunk_moments`).
     """
 
     def n_quadratic_features(self, n_features):
