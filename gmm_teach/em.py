@@ -36,7 +36,6 @@ How it is made fast (the maths in the docstrings is what is computed, only arran
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from scipy.special import logsumexp
@@ -226,6 +225,8 @@ class _CentredData:
         self._kept_chunks, self._kept_model = [], None  # every chunk's features, when they are kept
         self._block, self._block_ones_row = None, None  # otherwise one block, refilled chunk by chunk
         self._scratch = {}
+        # sum_i x_i x_i^T of the centred data (the tied model needs it), summed by the first pass over the chunks
+        self.scatter = None
         # for many passes, the centred data with points as columns, stored by the first pass that refills
         # feature blocks chunk by chunk: later passes copy from it (3x faster than centring X[rows].T again)
         self._transposed, self._transposed_complete = None, False
@@ -247,22 +248,6 @@ class _CentredData:
             buffer = self._scratch[name] = np.empty(size)
         return buffer[:size].reshape(shape)
 
-    @cached_property
-    def scatter(self):
-        r""":math:`\sum_i x_i x_i^\top` of the centred data (the tied model needs it), without an n x d temporary.
-
-        Usually summed over the chunks of the first pass (see :meth:`feature_chunks`); this is the fallback.
-        """
-        n_samples, n_features = self.X.shape
-        block_size = max(1, CHUNK_BYTES // (8 * n_features))
-        buffer = np.empty((n_features, min(block_size, n_samples)))
-        scatter = 0.0
-        for rows in self._row_blocks(block_size):
-            centred = buffer[:, :rows.stop - rows.start]  # points as columns: 3x faster to fill than as rows
-            np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=centred)
-            scatter += centred @ centred.T
-        return scatter
-
     def feature_chunks(self, model):
         """The pairs ``(rows, features)``: a slice of points and their feature columns ``[q(x); 1; x]``.
 
@@ -276,21 +261,20 @@ class _CentredData:
         n_quadratic = model.n_quadratic_features(n_features)
         n_rows = n_quadratic + 1 + n_features
         chunk_size = int(min(n_samples, max(64, CHUNK_BYTES // (8 * n_rows))))
-        with_scatter = model.needs_scatter and "scatter" not in self.__dict__
+        with_scatter = model.needs_scatter and self.scatter is None
         feature_bytes = 8 * n_rows * n_samples
         if chunk_size == n_samples or self.many_passes and feature_bytes <= KEPT_FEATURES_BYTES:
             if self._kept_model is not model:
                 self._kept_chunks = [(rows, self._fill(rows, self._new_block(n_quadratic, n_rows, rows), model))
                                      for rows in self._row_blocks(chunk_size)]
                 self._kept_model = model
-            if with_scatter:  # summed in the same order as _summing_scatter: the same numbers
-                self.scatter = sum((self._chunk_scatter(features, n_quadratic)
-                                    for _, features in self._kept_chunks), 0.0)
-            return self._kept_chunks
-        if self._block is None or self._block.shape != (n_rows, chunk_size) or self._block_ones_row != n_quadratic:
-            self._block = self._new_block(n_quadratic, n_rows, slice(0, chunk_size))
-            self._block_ones_row = n_quadratic
-        chunks = self._refilled_chunks(model, chunk_size)
+            chunks = self._kept_chunks
+        else:
+            if self._block is None or self._block.shape != (n_rows, chunk_size) or \
+                    self._block_ones_row != n_quadratic:
+                self._block = self._new_block(n_quadratic, n_rows, slice(0, chunk_size))
+                self._block_ones_row = n_quadratic
+            chunks = self._refilled_chunks(model, chunk_size)
         return self._summing_scatter(chunks, n_quadratic) if with_scatter else chunks
 
     def _refilled_chunks(self, model, chunk_size):
@@ -323,16 +307,12 @@ class _CentredData:
         model.quadratic_features(centred, out=features[:n_quadratic])
         return features
 
-    @staticmethod
-    def _chunk_scatter(features, n_quadratic):
-        centred = features[n_quadratic + 1:]
-        return centred @ centred.T
-
     def _summing_scatter(self, chunks, n_quadratic):
-        """Pass the chunks on, summing :attr:`scatter` from them as they go by."""
+        """Pass the chunks on, summing :attr:`scatter` from their centred points as they go by."""
         scatter = 0.0
         for rows, features in chunks:
-            scatter += self._chunk_scatter(features, n_quadratic)
+            centred = features[n_quadratic + 1:]
+            scatter += centred @ centred.T
             yield rows, features
         self.scatter = scatter
 

@@ -20,6 +20,8 @@ first picture a learner sees already has ellipses of a sensible size.
 """
 
 import numpy as np
+
+from .covariance import _row_dots
 from .em import MixtureParams, m_step
 
 KMEANS_MAX_ITER = 300
@@ -44,8 +46,7 @@ def kmeans_plusplus_centres(X, n_components, rng):
     centres = np.empty((n_components, X.shape[1]))
     centres[0] = X[rng.integers(X.shape[0])]
     difference = X - centres[0]
-    from_first = _row_squares(difference)
-    del difference
+    from_first = _row_dots(difference, difference)
     squared_distances = from_first.copy()
     for k in range(1, n_components):
         total = squared_distances.sum()
@@ -67,12 +68,8 @@ def nearest_centre(X, centres):
     """
     origin = centres.mean(axis=0)
     shifted = centres - origin
-    offsets = _row_squares(shifted) + 2.0 * (shifted @ origin)
+    offsets = _row_dots(shifted, shifted) + 2.0 * (shifted @ origin)
     return np.argmin(X @ (-2.0 * shifted.T) + offsets, axis=1)
-
-
-def _row_squares(A):
-    return np.einsum("ij,ij->i", A, A)
 
 
 def kmeans_labels(X, n_components, rng):

@@ -266,6 +266,13 @@ class LabNotebook:
         """The ipympl canvas inside a widget output."""
         return Canvas(output)
 
+    def run_explorer(self):
+        """Run every cell; return the explorer (the last widget output), its canvas and its readout (the last
+        HTML widget inside it)."""
+        self.run_all()
+        output = self.widget()
+        return output, self.canvas(output), output.locator(".widget-html-content").last
+
     def wait_idle(self, timeout=60_000):
         self.page.wait_for_function(
             "() => [...document.querySelectorAll('#jp-main-statusbar span')]"

@@ -34,9 +34,7 @@ def test_bayesian_explorer_slider_and_prior_toggle_refit_and_redraw(open_noteboo
     }
     assert expected == {"start": 3, "slider at the end": 10, "toggled": 3}
     notebook = open_notebook("bayesian_explorer.ipynb")
-    notebook.run_all()
-    output = notebook.widget()
-    canvas, readout = notebook.canvas(output), output.locator(".widget-html-content").last
+    output, canvas, readout = notebook.run_explorer()
     expect(readout).to_contain_text(f"{expected['start']} of {N_COMPONENTS} components active")
     start = canvas.drawn_pixels()
     output.screenshot(path=artifacts / "bayesian_explorer_start.png")

@@ -22,11 +22,6 @@ LOG_LIKELIHOOD = re.compile(r"Mean log-likelihood of the parameters shown: (-?\d
 EM_PLAYER_ARGS = {"n_components": 3, "init_params": "random_from_data", "random_state": 0}
 
 
-def readout_of(output):
-    """The explorer's readout: the last HTML widget in its container."""
-    return output.locator(".widget-html-content").last
-
-
 def iteration_and_log_likelihood(readout):
     text = readout.inner_text()
     return int(ITERATION.search(text).group(1)), LOG_LIKELIHOOD.search(text).group(1)
@@ -48,9 +43,7 @@ def test_em_player_play_slider_phase_and_refit_change_the_picture(open_notebook,
     trace = em_trace("full")
     last = len(trace) - 1
     notebook = open_notebook("em_player.ipynb")
-    notebook.run_all()
-    output = notebook.widget()
-    canvas, readout = notebook.canvas(output), readout_of(output)
+    output, canvas, readout = notebook.run_explorer()
     start = canvas.drawn_pixels()
     expect(readout).to_contain_text(f"Iteration 0 of {last}")
     assert iteration_and_log_likelihood(readout) == (0, f"{trace.log_likelihoods[0]:.4f}")
@@ -78,8 +71,7 @@ def test_em_player_play_slider_phase_and_refit_change_the_picture(open_notebook,
     output.screenshot(path=artifacts / "em_player_e_step.png")
 
     output.locator(".widget-dropdown", has_text="covariance").locator("select").select_option("spherical")
-    refit = EMTrace.run(datasets.load_old_faithful(), covariance_type="spherical", max_iter=100, tol=TOL,
-                        **EM_PLAYER_ARGS)
+    refit = em_trace("spherical")
     expect(readout).to_contain_text(f"Iteration 0 of {len(refit) - 1}")
     expect(readout).to_contain_text(f"{refit.log_likelihoods[0]:.4f}")
     spherical = canvas.wait_for_change(e_step)
@@ -97,9 +89,7 @@ def flagged_count(threshold):
 
 def test_anomaly_explorer_threshold_slider_flags_the_expected_count(open_notebook, artifacts):
     notebook = open_notebook("anomaly_explorer.ipynb")
-    notebook.run_all()
-    output = notebook.widget()
-    canvas, readout = notebook.canvas(output), readout_of(output)
+    output, canvas, readout = notebook.run_explorer()
     start = canvas.drawn_pixels()
     expect(readout).to_contain_text(f"{flagged_count(4.0)} of 272 points flagged")
     output.screenshot(path=artifacts / "anomaly_explorer_4_percent.png")
@@ -117,9 +107,7 @@ def test_anomaly_explorer_threshold_slider_flags_the_expected_count(open_noteboo
 
 def test_elbow_explorer_progress_finishes_and_another_k_redraws(open_notebook, artifacts):
     notebook = open_notebook("elbow_explorer.ipynb")
-    notebook.run_all()
-    output = notebook.widget()
-    canvas, readout = notebook.canvas(output), readout_of(output)
+    output, canvas, readout = notebook.run_explorer()
     expect(output.locator(".widget-hprogress .progress-bar")).to_have_class(re.compile("progress-bar-success"))
     expect(output.locator(".widget-hprogress .progress-bar")).to_have_attribute("style", re.compile("width: 100%"))
     expect(output.get_by_text("8 of 8 models fitted")).to_be_visible()
