@@ -37,10 +37,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, logsumexp, xlogy
 
+from . import _engine
 from . import _validation as check
 from .covariance import COVARIANCE_MODELS
-from .em import (EMStep, MixtureParams, _CentredData, _estimated_covariances, _expectation, _moments,
-                 log_gaussian_density)
+from .em import EMStep, MixtureParams, log_gaussian_density
 from .initialization import initial_responsibilities
 from .mixture import GaussianMixture
 
@@ -205,8 +205,11 @@ class VariationalParams(MixtureParams):
         """The variational E-step under this posterior, :func:`variational_e_step`."""
         return variational_e_step(X, self)
 
-    def _e_step_prepared(self, data):
-        return _variational_e_step_prepared(data, self)
+    def expected_log_terms(self):
+        r""":math:`\mathbb{E}_q[\log\pi_k]` plus :func:`expected_log_precision_terms`: what the variational E-step
+        uses in place of :math:`\log\pi_k`, shape (n_components,)."""
+        return self.weight_prior.expected_log_weights(self.weight_concentration) \
+            + expected_log_precision_terms(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,18 +264,17 @@ def variational_m_step(X, responsibilities, priors, covariance_type="full", reg_
     -------
     VariationalParams
     """
-    data = _CentredData(X)
-    model = COVARIANCE_MODELS[covariance_type]
-    responsibilities = responsibilities.T  # (k, n), as the chunked sums take them
-    return _posterior(data, model, responsibilities, _moments(data, model, responsibilities), priors, reg_covar)
+    data = _engine.prepare(X, covariance_type)
+    responsibilities = np.asarray(responsibilities, dtype=np.float64).T  # (k, n), as the engine takes them
+    return _posterior(data, responsibilities, _engine.sums_of(data, responsibilities), priors, reg_covar)
 
 
-def _posterior(data, model, responsibilities, moments, priors, reg_covar):
-    r""":func:`variational_m_step` from the sums of the chunked E-step (``gmm_teach.em._expectation``):
-    :math:`N_k`, :math:`\bar x_k` and :math:`S_k` are the ordinary M-step's, computed as it computes them."""
+def _posterior(data, responsibilities, sums, priors, reg_covar):
+    r""":func:`variational_m_step` from the sums of the engine's E-step: :math:`N_k`, :math:`\bar x_k` and
+    :math:`S_k` are the ordinary M-step's, computed as it computes them."""
     weight_prior = WEIGHT_PRIORS[priors.weight_concentration_prior_type]
-    covariance_type = model.name
-    nk, _, component_means, scatter, _ = _estimated_covariances(data, model, responsibilities, moments, reg_covar)
+    covariance_type = data.model.name
+    nk, component_means, scatter, _ = _engine.estimate(data, responsibilities, sums, reg_covar)
     mean_precision = priors.mean_precision + nk
     means = (priors.mean_precision * priors.mean + nk[:, np.newaxis] * component_means) / mean_precision[:, np.newaxis]
     shrinkage = nk * priors.mean_precision / mean_precision
@@ -282,7 +284,7 @@ def _posterior(data, model, responsibilities, moments, priors, reg_covar):
     concentration = weight_prior.posterior(nk, priors.weight_concentration)
     return VariationalParams(
         weight_prior.expected_weights(concentration), means, covariances,
-        model.precisions_cholesky(covariances, reg_covar), covariance_type,
+        COVARIANCE_MODELS[covariance_type].precisions_cholesky(covariances, reg_covar), covariance_type,
         concentration, mean_precision, degrees_of_freedom, priors.weight_concentration_prior_type)
 
 
@@ -344,7 +346,7 @@ def variational_weighted_log_density(X, posterior):
     the point estimate plus, per component, the expected log-weight and
     :func:`expected_log_precision_terms`.
     """
-    return log_gaussian_density(X, posterior) + _expected_log_weights(posterior)
+    return log_gaussian_density(X, posterior) + posterior.expected_log_terms()
 
 
 def variational_e_step(X, posterior):
@@ -367,22 +369,9 @@ def variational_e_step(X, posterior):
     mean_log_norm : float
         The mean over points of the log normaliser (scikit-learn's ``score``; not a log-likelihood).
     """
-    return _variational_e_step_prepared(_CentredData(X), posterior)
-
-
-def _variational_e_step_prepared(data, posterior):
-    r""":func:`variational_e_step` on prepared data: EM's chunked E-step with the expected terms in place of
-    :math:`\log\pi_k` (see :func:`variational_weighted_log_density`)."""
-    responsibilities, mean_log_norm, _ = _expectation(data, posterior, with_moments=False,
-                                                      log_weights=_expected_log_weights(posterior))
-    return responsibilities.T, float(mean_log_norm)
-
-
-def _expected_log_weights(posterior):
-    r""":math:`\mathbb{E}_q[\log\pi_k]` plus :func:`expected_log_precision_terms`: what the variational E-step
-    adds to the Gaussian log-density of the point estimate, shape (n_components,)."""
-    return posterior.weight_prior.expected_log_weights(posterior.weight_concentration) \
-        + expected_log_precision_terms(posterior)
+    weighted = variational_weighted_log_density(X, posterior)
+    log_norm = logsumexp(weighted, axis=1)
+    return np.exp(weighted - log_norm[:, np.newaxis]), float(np.mean(log_norm))
 
 
 def _log_wishart_normaliser(degrees_of_freedom, log_det_precisions_cholesky, n_features):
@@ -446,16 +435,16 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
     scikit-learn computes the same ELBOs but never the one of step 0: its ``lower_bounds_`` equal the
     ELBOs of steps 1, 2, ... here.
     """
-    data = _CentredData(X, many_passes=True)
-    model = COVARIANCE_MODELS[covariance_type]
+    data = _engine.prepare(X, covariance_type, many_passes=True)
     responsibilities = initial_responsibilities.T
-    posterior = _posterior(data, model, responsibilities, _moments(data, model, responsibilities), priors, reg_covar)
+    posterior = _posterior(data, responsibilities, _engine.sums_of(data, responsibilities), priors, reg_covar)
     elbo = evidence_lower_bound(initial_responsibilities, posterior)
     yield VariationalStep(0, posterior, initial_responsibilities, elbo, False)
     for iteration in range(1, max_iter + 1):
         # the variational E-step and the sums of the next M-step in one pass, as em_steps does
-        responsibilities, _, moments = _expectation(data, posterior, log_weights=_expected_log_weights(posterior))
-        posterior = _posterior(data, model, responsibilities, moments, priors, reg_covar)
+        expectation = _engine.expectation(data, posterior, expected_log_terms=posterior.expected_log_terms())
+        responsibilities = expectation.responsibilities
+        posterior = _posterior(data, responsibilities, expectation.sums, priors, reg_covar)
         previous_elbo, elbo = elbo, evidence_lower_bound(responsibilities.T, posterior)
         converged = abs(elbo - previous_elbo) < tol
         yield VariationalStep(iteration, posterior, responsibilities.T, elbo, converged)

@@ -1,4 +1,4 @@
-r"""The four covariance models of a Gaussian mixture, one small class each.
+r"""The four covariance models of a Gaussian mixture, one small class each, with only the maths.
 
 A Gaussian component :math:`k` has a covariance matrix :math:`\Sigma_k` that sets the size, shape and
 orientation of its cluster. The models differ in how much freedom they give it:
@@ -12,54 +12,26 @@ diag          axis-aligned: a diagonal matrix             (k, d)
 spherical     round: :math:`\sigma_k^2 I`                 (k,)
 ============  ==========================================  ==============================
 
-Every model has the same methods, so the EM code never asks which model it has. The canonical parameter is
-the Cholesky factor of the precision, :math:`U_k` with :math:`\Sigma_k^{-1} = U_k U_k^\top`: the squared
-Mahalanobis distance is then :math:`\lVert (x - \mu_k) U_k \rVert^2` (one matrix product and a sum of
-squares) and :math:`\log\det\Sigma_k^{-1/2} = \sum_j \log (U_k)_{jj}`. No covariance is ever inverted with
-``np.linalg.inv``.
+Every model has the same methods, so the EM code never asks which model it has:
 
-How EM uses a model quickly
----------------------------
-Each model also knows how to write its log-density as one dot product. With the data centred once,
-every point gets a short column of *features* :math:`f(x) = [q(x);\, 1;\, x]`, where the quadratic part
-:math:`q(x)` is what the model's quadratic form needs:
+* :meth:`~FullCovariance.estimate`: the M-step's covariance from the responsibilities;
+* :meth:`~FullCovariance.precisions_cholesky`: the canonical parameter :math:`U_k`, with
+  :math:`\Sigma_k^{-1} = U_k U_k^\top`;
+* :meth:`~FullCovariance.log_det_cholesky`: :math:`\sum_j \log (U_k)_{jj} = -\tfrac12\log\det\Sigma_k`;
+* :meth:`~FullCovariance.squared_mahalanobis`: :math:`\lVert (x - \mu_k) U_k \rVert^2`, one matrix product and
+  a sum of squares;
+* :meth:`~FullCovariance.n_parameters` and :meth:`~FullCovariance.as_full`.
 
-============  ========================================================================================
-model         quadratic features :math:`q(x)`
-============  ========================================================================================
-full          :math:`x_i x_j` for :math:`i \le j` (the upper triangle of :math:`x x^\top`); from
-              :data:`STACKED_FROM_FEATURES` features on, none: see :class:`StackedFullCovariance`
-tied          none: the shared :math:`-\tfrac12 x^\top \Sigma^{-1} x` cancels in the responsibilities,
-              and its mean over the data is added to the log-likelihood once (:meth:`shared_log_density`)
-diag          :math:`x_j^2`
-spherical     :math:`\lVert x \rVert^2`
-============  ========================================================================================
-
-Expanding :math:`-\tfrac12 (x-\mu_k)^\top \Sigma_k^{-1} (x-\mu_k)` shows that
-:math:`\log\mathcal{N}(x\mid\mu_k,\Sigma_k) = a_k \cdot f(x)` for a coefficient row :math:`a_k`
-(:meth:`log_density_coefficients`), so the E-step for all components is one matrix product. Summing
-:math:`r_{ik} f(x_i)` over the points (again one matrix product) gives every :math:`N_k`, weighted sum and
-weighted second moment the M-step needs (:meth:`estimate_from_moments`). :meth:`estimate` and
-:meth:`squared_mahalanobis` keep the plain formulas; EM falls back to them for a component so tight and so
-far from the data centre that the expanded form would lose digits (see :data:`FAR_FROM_CENTRE`).
+No covariance is ever inverted with ``np.linalg.inv``. (Fits run the same maths arranged for speed in the
+private ``gmm_teach._engine``; tests hold the two equal.)
 """
 
 from functools import lru_cache
 
 import numpy as np
 from scipy import linalg
-from scipy.linalg import blas
 
 LOG_2PI = np.log(2.0 * np.pi)
-
-FAR_FROM_CENTRE = 1e6
-"""Squared Mahalanobis distance from the data centre above which a component is computed directly.
-
-The expanded quadratic form subtracts numbers of about this size to get a result of the size of the
-component's own spread, so it loses about ``log10(FAR_FROM_CENTRE)`` of float64's 16 digits (measured: the
-covariances move by about ``1e-14 * distance``); beyond it the plain two-pass formulas are used for that
-component.
-"""
 
 COLLAPSE_ADVICE = (
     "Fitting the mixture failed because a component collapsed: its covariance is not positive definite "
@@ -72,59 +44,23 @@ class CollapsedComponentError(ValueError):
     """A component's covariance is not positive definite; the message says what to change."""
 
 
+@lru_cache(maxsize=64)
+def _upper_triangle_mask(n_features):
+    return np.triu(np.ones((n_features, n_features)))
+
+
 def _upper_precision_cholesky(covariances, reg_covar):
     r"""Return :math:`U` (upper triangular) with :math:`U U^\top = \Sigma^{-1}`, for one matrix or a stack.
 
     :math:`\Sigma = L L^\top` (Cholesky) gives :math:`\Sigma^{-1} = L^{-\top} L^{-1}`, so :math:`U = L^{-\top}`.
-    NumPy's batched routines do the whole stack in one call; the inverse of the triangular :math:`L` is
-    triangular, and multiplying by the upper-triangle mask clears the rounding noise that LU pivoting can
-    leave below the diagonal.
+    The inverse of the triangular :math:`L` is triangular; multiplying by the upper-triangle mask clears the
+    rounding noise that the batched inverse can leave below the diagonal.
     """
     try:
         lower = np.linalg.cholesky(covariances)
     except np.linalg.LinAlgError:
         raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar)) from None
-    return np.swapaxes(np.linalg.inv(lower), -1, -2) * _upper_triangle(covariances.shape[-1]).mask
-
-
-class _UpperTriangle:
-    """Index arrays of the upper triangle of a (d, d) matrix, made once per d (EM uses them every iteration)."""
-
-    def __init__(self, n_features):
-        self.rows, self.columns = np.triu_indices(n_features)
-        self.mask = np.triu(np.ones((n_features, n_features)))
-        # -x^T A x / 2 = sum over i <= j of A_ij x_i x_j times -1/2 on the diagonal and -1 off it
-        self.quadratic_scale = np.where(self.rows == self.columns, -0.5, -1.0)
-
-
-@lru_cache(maxsize=64)
-def _upper_triangle(n_features):
-    return _UpperTriangle(n_features)
-
-
-def _einsum_row_dots(a, b):
-    return np.einsum("...d,...d->...", a, b)
-
-
-_row_dots = getattr(np, "vecdot", _einsum_row_dots)
-"""Dot products of matching rows, :math:`\\sum_j a_{kj} b_{kj}` (NumPy 2's ufunc ``vecdot`` where it exists:
-a small call costs half of ``einsum``'s, which shows in an iteration on small data)."""
-
-
-def _rounding_noise(means):
-    """Squared rounding error of the means: a smaller variance cannot be told apart from zero."""
-    return (16 * np.finfo(float).eps * np.abs(means)) ** 2
-
-
-def _log_density_coefficients(quadratic, linear, log_det, means, log_weights):
-    r"""Assemble the rows :math:`a_k = [\text{quadratic};\ c_k;\ \Sigma_k^{-1}\mu_k]` with the constant
-    :math:`c_k = \log\pi_k + \sum_j \log (U_k)_{jj} - \tfrac12\left(d\log 2\pi + \lVert \mu_k U_k\rVert^2\right)`,
-    where :math:`\lVert \mu_k U_k\rVert^2 = \mu_k \cdot \Sigma_k^{-1}\mu_k` is taken from the linear part."""
-    constants = _row_dots(means, linear)
-    constants *= -0.5
-    constants += log_weights
-    constants += log_det - 0.5 * linear.shape[1] * LOG_2PI
-    return np.concatenate((quadratic, constants[:, np.newaxis], linear), axis=1)
+    return np.swapaxes(np.linalg.inv(lower), -1, -2) * _upper_triangle_mask(covariances.shape[-1])
 
 
 def _upper_cholesky_of_precision(precision):
@@ -133,81 +69,33 @@ def _upper_cholesky_of_precision(precision):
     return reversed_lower[::-1, ::-1]
 
 
-class _CovarianceModel:
-    """What EM's fast path asks of every model (see "How EM uses a model quickly" above).
-
-    The defaults are those of a model whose log-density is linear in the feature column: one matrix
-    product gives every component's log-density for a chunk of points, and one more the M-step's sums.
-    """
-
-    def for_features(self, n_features):
-        """The object doing the fast arithmetic for data with ``n_features`` features (here: this model)."""
-        return self
-
-    needs_scatter = False
-    r"""Whether the model needs the data's scatter :math:`\sum_i x_i x_i^\top` (``data.scatter``)."""
-
-    peaks_at_mean = True
-    r"""Whether each row of :meth:`chunk_log_density` is at most :math:`\log\pi_k + \sum_j\log(U_k)_{jj} -
-    \tfrac d2\log 2\pi`, its value at the component's mean (EM then needs no overflow check)."""
-
-    def chunk_log_density(self, coefficients, features, scratch):
-        r""":math:`\log\pi_k\mathcal{N}(x \mid \mu_k, \Sigma_k)` for a chunk of points, shape (k, m).
-
-        ``scratch(name, shape)`` gives a reusable array; the result lives in one until the next chunk."""
-        result = scratch("log_density", (coefficients.shape[0], features.shape[1]))
-        return np.matmul(coefficients, features, out=result)
-
-    def shared_log_density(self, precisions_cholesky, data):
-        """The mean over the data of a term all components share and the coefficient rows leave out (none here)."""
-        return 0.0
-
-    def plain_e_step_components(self, far):
-        """Of the components ``far`` from the data centre, those whose E-step rows need the plain formula: all."""
-        return far
-
-    def chunk_moments(self, responsibilities, features, scratch):
-        r""":math:`\sum_i r_{ik} f(x_i)` over a chunk, shape (k, n_feature_rows); its last d + 1 columns are
-        :math:`N_k` and :math:`\sum_i r_{ik} x_i`."""
-        return responsibilities @ features.T
-
-    def select(self, precisions_cholesky, components):
-        """The precision Cholesky factors of the chosen components only."""
-        return precisions_cholesky[components]
-
-    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
-        """``covariances`` with the chosen components re-estimated by :meth:`estimate` (the plain two-pass formula)."""
-        covariances = covariances.copy()
-        covariances[components] = self.estimate(X, responsibilities[:, components], nk[components],
-                                                means[components], reg_covar)
-        return covariances
+def _rounding_noise(means):
+    """Squared rounding error of the means: a smaller variance cannot be told apart from zero."""
+    return (16 * np.finfo(float).eps * np.abs(means)) ** 2
 
 
-class _VarianceModel(_CovarianceModel):
-    """What the diag and spherical models share: their covariances are variances, their factors 1/sigma."""
-
-    def precisions_cholesky(self, covariances, reg_covar=0.0):
-        if not np.minimum.reduce(covariances, axis=None) > 0.0:  # np.any(covariances <= 0.0), in one call
-            raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
-        return 1.0 / np.sqrt(covariances)
-
-    def precisions_cholesky_from_precisions(self, precisions):
-        return np.sqrt(precisions)
-
-    def precisions(self, precisions_cholesky):
-        return precisions_cholesky**2
-
-    def covariances_from_precisions_cholesky(self, precisions_cholesky):
-        return 1.0 / precisions_cholesky**2
-
-
-class FullCovariance(_CovarianceModel):
+class FullCovariance:
     """Each component has its own full covariance matrix: any ellipse, any orientation."""
 
     name = "full"
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
-        r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""
+        r"""The M-step's covariances, :math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        responsibilities : ndarray of shape (n_samples, n_components)
+        nk : ndarray of shape (n_components,)
+            :math:`N_k = \sum_i r_{ik}`.
+        means : ndarray of shape (n_components, n_features)
+        reg_covar : float
+            :math:`\epsilon`, added to every variance.
+
+        Returns
+        -------
+        ndarray of shape (n_components, n_features, n_features)
+        """
         n_components, n_features = means.shape
         covariances = np.empty((n_components, n_features, n_features))
         for k in range(n_components):
@@ -217,15 +105,23 @@ class FullCovariance(_CovarianceModel):
         return covariances
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
+        r"""Upper-triangular :math:`U_k` with :math:`U_k U_k^\top = \Sigma_k^{-1}`, same shape as ``covariances``.
+
+        Raises :class:`CollapsedComponentError` (saying to raise ``reg_covar``) when a covariance is not
+        positive definite.
+        """
         return _upper_precision_cholesky(covariances, reg_covar)
 
     def precisions_cholesky_from_precisions(self, precisions):
+        r""":math:`U_k` from the precisions :math:`\Lambda_k = \Sigma_k^{-1}` (as ``precisions_init`` gives them)."""
         return np.stack([_upper_cholesky_of_precision(precision) for precision in precisions])
 
     def precisions(self, precisions_cholesky):
+        r"""The precisions :math:`\Lambda_k = U_k U_k^\top`."""
         return precisions_cholesky @ np.swapaxes(precisions_cholesky, 1, 2)
 
     def covariances_from_precisions_cholesky(self, precisions_cholesky):
+        r"""The covariances :math:`\Sigma_k = (U_k U_k^\top)^{-1} = U_k^{-\top} U_k^{-1}`."""
         inverse = np.linalg.inv(precisions_cholesky)  # triangular factor, well conditioned by construction
         return np.swapaxes(inverse, 1, 2) @ inverse
 
@@ -234,74 +130,32 @@ class FullCovariance(_CovarianceModel):
         return np.add.reduce(np.log(precisions_cholesky.diagonal(0, 1, 2)), axis=1)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
-        r""":math:`\lVert (x_i-\mu_k) U_k\rVert^2` for every point and component, shape (n, k)."""
+        r""":math:`\lVert (x_i-\mu_k) U_k\rVert^2 = (x_i-\mu_k)^\top\Sigma_k^{-1}(x_i-\mu_k)`, shape (n, k)."""
         distances = np.empty((X.shape[0], means.shape[0]))
         for k, (mean, cholesky) in enumerate(zip(means, precisions_cholesky)):
-            projected = X @ cholesky - mean @ cholesky
+            projected = (X - mean) @ cholesky
             distances[:, k] = np.einsum("ij,ij->i", projected, projected)
         return distances
 
-    def for_features(self, n_features):
-        """This model up to :data:`STACKED_FROM_FEATURES` features, :class:`StackedFullCovariance` from there."""
-        return self if n_features < STACKED_FROM_FEATURES else STACKED_FULL
-
-    def n_quadratic_features(self, n_features):
-        return n_features * (n_features + 1) // 2
-
-    def quadratic_features(self, centred, out):
-        r"""The products :math:`x_i x_j`, :math:`i \le j`, one row each; points are the columns of ``centred``."""
-        start = 0
-        for i, row in enumerate(centred):
-            np.multiply(row, centred[i:], out=out[start:start + len(centred) - i])
-            start += len(centred) - i
-        return out
-
-    def project_means(self, means, precisions_cholesky):
-        r""":math:`\mu_k U_k`, one row per component."""
-        return np.matmul(means[:, np.newaxis, :], precisions_cholesky)[:, 0, :]
-
-    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k` with :math:`a_k \cdot [x_i x_j;\, 1;\, x] = \log\mathcal{N}(x \mid \mu_k, \Sigma_k)`.
-
-        From :math:`-\tfrac12 x^\top\Lambda x = -\sum_{i<j}\Lambda_{ij}x_ix_j - \tfrac12\sum_i\Lambda_{ii}x_i^2`
-        with :math:`\Lambda_k = \Sigma_k^{-1}`; the linear part is :math:`\Lambda_k \mu_k`.
-        """
-        precisions = self.precisions(precisions_cholesky)
-        triangle = _upper_triangle(means.shape[1])
-        quadratic = triangle.quadratic_scale * precisions[:, triangle.rows, triangle.columns]
-        linear = np.matmul(precisions, means[:, :, np.newaxis])[:, :, 0]
-        return _log_density_coefficients(quadratic, linear, self.log_det_cholesky(precisions_cholesky, None),
-                                          means, log_weights)
-
-    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
-        r""":math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik} x_i x_i^\top - \mu_k\mu_k^\top + \epsilon I` from the
-        weighted sums ``moments`` of the quadratic features (the data and ``means`` centred alike)."""
-        n_components, n_features = means.shape
-        triangle = _upper_triangle(n_features)
-        second_moments = moments / nk[:, np.newaxis]
-        covariances = np.empty((n_components, n_features, n_features))
-        covariances[:, triangle.rows, triangle.columns] = second_moments
-        covariances[:, triangle.columns, triangle.rows] = second_moments
-        covariances -= means[:, :, np.newaxis] * means[:, np.newaxis, :]
-        covariances.reshape(n_components, -1)[:, :: n_features + 1] += reg_covar
-        return covariances
-
     def n_parameters(self, n_components, n_features):
+        r"""Free covariance parameters: :math:`K\,d(d+1)/2` (each matrix is symmetric)."""
         return n_components * n_features * (n_features + 1) // 2
 
     def as_full(self, covariances, n_components, n_features):
+        """The covariances as full matrices, shape (n_components, n_features, n_features)."""
         return np.asarray(covariances)
 
 
-class TiedCovariance(_CovarianceModel):
+class TiedCovariance:
     """All components share one full covariance matrix: same ellipse everywhere, different centres."""
 
     name = "tied"
-    needs_scatter = True
-    peaks_at_mean = False  # the rows leave out the shared -x^T Sigma^-1 x / 2 (see shared_log_density)
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
-        r""":math:`\Sigma = \frac{1}{N}\sum_k\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`."""
+        r"""The shared covariance, :math:`\Sigma = \frac{1}{N}\sum_k\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`.
+
+        Parameters as :meth:`FullCovariance.estimate`; returns one (n_features, n_features) matrix.
+        """
         n_features = X.shape[1]
         covariance = np.zeros((n_features, n_features))
         for k, mean in enumerate(means):
@@ -312,81 +166,63 @@ class TiedCovariance(_CovarianceModel):
         return covariance
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
+        r"""Upper-triangular :math:`U` with :math:`U U^\top = \Sigma^{-1}`, shape (d, d)."""
         return _upper_precision_cholesky(covariances, reg_covar)
 
     def precisions_cholesky_from_precisions(self, precisions):
+        r""":math:`U` from the precision :math:`\Lambda = \Sigma^{-1}`."""
         return _upper_cholesky_of_precision(precisions)
 
     def precisions(self, precisions_cholesky):
+        r"""The precision :math:`\Lambda = U U^\top`."""
         return precisions_cholesky @ precisions_cholesky.T
 
     def covariances_from_precisions_cholesky(self, precisions_cholesky):
+        r"""The covariance :math:`\Sigma = U^{-\top} U^{-1}`."""
         inverse = np.linalg.inv(precisions_cholesky)
         return inverse.T @ inverse
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
+        r""":math:`\sum_j \log U_{jj} = -\tfrac12 \log\det\Sigma`, the same for every component (a number)."""
         return np.add.reduce(np.log(precisions_cholesky.diagonal()))
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
-        projected_points = X @ precisions_cholesky
-        projected_means = means @ precisions_cholesky
+        r""":math:`\lVert (x_i-\mu_k) U\rVert^2` for every point and component, shape (n, k)."""
         distances = np.empty((X.shape[0], means.shape[0]))
-        for k, projected_mean in enumerate(projected_means):
-            projected = projected_points - projected_mean
+        for k, mean in enumerate(means):
+            projected = (X - mean) @ precisions_cholesky
             distances[:, k] = np.einsum("ij,ij->i", projected, projected)
         return distances
 
-    def n_quadratic_features(self, n_features):
-        return 0
-
-    def quadratic_features(self, centred, out):
-        return out
-
-    def shared_log_density(self, precisions_cholesky, data):
-        r"""The term every component shares, :math:`-\tfrac12 x^\top\Sigma^{-1}x`, averaged over the data:
-        :math:`-\tfrac{1}{2n}\operatorname{tr}(\Sigma^{-1} S)` with the data's scatter :math:`S`.
-
-        It cancels in the responsibilities, so the rows :meth:`log_density_coefficients` gives leave it out
-        and the E-step adds it to the mean log-likelihood only: no per-point quadratic form at all.
-        """
-        return -0.5 * np.vdot(data.scatter @ precisions_cholesky, precisions_cholesky) / data.X.shape[0]
-
-    def plain_e_step_components(self, far):
-        """None: without the shared quadratic form the rows are linear in x and lose no more digits than the
-        plain formula would (the M-step still re-estimates the covariance the plain way)."""
-        return far[:0]
-
-    def project_means(self, means, precisions_cholesky):
-        return means @ precisions_cholesky
-
-    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k = [c_k;\ \Sigma^{-1}\mu_k]`: the log-density without the shared
-        :math:`-\tfrac12 x^\top\Sigma^{-1}x` (see :meth:`shared_log_density`)."""
-        projected_means = self.project_means(means, precisions_cholesky)
-        quadratic = np.empty((means.shape[0], 0))
-        return _log_density_coefficients(quadratic, projected_means @ precisions_cholesky.T,
-                                         self.log_det_cholesky(precisions_cholesky, None), means, log_weights)
-
-    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
-        r""":math:`\Sigma = \frac1N\left(\sum_i x_i x_i^\top - \sum_k N_k\mu_k\mu_k^\top\right) + \epsilon I`
-        (the responsibilities of a point sum to one), with the data's scatter computed once."""
-        covariance = (data.scatter - (nk[:, np.newaxis] * means).T @ means) / np.add.reduce(nk)
-        covariance.ravel()[:: means.shape[1] + 1] += reg_covar  # ravel: a view of this new array
-        return covariance
-
-    def select(self, precisions_cholesky, components):
-        """The shared factor: every component has it."""
-        return precisions_cholesky
-
-    def estimate_components(self, covariances, components, X, responsibilities, nk, means, reg_covar):
-        """The shared covariance sums over every component, so all of it is re-estimated by :meth:`estimate`."""
-        return self.estimate(X, responsibilities, nk, means, reg_covar)
-
     def n_parameters(self, n_components, n_features):
+        r"""Free covariance parameters: :math:`d(d+1)/2`, one matrix for all."""
         return n_features * (n_features + 1) // 2
 
     def as_full(self, covariances, n_components, n_features):
+        """The shared covariance repeated for every component, shape (n_components, n_features, n_features)."""
         return np.broadcast_to(covariances, (n_components, n_features, n_features)).copy()
+
+
+class _VarianceModel:
+    """What the diag and spherical models share: their covariances are variances, their factors 1/sigma."""
+
+    def precisions_cholesky(self, covariances, reg_covar=0.0):
+        r""":math:`U = 1/\sigma`, elementwise; raises :class:`CollapsedComponentError` for a variance <= 0."""
+        if not np.minimum.reduce(covariances, axis=None) > 0.0:  # np.any(covariances <= 0.0), in one call
+            raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
+        return 1.0 / np.sqrt(covariances)
+
+    def precisions_cholesky_from_precisions(self, precisions):
+        r""":math:`U = \sqrt{\lambda}` from the precisions (inverse variances)."""
+        return np.sqrt(precisions)
+
+    def precisions(self, precisions_cholesky):
+        r"""The precisions (inverse variances), :math:`U^2`."""
+        return precisions_cholesky**2
+
+    def covariances_from_precisions_cholesky(self, precisions_cholesky):
+        r"""The variances, :math:`1/U^2`."""
+        return 1.0 / precisions_cholesky**2
 
 
 class DiagCovariance(_VarianceModel):
@@ -395,7 +231,10 @@ class DiagCovariance(_VarianceModel):
     name = "diag"
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
-        r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik}(x_{ij}-\mu_{kj})^2 + \epsilon`."""
+        r"""The variances, :math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik}(x_{ij}-\mu_{kj})^2 + \epsilon`.
+
+        Parameters as :meth:`FullCovariance.estimate`; returns shape (n_components, n_features).
+        """
         variances = np.empty_like(means)
         for k, mean in enumerate(means):
             variances[k] = responsibilities[:, k] @ (X - mean) ** 2 / nk[k]
@@ -404,38 +243,22 @@ class DiagCovariance(_VarianceModel):
         return variances + reg_covar
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
+        r""":math:`\sum_j \log(1/\sigma_{kj})`, one value per component."""
         return np.add.reduce(np.log(precisions_cholesky), axis=1)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
+        r""":math:`\sum_j (x_{ij}-\mu_{kj})^2/\sigma_{kj}^2` for every point and component, shape (n, k)."""
         distances = np.empty((X.shape[0], means.shape[0]))
         for k, (mean, scale) in enumerate(zip(means, precisions_cholesky)):
             distances[:, k] = ((X - mean) ** 2) @ scale**2
         return distances
 
-    def n_quadratic_features(self, n_features):
-        return n_features
-
-    def quadratic_features(self, centred, out):
-        r"""The squares :math:`x_j^2`, one row per feature."""
-        return np.square(centred, out=out)
-
-    def project_means(self, means, precisions_cholesky):
-        return means * precisions_cholesky
-
-    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k = [-\tfrac12 \sigma_{kj}^{-2};\ c_k;\ \mu_{kj}\sigma_{kj}^{-2}]`."""
-        precisions = precisions_cholesky**2
-        return _log_density_coefficients(-0.5 * precisions, precisions * means,
-                                         self.log_det_cholesky(precisions_cholesky, None), means, log_weights)
-
-    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
-        r""":math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik} x_{ij}^2 - \mu_{kj}^2 + \epsilon`."""
-        return moments / nk[:, np.newaxis] - means**2 + reg_covar
-
     def n_parameters(self, n_components, n_features):
+        r"""Free covariance parameters: :math:`K d` variances."""
         return n_components * n_features
 
     def as_full(self, covariances, n_components, n_features):
+        """Diagonal matrices, shape (n_components, n_features, n_features)."""
         full = np.zeros((n_components, n_features, n_features))
         full[:, np.arange(n_features), np.arange(n_features)] = covariances
         return full
@@ -447,137 +270,34 @@ class SphericalCovariance(_VarianceModel):
     name = "spherical"
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
-        r""":math:`\sigma^2_k = \frac{1}{d}\sum_j \sigma^2_{kj}`, the mean of the diagonal model's variances."""
+        r"""One variance per component, :math:`\sigma^2_k = \frac{1}{d}\sum_j \sigma^2_{kj}`: the mean of the
+        diagonal model's variances. Returns shape (n_components,)."""
         return DIAG.estimate(X, responsibilities, nk, means, reg_covar).mean(axis=1)
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
+        r""":math:`d \log(1/\sigma_k)`, one value per component."""
         return n_features * np.log(precisions_cholesky)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
+        r""":math:`\lVert x_i-\mu_k\rVert^2/\sigma_k^2` for every point and component, shape (n, k)."""
         distances = np.empty((X.shape[0], means.shape[0]))
         for k, mean in enumerate(means):
             centred = X - mean
             distances[:, k] = np.einsum("ij,ij->i", centred, centred)
         return distances * precisions_cholesky**2
 
-    def n_quadratic_features(self, n_features):
-        return 1
-
-    def quadratic_features(self, centred, out):
-        r"""The squared length :math:`\lVert x\rVert^2` (a single row)."""
-        return np.einsum("ij,ij->j", centred, centred, out=out[0])
-
-    def project_means(self, means, precisions_cholesky):
-        return means * precisions_cholesky[:, np.newaxis]
-
-    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Rows :math:`a_k = [-\tfrac12 \sigma_k^{-2};\ c_k;\ \mu_k\sigma_k^{-2}]`."""
-        precisions = precisions_cholesky**2
-        return _log_density_coefficients(-0.5 * precisions[:, np.newaxis], precisions[:, np.newaxis] * means,
-                                         self.log_det_cholesky(precisions_cholesky, means.shape[1]), means,
-                                         log_weights)
-
-    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
-        r""":math:`\sigma^2_k = \frac1d\left(\frac{1}{N_k}\sum_i r_{ik}\lVert x_i\rVert^2 - \lVert\mu_k\rVert^2\right) + \epsilon`."""
-        return (moments[:, 0] / nk - _row_dots(means, means)) / means.shape[1] + reg_covar
-
     def n_parameters(self, n_components, n_features):
+        r"""Free covariance parameters: :math:`K` variances."""
         return n_components
 
     def as_full(self, covariances, n_components, n_features):
+        r""":math:`\sigma_k^2 I`, shape (n_components, n_features, n_features)."""
         return np.asarray(covariances)[:, np.newaxis, np.newaxis] * np.eye(n_features)
 
-
-class StackedFullCovariance(FullCovariance):
-    r"""The full model's fast path for many features, where :math:`d(d+1)/2` product features would not pay.
-
-    The features are just :math:`f(x) = [1; x]`, and both steps use the triangular and symmetric shapes of
-    what they compute, which halves the arithmetic of a plain matrix product:
-
-    * E-step: the row :math:`[1,\ x^\top]` times the upper-triangular :math:`(d+1) \times (d+1)` matrix
-      :math:`\tilde U_k = \begin{bmatrix} 0 & -\mu_k^\top U_k \\ 0 & U_k \end{bmatrix}` is
-      :math:`[0,\ (x-\mu_k)^\top U_k]`, the whitened difference, whose squared length is the Mahalanobis
-      distance. BLAS's triangular product (``trmm``) does it in place on a copy of the chunk.
-    * M-step: with :math:`g_i = \sqrt{r_{ik}}\, f(x_i)`, the symmetric product :math:`\sum_i g_i g_i^\top`
-      (``syrk``, which NumPy calls for ``G @ G.T``) holds :math:`N_k` (top left),
-      :math:`\sum_i r_{ik} x_i` (first row) and :math:`\sum_i r_{ik} x_i x_i^\top` (the rest). Points whose
-      responsibility is negligible for the component are left out (see :meth:`chunk_moments`).
-    """
-
-    def n_quadratic_features(self, n_features):
-        return 0
-
-    def quadratic_features(self, centred, out):
-        return out
-
-    def log_density_coefficients(self, means, precisions_cholesky, log_weights):
-        r"""Each component's :math:`\tilde U_k` (Fortran order, as BLAS takes it) and constant."""
-        n_components, n_features = means.shape
-        augmented = np.zeros((n_components, n_features + 1, n_features + 1))
-        augmented[:, 0, 1:] = -self.project_means(means, precisions_cholesky)
-        augmented[:, 1:, 1:] = precisions_cholesky
-        constants = log_weights + self.log_det_cholesky(precisions_cholesky, None) - 0.5 * n_features * LOG_2PI
-        return [np.asfortranarray(matrix) for matrix in augmented], constants
-
-    def chunk_log_density(self, coefficients, features, scratch):
-        augmented, constants = coefficients
-        squared_distances = scratch("log_density", (len(constants), features.shape[1]))
-        work = scratch("whitened", features.shape)
-        for k, matrix in enumerate(augmented):
-            np.copyto(work, features)
-            # work.T is the chunk as rows [1, x] in Fortran order: overwritten by [1, x] @ matrix, no copy
-            blas.dtrmm(1.0, matrix, work.T, side=1, lower=0, overwrite_b=1)
-            np.einsum("ij,ij->j", work, work, out=squared_distances[k])
-        squared_distances *= -0.5
-        squared_distances += constants[:, np.newaxis]
-        return squared_distances
-
-    def chunk_moments(self, responsibilities, features, scratch):
-        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`N_k`, :math:`\sum_i r_{ik} x_i`] over a chunk.
-
-        A point whose responsibility is below :data:`NEGLIGIBLE_RESPONSIBILITY` adds less to these sums than
-        their rounding error, so when most points are such for a component (well separated clusters) only
-        the others are gathered and multiplied.
-        """
-        n_components, n_rows = responsibilities.shape[0], features.shape[0]
-        moments = np.empty((n_components, n_rows * n_rows))
-        for k, weights in enumerate(responsibilities):
-            owned = np.flatnonzero(weights >= NEGLIGIBLE_RESPONSIBILITY)
-            if len(owned) <= GATHER_SHARE * len(weights):
-                points = np.take(features, owned, axis=1, out=scratch("weighted", (n_rows, len(owned))))
-                roots = np.sqrt(weights[owned])
-            else:
-                points, roots = features, np.sqrt(weights)
-            weighted = np.multiply(points, roots, out=scratch("weighted", points.shape))
-            moments[k] = np.matmul(weighted, weighted.T).ravel()
-        products = moments.reshape(n_components, n_rows, n_rows)
-        return np.hstack([products[:, 1:, 1:].reshape(n_components, -1), products[:, 0, :]])
-
-    def estimate_from_moments(self, moments, nk, means, reg_covar, data):
-        n_components, n_features = means.shape
-        covariances = moments.reshape(n_components, n_features, n_features) / nk[:, np.newaxis, np.newaxis]
-        covariances -= means[:, :, np.newaxis] * means[:, np.newaxis, :]
-        covariances.reshape(n_components, -1)[:, :: n_features + 1] += reg_covar
-        return covariances
-
-
-NEGLIGIBLE_RESPONSIBILITY = 1e-30
-"""Leaving a point with a smaller responsibility :math:`r` out of component :math:`k`'s M-step sums moves
-its covariance by :math:`r D / N_k` of itself (:math:`D`: the point's squared Mahalanobis distance from the
-component), below float64's rounding unless :math:`D > 10^{14} N_k`: a point ten million standard
-deviations away."""
-
-GATHER_SHARE = 0.5
-"""The M-step of :class:`StackedFullCovariance` gathers a component's points when at most this share of a
-chunk has a responsibility above :data:`NEGLIGIBLE_RESPONSIBILITY` for it."""
-
-STACKED_FROM_FEATURES = 16
-"""From this many features on, the full model's fast path is :class:`StackedFullCovariance`."""
-
-STACKED_FULL = StackedFullCovariance()
 
 DIAG = DiagCovariance()
 
 COVARIANCE_MODELS = {
     model.name: model for model in (FullCovariance(), TiedCovariance(), DIAG, SphericalCovariance())
 }
+"""The model object of each ``covariance_type``."""

@@ -21,7 +21,7 @@ first picture a learner sees already has ellipses of a sensible size.
 
 import numpy as np
 
-from .covariance import _row_dots
+from ._engine.models import row_dots as _row_dots
 from .em import MixtureParams, m_step
 
 KMEANS_MAX_ITER = 300

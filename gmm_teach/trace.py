@@ -21,7 +21,8 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _validation as check
-from .em import EMStep, _CentredData
+from . import _engine
+from .em import EMStep
 
 DEFAULT_CACHE_SIZE = 4
 
@@ -130,10 +131,12 @@ class EMTrace:
         if iteration in self._cache:
             self._cache.move_to_end(iteration)
             return self._cache[iteration]
-        if self._data is None:
-            self._data = _CentredData(self.X, many_passes=True)
         params = self.params[max(iteration - 1, 0)]
-        responsibilities = params._e_step_prepared(self._data)[0]  # variational for a posterior
+        if self._data is None:
+            self._data = _engine.prepare(self.X, params.covariance_type, many_passes=True)
+        # the engine's E-step, as em_steps ran it (variational for a posterior: its expected terms)
+        responsibilities = _engine.expectation(self._data, params, expected_log_terms=params.expected_log_terms(),
+                                               with_sums=False).responsibilities.T
         if self.cache_size:
             self._cache[iteration] = responsibilities
             if len(self._cache) > self.cache_size:
