@@ -14,7 +14,8 @@ spherical     round: :math:`\sigma_k^2 I`                 (k,)
 
 Every model has the same methods, so the EM code never asks which model it has:
 
-* :meth:`~FullCovariance.estimate`: the M-step's covariance from the responsibilities;
+* :meth:`~FullCovariance.estimate`: the M-step's covariance from the responsibilities, which is
+  :meth:`~FullCovariance.from_scatter` of the weighted scatter about the means, :meth:`~FullCovariance.scatter`;
 * :meth:`~FullCovariance.precisions_cholesky`: the canonical parameter :math:`U_k`, with
   :math:`\Sigma_k^{-1} = U_k U_k^\top`;
 * :meth:`~FullCovariance.log_det_cholesky`: :math:`\sum_j \log (U_k)_{jj} = -\tfrac12\log\det\Sigma_k`;
@@ -74,13 +75,12 @@ def _rounding_noise(means):
     return (16 * np.finfo(float).eps * np.abs(means)) ** 2
 
 
-class FullCovariance:
-    """Each component has its own full covariance matrix: any ellipse, any orientation."""
-
-    name = "full"
+class _CovarianceModel:
+    """The M-step every model shares: its covariance is a function of the weighted scatter about the means."""
 
     def estimate(self, X, responsibilities, nk, means, reg_covar):
-        r"""The M-step's covariances, :math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`.
+        r"""The M-step's covariances: :meth:`from_scatter` of :meth:`scatter`. For the full model,
+        :math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`.
 
         Parameters
         ----------
@@ -94,14 +94,33 @@ class FullCovariance:
 
         Returns
         -------
-        ndarray of shape (n_components, n_features, n_features)
+        ndarray in the model's shape (see the module's table)
+        """
+        return self.from_scatter(self.scatter(X, responsibilities, means), nk, reg_covar)
+
+
+class FullCovariance(_CovarianceModel):
+    """Each component has its own full covariance matrix: any ellipse, any orientation."""
+
+    name = "full"
+
+    def scatter(self, X, weights, means):
+        r"""The weighted scatter of each component about its mean,
+        :math:`S_k = \sum_i w_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top`, shape (n_components, n_features, n_features).
+
+        ``weights`` (n_samples, n_components) are the responsibilities (times any sample weights).
         """
         n_components, n_features = means.shape
-        covariances = np.empty((n_components, n_features, n_features))
+        scatters = np.empty((n_components, n_features, n_features))
         for k in range(n_components):
             centred = X - means[k]
-            covariances[k] = (responsibilities[:, k] * centred.T) @ centred / nk[k]
-            covariances[k].flat[:: n_features + 1] += reg_covar
+            scatters[k] = (weights[:, k] * centred.T) @ centred
+        return scatters
+
+    def from_scatter(self, scatters, nk, reg_covar):
+        r"""The covariances :math:`\Sigma_k = S_k / N_k + \epsilon I` from the scatters of :meth:`scatter`."""
+        covariances = scatters / nk[:, np.newaxis, np.newaxis]
+        covariances[:, np.arange(scatters.shape[-1]), np.arange(scatters.shape[-1])] += reg_covar
         return covariances
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
@@ -146,23 +165,21 @@ class FullCovariance:
         return np.asarray(covariances)
 
 
-class TiedCovariance:
+class TiedCovariance(_CovarianceModel):
     """All components share one full covariance matrix: same ellipse everywhere, different centres."""
 
     name = "tied"
 
-    def estimate(self, X, responsibilities, nk, means, reg_covar):
-        r"""The shared covariance, :math:`\Sigma = \frac{1}{N}\sum_k\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`.
+    def scatter(self, X, weights, means):
+        r"""The weighted scatter of each component about its own mean, as :meth:`FullCovariance.scatter`
+        (the shared covariance pools them), shape (n_components, n_features, n_features)."""
+        return FULL.scatter(X, weights, means)
 
-        Parameters as :meth:`FullCovariance.estimate`; returns one (n_features, n_features) matrix.
-        """
-        n_features = X.shape[1]
-        covariance = np.zeros((n_features, n_features))
-        for k, mean in enumerate(means):
-            centred = X - mean
-            covariance += (responsibilities[:, k] * centred.T) @ centred
-        covariance /= nk.sum()
-        covariance.flat[:: n_features + 1] += reg_covar
+    def from_scatter(self, scatters, nk, reg_covar):
+        r"""The shared covariance :math:`\Sigma = \frac{1}{N}\sum_k S_k + \epsilon I`, :math:`N = \sum_k N_k`,
+        shape (n_features, n_features)."""
+        covariance = scatters.sum(axis=0) / nk.sum()
+        covariance.flat[:: covariance.shape[0] + 1] += reg_covar
         return covariance
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
@@ -203,7 +220,7 @@ class TiedCovariance:
         return np.broadcast_to(covariances, (n_components, n_features, n_features)).copy()
 
 
-class _VarianceModel:
+class _VarianceModel(_CovarianceModel):
     """What the diag and spherical models share: their covariances are variances, their factors 1/sigma."""
 
     def precisions_cholesky(self, covariances, reg_covar=0.0):
@@ -230,17 +247,28 @@ class DiagCovariance(_VarianceModel):
 
     name = "diag"
 
+    def scatter(self, X, weights, means):
+        r"""The weighted sums of squares of each component about its mean,
+        :math:`s_{kj} = \sum_i w_{ik}(x_{ij}-\mu_{kj})^2`, shape (n_components, n_features)."""
+        scatters = np.empty_like(means, dtype=float)
+        for k, mean in enumerate(means):
+            scatters[k] = weights[:, k] @ (X - mean) ** 2
+        return scatters
+
+    def from_scatter(self, scatters, nk, reg_covar):
+        r"""The variances :math:`\sigma^2_{kj} = s_{kj} / N_k + \epsilon`."""
+        return scatters / nk[:, np.newaxis] + reg_covar
+
     def estimate(self, X, responsibilities, nk, means, reg_covar):
         r"""The variances, :math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik}(x_{ij}-\mu_{kj})^2 + \epsilon`.
 
-        Parameters as :meth:`FullCovariance.estimate`; returns shape (n_components, n_features).
+        Parameters as :meth:`FullCovariance.estimate`; returns shape (n_components, n_features). Without
+        ``reg_covar``, a variance at the rounding noise of its mean raises :class:`CollapsedComponentError`.
         """
-        variances = np.empty_like(means)
-        for k, mean in enumerate(means):
-            variances[k] = responsibilities[:, k] @ (X - mean) ** 2 / nk[k]
+        variances = super().estimate(X, responsibilities, nk, means, reg_covar)
         if reg_covar <= 0.0 and np.any(variances <= _rounding_noise(means)):
             raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
-        return variances + reg_covar
+        return variances
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
         r""":math:`\sum_j \log(1/\sigma_{kj})`, one value per component."""
@@ -269,9 +297,18 @@ class SphericalCovariance(_VarianceModel):
 
     name = "spherical"
 
+    def scatter(self, X, weights, means):
+        r"""The weighted sums of squares per feature, as :meth:`DiagCovariance.scatter`, shape (n_components, n_features)."""
+        return DIAG.scatter(X, weights, means)
+
+    def from_scatter(self, scatters, nk, reg_covar):
+        r"""One variance per component, :math:`\sigma^2_k = \frac{1}{d}\sum_j s_{kj} / N_k + \epsilon`: the mean of
+        the diagonal model's variances."""
+        return DIAG.from_scatter(scatters, nk, reg_covar).mean(axis=1)
+
     def estimate(self, X, responsibilities, nk, means, reg_covar):
-        r"""One variance per component, :math:`\sigma^2_k = \frac{1}{d}\sum_j \sigma^2_{kj}`: the mean of the
-        diagonal model's variances. Returns shape (n_components,)."""
+        r"""One variance per component, the mean of the diagonal model's variances (which may raise
+        :class:`CollapsedComponentError` without ``reg_covar``). Returns shape (n_components,)."""
         return DIAG.estimate(X, responsibilities, nk, means, reg_covar).mean(axis=1)
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
@@ -295,9 +332,7 @@ class SphericalCovariance(_VarianceModel):
         return np.asarray(covariances)[:, np.newaxis, np.newaxis] * np.eye(n_features)
 
 
-DIAG = DiagCovariance()
+FULL, DIAG = FullCovariance(), DiagCovariance()
 
-COVARIANCE_MODELS = {
-    model.name: model for model in (FullCovariance(), TiedCovariance(), DIAG, SphericalCovariance())
-}
+COVARIANCE_MODELS = {model.name: model for model in (FULL, TiedCovariance(), DIAG, SphericalCovariance())}
 """The model object of each ``covariance_type``."""

@@ -267,6 +267,132 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
     return MixtureParams.from_covariances(nk / nk.sum(), means, covariances, covariance_type, reg_covar)
 
 
+@dataclass(frozen=True, eq=False)
+class SufficientStatistics:
+    r"""Everything the M-step needs from a set of points: EM's sums over the data, per component.
+
+    With responsibilities :math:`r_{ik}` and sample weights :math:`w_i` (1 unless given):
+
+    .. math::
+        N_k = \sum_i w_i r_{ik}, \qquad
+        \bar x_k = \frac{1}{N_k}\sum_i w_i r_{ik}\, x_i, \qquad
+        S_k = \sum_i w_i r_{ik}\,(x_i-\bar x_k)(x_i-\bar x_k)^\top
+
+    (:math:`S_k` is kept in the covariance model's shape: full matrices for full and tied, their diagonals for
+    diag and spherical). The M-step is a function of these alone (:func:`m_step_from`), so the statistics of
+    two parts of the data can be computed apart, on two machines or one batch after another, and merged
+    (:meth:`merge`): EM is a map (each block gives its statistics) and a reduce (merge them).
+
+    The means are kept as offsets from a point of the data, ``centre`` (the first point of the first block), so
+    that data far from the origin keep their digits when blocks are merged.
+
+    Attributes
+    ----------
+    nk : ndarray of shape (n_components,)
+    centre : ndarray of shape (n_features,)
+    centred_means : ndarray of shape (n_components, n_features)
+        :math:`\bar x_k` minus ``centre`` (0 for a component with :math:`N_k = 0`); ``means`` adds it back.
+    scatters : ndarray
+        :math:`S_k`: shape (n_components, n_features, n_features) for full and tied, (n_components,
+        n_features) for diag and spherical.
+    log_likelihood_sum : float
+        :math:`\sum_i w_i \log p(x_i)` under the parameters whose E-step gave the responsibilities.
+    weight_total : float
+        :math:`\sum_i w_i` (the number of points when unweighted).
+    covariance_type : str
+    """
+
+    nk: np.ndarray
+    centre: np.ndarray
+    centred_means: np.ndarray
+    scatters: np.ndarray
+    log_likelihood_sum: float
+    weight_total: float
+    covariance_type: str
+
+    @classmethod
+    def from_responsibilities(cls, X, responsibilities, covariance_type, sample_weight=None, log_likelihood_sum=0.0):
+        """The statistics of the points ``X`` with the given responsibilities (and sample weights)."""
+        X = np.asarray(X, dtype=np.float64)
+        weights = np.asarray(responsibilities, dtype=np.float64)
+        if sample_weight is not None:
+            weights = weights * np.asarray(sample_weight, dtype=np.float64)[:, np.newaxis]
+        centre = X[0] if X.shape[0] else np.zeros(X.shape[1])
+        centred = X - centre
+        nk = weights.sum(axis=0)
+        centred_means = (weights.T @ centred) / np.where(nk > 0, nk, 1.0)[:, np.newaxis]
+        scatters = COVARIANCE_MODELS[covariance_type].scatter(centred, weights, centred_means)
+        weight_total = float(X.shape[0] if sample_weight is None else np.sum(sample_weight))
+        return cls(nk, centre, centred_means, scatters, float(log_likelihood_sum), weight_total, covariance_type)
+
+    @classmethod
+    def from_block(cls, X, params, sample_weight=None):
+        """The E-step of ``params`` on the block ``X``, summed: its statistics and its log-likelihood sum.
+
+        An empty block gives statistics that change nothing when merged.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.shape[0] == 0:
+            empty = np.zeros((0, params.n_components))
+            return cls.from_responsibilities(X, empty, params.covariance_type, sample_weight)
+        weighted = weighted_log_density(X, params)
+        point_log_likelihoods = logsumexp(weighted, axis=1)
+        responsibilities = np.exp(weighted - point_log_likelihoods[:, np.newaxis])
+        if sample_weight is not None:
+            point_log_likelihoods = point_log_likelihoods * sample_weight
+        return cls.from_responsibilities(X, responsibilities, params.covariance_type, sample_weight,
+                                         float(np.sum(point_log_likelihoods)))
+
+    @property
+    def means(self):
+        r"""The weighted means :math:`\bar x_k`."""
+        return self.centre + self.centred_means
+
+    @property
+    def mean_log_likelihood(self):
+        r""":math:`\frac{1}{\sum_i w_i}\sum_i w_i\log p(x_i)`."""
+        return self.log_likelihood_sum / self.weight_total
+
+    def merge(self, other):
+        r"""The statistics of both sets of points together, by the centred (Chan et al.) formula
+
+        .. math:: N = N_a + N_b, \quad \bar x = \bar x_a + \frac{N_b}{N}\delta, \quad
+                  S = S_a + S_b + \frac{N_a N_b}{N}\,\delta\delta^\top, \qquad \delta = \bar x_b - \bar x_a,
+
+        not :math:`\mathbb{E}[xx^\top] - \bar x\bar x^\top`, which loses the digits of data far from the origin.
+        """
+        if self.covariance_type != other.covariance_type:
+            raise ValueError("merge needs statistics of one covariance_type; got "
+                             f"{self.covariance_type!r} and {other.covariance_type!r}.")
+        if not other.weight_total:
+            return self
+        if not self.weight_total:
+            return other
+        nk = self.nk + other.nk
+        share = np.divide(other.nk, nk, out=np.zeros_like(nk), where=nk > 0)
+        delta = (other.centre - self.centre) + other.centred_means - self.centred_means
+        spread = self.nk * share  # N_a N_b / N
+        if self.scatters.ndim == 3:
+            correction = spread[:, np.newaxis, np.newaxis] * delta[:, :, np.newaxis] * delta[:, np.newaxis, :]
+        else:
+            correction = spread[:, np.newaxis] * delta**2
+        return SufficientStatistics(nk, self.centre, self.centred_means + share[:, np.newaxis] * delta,
+                                    self.scatters + other.scatters + correction,
+                                    self.log_likelihood_sum + other.log_likelihood_sum,
+                                    self.weight_total + other.weight_total, self.covariance_type)
+
+
+def m_step_from(stats, reg_covar=1e-6):
+    r"""The M-step from sufficient statistics: :math:`\pi_k = N_k / \sum_j N_j`, :math:`\mu_k = \bar x_k`,
+    :math:`\Sigma_k` from :math:`S_k / N_k` as the covariance model says (plus ``reg_covar``).
+
+    ``m_step_from(SufficientStatistics.from_responsibilities(X, r, t))`` equals ``m_step(X, r, t)``.
+    """
+    nk = stats.nk + 10 * EPS
+    covariances = COVARIANCE_MODELS[stats.covariance_type].from_scatter(stats.scatters, nk, reg_covar)
+    return MixtureParams.from_covariances(nk / nk.sum(), stats.means, covariances, stats.covariance_type, reg_covar)
+
+
 def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6):
     """Run EM from ``initial_params`` and yield one :class:`EMStep` per iteration.
 
