@@ -343,6 +343,17 @@ class SufficientStatistics:
         return cls.from_responsibilities(X, responsibilities, params.covariance_type, sample_weight,
                                          float(np.sum(point_log_likelihoods)))
 
+    @classmethod
+    def from_block_fast(cls, X, params):
+        """:meth:`from_block` (unweighted) by the engine's one-pass E-step: the same numbers to rounding, several
+        times faster (a Dask fit's map step)."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.shape[0] == 0:
+            return cls.from_block(X, params)
+        nk, centre, centred_means, scatters, log_likelihood_sum = _engine.block_statistics(X, params)
+        return cls(nk, centre, centred_means, scatters, float(log_likelihood_sum), float(X.shape[0]),
+                   params.covariance_type)
+
     @property
     def means(self):
         r"""The weighted means :math:`\bar x_k`."""

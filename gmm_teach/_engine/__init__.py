@@ -9,7 +9,8 @@ is small:
 * ``expectation(data, params, expected_log_terms=None)`` -> :class:`Expectation`: responsibilities (k, n),
   the mean log-likelihood, and the named :class:`Sums` of the next M-step;
 * ``maximisation(data, responsibilities, sums, reg_covar)`` -> :class:`Estimate`: the next parameters;
-* ``m_step(data, responsibilities, reg_covar)``: the M-step of given responsibilities (a start).
+* ``m_step(data, responsibilities, reg_covar)``: the M-step of given responsibilities (a start);
+* ``block_statistics(X, params)``: one block's sufficient statistics (the Dask fit's map step).
 
 ``tests/test_engine_contract.py`` holds the engine to the reference for every covariance type and size.
 """
@@ -17,6 +18,7 @@ is small:
 from .data import PreparedData
 from .models import fast_model
 from .steps import Estimate, Expectation, Sums, estimate, expectation, maximisation, sums_of
+from .steps import block_statistics as _block_statistics
 
 
 def prepare(X, covariance_type, many_passes=False):
@@ -24,10 +26,15 @@ def prepare(X, covariance_type, many_passes=False):
     return PreparedData(X, fast_model(covariance_type, X.shape[1]), many_passes)
 
 
+def block_statistics(X, params):
+    """One block's sufficient statistics from one fast E-step (see :func:`steps.block_statistics`)."""
+    return _block_statistics(X, params, prepare)
+
+
 def m_step(data, responsibilities, reg_covar):
     """The M-step of given (k, n) ``responsibilities``, as an :class:`Estimate`."""
     return maximisation(data, responsibilities, sums_of(data, responsibilities), reg_covar)
 
 
-__all__ = ["Estimate", "Expectation", "PreparedData", "Sums", "estimate", "expectation", "m_step", "maximisation",
-           "prepare", "sums_of"]
+__all__ = ["Estimate", "Expectation", "PreparedData", "Sums", "block_statistics", "estimate", "expectation", "m_step",
+           "maximisation", "prepare", "sums_of"]

@@ -216,3 +216,44 @@ def maximisation(data, responsibilities, sums, reg_covar):
     else:
         far = NONE_FAR
     return Estimate(nk / np.add.reduce(nk), means, covariances, precisions_cholesky, far)
+
+
+_STATISTICS_MODEL = {"full": "full", "tied": "full", "diag": "diag", "spherical": "diag"}
+"""The fast model whose sums give each component's own scatter: tied needs the full per-component matrices
+(it pools them later), spherical the per-feature squares."""
+
+
+def block_statistics(X, params, prepare):
+    r"""The sufficient statistics of one block of points, from one fast E-step.
+
+    Returns ``nk, centre, centred_means, scatters, log_likelihood_sum`` in the layout of
+    :class:`gmm_teach.em.SufficientStatistics` (full scatter matrices for full and tied, per-feature ones for
+    diag and spherical): :math:`S_k = N_k \hat\Sigma_k` from the engine's sums about the block's centre.
+    ``prepare`` is the engine's ``prepare``.
+    """
+    model_name = _STATISTICS_MODEL[params.covariance_type]
+    data = prepare(X, model_name)
+    n_components, n_features = params.means.shape
+    shape = (n_components, n_features, n_features) if model_name == "full" else (n_components, n_features)
+    factors = params.precisions_cholesky
+    if params.covariance_type == "spherical":
+        factors = factors[:, np.newaxis]  # 1 / sigma_k for every feature
+    # tied: the shared factor for every component
+    per_component = _ComponentParams(params.weights, params.means, np.ascontiguousarray(np.broadcast_to(factors, shape)))
+    result = expectation(data, per_component)
+    nk = result.sums.nk
+    divisor = np.where(nk > 0, nk, 1.0)
+    centred_means = result.sums.weighted_sums / divisor[:, np.newaxis]
+    covariances = data.model.covariances_from_sums(result.sums.weighted_second_moments, divisor, centred_means, 0.0,
+                                                   data)
+    scatters = covariances * nk.reshape((-1,) + (1,) * (covariances.ndim - 1))
+    return nk, data.centre, centred_means, scatters, result.log_likelihood * X.shape[0]
+
+
+@dataclass(frozen=True)
+class _ComponentParams:
+    """Parameters with one precision factor per component (what the statistics models take)."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    precisions_cholesky: np.ndarray
