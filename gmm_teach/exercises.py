@@ -47,8 +47,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from . import _validation as check
-from .em import LOG_2PI, MixtureParams, e_step, log_density, log_gaussian_density, m_step
-from .selection import n_parameters
+from .em import LOG_2PI, MixtureParams, e_step, log_density, log_gaussian_density, m_step, n_parameters
 
 RTOL = 1e-6
 ATOL = 1e-8
