@@ -13,6 +13,8 @@ from ..plotting import PALETTE, plot_clustering, projection_for
 from ._base import Explorer, control_layout
 
 MAX_THRESHOLD = 20.0
+#: Grid points per axis on which the scores are computed for the threshold curve.
+GRID_RESOLUTION = 150
 THRESHOLD_STYLE = {"colors": PALETTE[3], "linewidths": 2.0, "linestyles": "--", "zorder": 5}
 METHOD_WORDS = {
     "density": "log-density below",
@@ -119,7 +121,7 @@ class AnomalyExplorer(Explorer):
             handles.append(Line2D([], [], color=PALETTE[3], linestyle="--", linewidth=2, label="threshold"))
         self.ax.legend(handles=handles, loc="upper left", framealpha=0.9)
 
-    def _scores_on_grid(self, resolution=150):
+    def _scores_on_grid(self, resolution=GRID_RESOLUTION):
         """Both scores on a grid over the axes, computed once so that moving the threshold is cheap.
 
         They come from the function that scores the points (:func:`gmm_teach.anomaly.anomaly_scores`), so
