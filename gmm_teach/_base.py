@@ -70,7 +70,10 @@ class BaseMixture:
         raise NotImplementedError
 
     def _weighted_log_density(self, X):
-        """:math:`\\log\\pi_k p(x_i\\mid k)` of the checked data ``X`` under the fit, shape (n_samples, n_components)."""
+        """:math:`\\log\\pi_k p(x_i\\mid k)` of the checked data ``X`` under the fit, shape (n_samples, n_components).
+
+        The per-component terms: :meth:`predict` takes the largest, :meth:`score_samples` their logsumexp.
+        """
         raise NotImplementedError
 
     def _check_initial_values(self, n_features: int) -> None:
@@ -86,7 +89,7 @@ class BaseMixture:
         """The constructor arguments as a dict (scikit-learn's ``clone`` relies on it)."""
         return {name: getattr(self, name) for name in self._parameter_names()}
 
-    def set_params(self, **params):
+    def set_params(self, **params) -> BaseMixture:
         """Set constructor arguments by name; returns the estimator."""
         valid = self._parameter_names()
         for name, value in params.items():
@@ -190,7 +193,7 @@ class BaseMixture:
         """warm_start on a fitted model: the next fit starts from its parameters, with a single initialisation."""
         return self.warm_start and hasattr(self, "params_")
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None) -> BaseMixture:
         """Fit the mixture ``n_init`` times from different starts and keep the best.
 
         The best initialisation is the one whose objective (``lower_bound_``) ended highest. A
@@ -301,12 +304,18 @@ class BaseMixture:
         return self.params_.n_parameters
 
     def aic(self, X) -> float:
-        r"""Akaike information criterion of the point estimate on ``X``: :math:`-2\log L + 2p`; lower is better."""
+        r"""Akaike information criterion of the point estimate on ``X``: :math:`-2\log L + 2p`.
+
+        Lower is better; see :mod:`gmm_teach.criteria`.
+        """
         X = self._validate_predict_data(X)
         return criteria.aic(log_density(X, self.params_).sum(), self._n_parameters())
 
     def bic(self, X) -> float:
-        r"""Bayesian information criterion of the point estimate on ``X``: :math:`-2\log L + p\log n`; lower is better."""
+        r"""Bayesian information criterion of the point estimate on ``X``: :math:`-2\log L + p\log n`.
+
+        Lower is better; see :mod:`gmm_teach.criteria`.
+        """
         X = self._validate_predict_data(X)
         return criteria.bic(log_density(X, self.params_).sum(), self._n_parameters(), X.shape[0])
 

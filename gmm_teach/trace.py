@@ -19,7 +19,7 @@ they take at most 8 MiB, their per-point feature columns, counted in :attr:`EMTr
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -117,10 +117,10 @@ class EMTrace:
         steps = em_steps(X, params, responsibilities, tol=tol, max_iter=max_iter, reg_covar=reg_covar)
         return cls.record(X, steps, cache_size)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.params)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator:
         return (self[i] for i in range(len(self)))
 
     def __getitem__(self, iteration: int):

@@ -213,7 +213,8 @@ def test_visualize_clustering_draws_a_bayesian_mixture_too(faithful_model):
     X, _ = faithful_model
     model = BayesianGaussianMixture(3, random_state=0).fit(X)
     artists = model.visualize_clustering(X, ax=new_axes())
-    np.testing.assert_allclose(artists.points.get_facecolor()[:, :3], responsibility_colors(model.predict_proba(X))[:, :3])
+    expected = responsibility_colors(model.predict_proba(X))  # the variational responsibilities
+    np.testing.assert_allclose(artists.points.get_facecolor()[:, :3], expected[:, :3])
 
 
 def test_import_gmm_teach_needs_neither_matplotlib_nor_ipywidgets():
