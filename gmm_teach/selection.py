@@ -25,12 +25,11 @@ import numpy as np
 
 from . import _validation as check
 from ._validation import ConvergenceWarning
-from .criteria import CRITERIA, CriterionRecord, best_model, criterion_record
-from .em import n_parameters
+# re-exported (``as`` marks it), so that ``from gmm_teach.selection import best_model`` keeps working
+from .criteria import CRITERIA as CRITERIA, CriterionRecord as CriterionRecord, best_model as best_model
+from .criteria import criterion_record
+from .em import n_parameters as n_parameters
 from .mixture import GaussianMixture
-
-__all__ = ["CRITERIA", "CriterionRecord", "best_model", "check_grid", "fit_record", "information_criteria",
-           "n_parameters"]
 
 
 def fit_record(X: np.ndarray, k: int, covariance_type: str, n_init: int = 1,
