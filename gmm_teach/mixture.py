@@ -17,7 +17,9 @@ class GaussianMixture(BaseMixture):
     runs unchanged. What is added is for learning: :meth:`iter_fit` yields every EM iteration as an
     :class:`~gmm_teach.em.EMStep`, ``params_`` holds the fitted :class:`~gmm_teach.em.MixtureParams`, and the
     conveniences of the sealion tutorial (:meth:`soft_predict`, :meth:`confidence_samples`,
-    :meth:`anomaly_detect`) are methods.
+    :meth:`anomaly_detect`, :meth:`visualize_clustering`, :meth:`visualize_elbow_curve`) are methods.
+    A fitted model keeps its parameters, not its training data, so it pickles to a few kilobytes whatever
+    the number of points; the pictures take the data: ``gm.visualize_clustering(X)``.
 
     Parameters
     ----------

@@ -18,6 +18,9 @@ marked ``lazy``). It exits with status 1, saying why, when
 * a layering rule of the design is broken: some modules must never reach some others, even indirectly
   (``plotting`` draws parameters and arrays and never reaches an estimator or ``selection``; ``trace``
   never reaches an estimator; the reference core never reaches the estimators or matplotlib).
+
+Only ``import`` statements are read: ``gmm_teach.__getattr__`` loading ``plotting``, ``animation`` and ``widgets``
+on first use through ``importlib`` is not an edge here (those are drawing modules, so the rule would allow it).
 """
 
 from __future__ import annotations
