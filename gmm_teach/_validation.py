@@ -221,3 +221,13 @@ def check_n_features(X, n_features_expected, name="X"):
         raise ValueError(
             f"{name} has {X.shape[1]} features, but the model was fitted with {n_features_expected} features."
         )
+
+
+def check_em_settings(n_components, covariance_type, tol, reg_covar, max_iter, init_params):
+    """Check the settings every EM run takes (an estimator's constructor arguments, ``EMTrace.run``'s)."""
+    check_integer(n_components, "n_components", 1)
+    check_choice(covariance_type, "covariance_type", COVARIANCE_TYPES)
+    check_number(tol, "tol", minimum=0.0)
+    check_number(reg_covar, "reg_covar", minimum=0.0)
+    check_integer(max_iter, "max_iter", 0)
+    check_choice(init_params, "init_params", INIT_METHODS)

@@ -12,6 +12,8 @@ The threshold is a percentile of the scores over the data being checked: ``thres
 points with the lowest score.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from . import _validation as check
@@ -19,19 +21,19 @@ from . import _validation as check
 METHODS = ("density", "confidence")
 
 
-def anomaly_scores(model, X, method="density"):
+def anomaly_scores(model, X, method: str = "density") -> np.ndarray:
     """The score each point is judged by: log-density or confidence (higher means more typical)."""
     check.check_choice(method, "method", METHODS)
     return model.score_samples(X) if method == "density" else model.confidence_samples(X)
 
 
-def score_cutoff(scores, threshold):
+def score_cutoff(scores: np.ndarray, threshold: float) -> float:
     """The ``threshold``-th percentile of ``scores``: points scoring strictly below it are anomalies."""
     check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
     return float(np.percentile(scores, threshold))
 
 
-def flag_lowest(scores, threshold):
+def flag_lowest(scores: np.ndarray, threshold: float) -> tuple[np.ndarray, float]:
     """Boolean mask of the points whose score is below the ``threshold``-th percentile, and that cutoff."""
     cutoff = score_cutoff(scores, threshold)
     return scores < cutoff, cutoff

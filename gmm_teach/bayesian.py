@@ -28,10 +28,13 @@ A component that owns almost no points keeps its prior, and with a small weight 
 pushes its weight towards zero: the model switches off the components it does not need.
 
 :func:`variational_em_steps` is the loop, a generator like :func:`gmm_teach.em.em_steps`; it yields
-:class:`VariationalStep` records whose ``log_likelihood`` field holds the ELBO, the quantity that never
+:class:`VariationalStep` records whose ``evidence_lower_bound`` field holds the ELBO, the quantity that never
 decreases here. :class:`BayesianGaussianMixture` is the estimator, with scikit-learn's interface.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,9 +43,9 @@ from scipy.special import betaln, digamma, gammaln, logsumexp, xlogy
 from . import _engine
 from . import _validation as check
 from .covariance import COVARIANCE_MODELS
-from .em import EMStep, MixtureParams, log_gaussian_density
+from ._base import BaseMixture
+from .em import MixtureParams, log_gaussian_density
 from .initialization import initial_responsibilities
-from .mixture import GaussianMixture
 
 PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
 
@@ -213,21 +216,34 @@ class VariationalParams(MixtureParams):
 
 
 @dataclass(frozen=True, eq=False)
-class VariationalStep(EMStep):
+class VariationalStep:
     """One iteration of variational EM, as :func:`variational_em_steps` yields it.
 
-    The fields are :class:`~gmm_teach.em.EMStep`'s, with two differences: ``params`` is a
-    :class:`VariationalParams`, and ``log_likelihood`` holds the evidence lower bound (ELBO) of the
-    responsibilities and ``params``, because that is what variational EM maximises and what never
-    decreases (the log-likelihood of the point estimate may). So everything that reads
-    ``log_likelihood`` from a step (``fit``'s choice of the best initialisation, convergence, plots of the
-    objective) follows the ELBO. :attr:`elbo` is the same number under its own name.
+    Like :class:`~gmm_teach.em.EMStep`, except that what the iterations climb is the evidence lower bound, not
+    the log-likelihood, and the field says so.
+
+    Attributes
+    ----------
+    iteration : int
+        0 for one variational M-step on the initial responsibilities, then 1, 2, ...
+    params : VariationalParams
+        The posterior after this iteration's variational M-step.
+    responsibilities : ndarray of shape (n_samples, n_components)
+        The variational E-step output that produced ``params`` (for iteration 0, the initial responsibilities).
+    evidence_lower_bound : float
+        The ELBO of ``responsibilities`` and ``params`` (:func:`evidence_lower_bound`): a *sum* over the points,
+        up to a constant that depends only on the priors and :math:`n`, as scikit-learn's ``lower_bound_``.
+        Variational EM maximises it and it never decreases. It is not a log-likelihood (nor a mean of one):
+        the log-likelihood of the point estimate is ``gmm_teach.em.log_density(X, step.params).mean()``.
+    converged : bool
+        True when the ELBO changed by less than ``tol`` in this iteration; it is the last step.
     """
 
-    @property
-    def elbo(self):
-        """The evidence lower bound after this iteration (equal to ``log_likelihood``)."""
-        return self.log_likelihood
+    iteration: int
+    params: VariationalParams
+    responsibilities: np.ndarray
+    evidence_lower_bound: float
+    converged: bool
 
 
 # --------------------------------------------------------------------------------------- the two steps
@@ -453,13 +469,15 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
 
 
 # --------------------------------------------------------------------------------------- the estimator
-class BayesianGaussianMixture(GaussianMixture):
+class BayesianGaussianMixture(BaseMixture):
     r"""A Gaussian mixture fitted by variational EM, with scikit-learn's interface.
 
     Give it more components than you think you need: the prior on the weights switches off the ones the
     data do not support (their weights go to about zero). Everything else works as in
-    :class:`~gmm_teach.GaussianMixture`: ``fit``, ``iter_fit`` (yielding :class:`VariationalStep`),
-    ``predict``, ``predict_proba``, ``score_samples``, ``score``, ``sample``.
+    :class:`~gmm_teach.GaussianMixture` (both share :class:`gmm_teach._base.BaseMixture`): ``fit``,
+    ``iter_fit`` (yielding :class:`VariationalStep`), ``predict``, ``predict_proba``, ``score_samples``,
+    ``score``, ``sample``. A Bayesian mixture is not a ``GaussianMixture``, as in scikit-learn: it has no
+    ``weights_init``, ``means_init`` or ``precisions_init``, and its ``lower_bound_`` is the ELBO.
 
     Parameters
     ----------
@@ -515,15 +533,15 @@ class BayesianGaussianMixture(GaussianMixture):
 
     _objective = "ELBO"
 
-    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
-                 n_init=1, init_params="kmeans", weight_concentration_prior_type="dirichlet_process",
-                 weight_concentration_prior=None, mean_precision_prior=None, mean_prior=None,
-                 degrees_of_freedom_prior=None, covariance_prior=None, random_state=None, warm_start=False,
-                 verbose=0, verbose_interval=10):
+    def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
+                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
+                 weight_concentration_prior_type: str = "dirichlet_process",
+                 weight_concentration_prior: float | None = None, mean_precision_prior: float | None = None,
+                 mean_prior=None, degrees_of_freedom_prior: float | None = None, covariance_prior=None,
+                 random_state=None, warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10):
         super().__init__(n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar,
                          max_iter=max_iter, n_init=n_init, init_params=init_params, random_state=random_state,
                          warm_start=warm_start, verbose=verbose, verbose_interval=verbose_interval)
-        del self.weights_init, self.means_init, self.precisions_init  # not parameters of a Bayesian mixture
         self.weight_concentration_prior_type = weight_concentration_prior_type
         self.weight_concentration_prior = weight_concentration_prior
         self.mean_precision_prior = mean_precision_prior
@@ -562,7 +580,7 @@ class BayesianGaussianMixture(GaussianMixture):
         return X
 
     # ----------------------------------------------------------------- fitting
-    def iter_fit(self, X, y=None, *, initial_responsibilities=None):
+    def iter_fit(self, X, y=None, *, initial_responsibilities=None) -> Iterator[VariationalStep]:
         """Run one initialisation of variational EM and yield its :class:`VariationalStep` records.
 
         Parameters
@@ -577,19 +595,23 @@ class BayesianGaussianMixture(GaussianMixture):
         --------
         >>> from gmm_teach import BayesianGaussianMixture, datasets
         >>> bgm = BayesianGaussianMixture(n_components=4, random_state=0)
-        >>> elbos = [step.elbo for step in bgm.iter_fit(datasets.load_old_faithful())]
+        >>> elbos = [step.evidence_lower_bound for step in bgm.iter_fit(datasets.load_old_faithful())]
         >>> all(a <= b for a, b in zip(elbos, elbos[1:]))
         True
         """
         return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
 
-    def _one_initialisation(self, X, rng, responsibilities=None):
+    def _initial_steps(self, X, rng, responsibilities=None):
         if responsibilities is None and self._continues_previous_fit:
             responsibilities = variational_e_step(X, self.params_)[0]
         elif responsibilities is None:
             responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)
         return variational_em_steps(X, responsibilities, self.priors_, covariance_type=self.covariance_type,
                                     tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
+
+    @staticmethod
+    def _objective_of(step: VariationalStep) -> float:
+        return step.evidence_lower_bound
 
     def _set_fitted(self, step, elbos, n_features):
         super()._set_fitted(step, elbos, n_features)
@@ -605,23 +627,16 @@ class BayesianGaussianMixture(GaussianMixture):
 
     # ----------------------------------------------------------------- using a fitted mixture
     def _weighted_log_density(self, X):
-        return variational_weighted_log_density(self._validate_predict_data(X), self.params_)
+        return variational_weighted_log_density(X, self.params_)
 
-    def predict(self, X):
-        """The most probable component of each point under the variational posterior, shape (n_samples,)."""
-        return self._weighted_log_density(X).argmax(axis=1)
-
-    def predict_proba(self, X):
-        """Responsibilities of the variational E-step, shape (n_samples, n_components)."""
-        return variational_e_step(self._validate_predict_data(X), self.params_)[0]
-
-    def score_samples(self, X):
+    def score_samples(self, X) -> np.ndarray:
         r""":math:`\log\sum_k\exp(\mathbb{E}_q[\log\pi_k\mathcal{N}(x_i\mid\mu_k,\Lambda_k^{-1})])` per point, as scikit-learn.
 
         Not the log-density of the point estimate (that is
         ``gmm_teach.em.log_density(X, model.params_)``), but close to it once the posterior is sharp.
+        ``predict`` and ``predict_proba`` use the same expectations (:func:`variational_weighted_log_density`).
         """
-        return logsumexp(self._weighted_log_density(X), axis=1)
+        return super().score_samples(X)
 
 
 def _check_positive(value, name, shown=None, expected="greater than 0"):

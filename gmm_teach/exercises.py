@@ -47,8 +47,9 @@ import numpy as np
 from scipy.special import logsumexp
 
 from . import _validation as check
-from .em import LOG_2PI, MixtureParams, e_step, log_density, log_gaussian_density, m_step
-from .selection import n_parameters
+from .datasets import make_blobs
+from .em import LOG_2PI, MixtureParams, e_step, log_density, log_gaussian_density, m_step, n_parameters
+from .mixture import GaussianMixture
 
 RTOL = 1e-6
 ATOL = 1e-8
@@ -570,9 +571,6 @@ def check_m_step(fn, covariance_types=("full",), verbose=True):
 # --------------------------------------------------------------------------------------------- BIC
 def _bic_cases(covariance_types):
     """(label, X, fitted GaussianMixture) for a 2-D and a 3-D data set, each covariance type."""
-    from .datasets import make_blobs
-    from .mixture import GaussianMixture
-
     data = [("2-D data, k=2", make_blobs(60, means=[[0, 0], [5, 1]], random_state=0)[0], 2),
             ("3-D data, k=3", make_blobs(90, means=[[0, 0, 0], [6, 0, 1], [0, 6, -1]], random_state=1)[0], 3)]
     return [(f"{name} (covariance_type={covariance_type!r})", X,

@@ -1,26 +1,25 @@
 """GaussianMixture: a scikit-learn-compatible estimator built on the public EM step iterator."""
 
-import inspect
-import time
-import warnings
+from __future__ import annotations
 
-import numpy as np
+from collections.abc import Iterator
 
 from . import _validation as check
-from ._validation import ConvergenceWarning, NotFittedError
-from .em import e_step, em_steps, log_density, m_step, weighted_log_density
-from .anomaly import anomaly_scores, flag_lowest
+from ._base import BaseMixture
+from .em import EMStep, em_steps, m_step, weighted_log_density
 from .initialization import initial_params
 
 
-class GaussianMixture:
+class GaussianMixture(BaseMixture):
     r"""A Gaussian mixture fitted by EM, with scikit-learn's interface and a window onto every step.
 
     The constructor, attributes and methods are scikit-learn's ``GaussianMixture``, so code written for it
     runs unchanged. What is added is for learning: :meth:`iter_fit` yields every EM iteration as an
     :class:`~gmm_teach.em.EMStep`, ``params_`` holds the fitted :class:`~gmm_teach.em.MixtureParams`, and the
     conveniences of the sealion tutorial (:meth:`soft_predict`, :meth:`confidence_samples`,
-    :meth:`anomaly_detect`) are methods.
+    :meth:`anomaly_detect`, :meth:`visualize_clustering`, :meth:`visualize_elbow_curve`) are methods.
+    A fitted model keeps its parameters, not its training data, so it pickles to a few kilobytes whatever
+    the number of points; the pictures take the data: ``gm.visualize_clustering(X)``.
 
     Parameters
     ----------
@@ -86,73 +85,18 @@ class GaussianMixture:
     [[2.0, 54.5], [4.3, 80.0]]
     """
 
-    _objective = "mean log-likelihood"  # what EM maximises, in messages (the Bayesian mixture: the ELBO)
+    _objective = "mean log-likelihood"
 
-    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
-                 n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
-                 random_state=None, warm_start=False, verbose=0, verbose_interval=10):
-        self.n_components = n_components
-        self.covariance_type = covariance_type
-        self.tol = tol
-        self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
+    def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
+                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
+                 weights_init=None, means_init=None, precisions_init=None, random_state=None,
+                 warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10):
+        super().__init__(n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar,
+                         max_iter=max_iter, n_init=n_init, init_params=init_params, random_state=random_state,
+                         warm_start=warm_start, verbose=verbose, verbose_interval=verbose_interval)
         self.weights_init = weights_init
         self.means_init = means_init
         self.precisions_init = precisions_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-
-    # ----------------------------------------------------------------- scikit-learn estimator protocol
-    @classmethod
-    def _parameter_names(cls):
-        signature = inspect.signature(cls.__init__)
-        return [name for name in signature.parameters if name != "self"]
-
-    def get_params(self, deep=True):
-        """The constructor arguments as a dict (scikit-learn's ``clone`` relies on it)."""
-        return {name: getattr(self, name) for name in self._parameter_names()}
-
-    def set_params(self, **params):
-        """Set constructor arguments by name; returns the estimator."""
-        valid = self._parameter_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}; valid ones: {valid}.")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self):
-        defaults = inspect.signature(type(self).__init__).parameters
-        changed = []
-        for name, value in self.get_params().items():
-            default = defaults[name].default
-            same = value is default or (not isinstance(value, np.ndarray) and value == default)
-            if not same:
-                changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
-
-    def __sklearn_tags__(self):
-        """Let scikit-learn's utilities (clone, pipelines) see a density estimator."""
-        from sklearn.utils import Tags, TargetTags  # only ever called by scikit-learn itself
-
-        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
-
-    # ----------------------------------------------------------------- validation
-    def _check_parameters(self):
-        """Check every constructor argument; raises before any work starts."""
-        check.check_integer(self.n_components, "n_components", 1)
-        check.check_choice(self.covariance_type, "covariance_type", check.COVARIANCE_TYPES)
-        check.check_number(self.tol, "tol", minimum=0.0)
-        check.check_number(self.reg_covar, "reg_covar", minimum=0.0)
-        check.check_integer(self.max_iter, "max_iter", 0)
-        check.check_integer(self.n_init, "n_init", 1)
-        check.check_choice(self.init_params, "init_params", check.INIT_METHODS)
-        check.check_integer(self.verbose, "verbose", 0)
-        check.check_integer(self.verbose_interval, "verbose_interval", 1)
 
     def _check_initial_values(self, n_features):
         if self.weights_init is not None:
@@ -162,45 +106,7 @@ class GaussianMixture:
         if self.precisions_init is not None:
             check.check_precisions(self.precisions_init, self.covariance_type, self.n_components, n_features)
 
-    def _validate_fit_data(self, X):
-        self._check_parameters()
-        feature_names = _feature_names(X)
-        X = check.check_array(X)
-        check.check_n_components_fit_data(self.n_components, X.shape[0])
-        self._check_initial_values(X.shape[1])
-        if feature_names is None and hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        elif feature_names is not None:
-            self.feature_names_in_ = feature_names
-        self._fit_data = X.astype(np.float64, copy=False)  # the training data, for visualize_* (not a copy)
-        return self._fit_data
-
-    def _validate_predict_data(self, X):
-        self._check_is_fitted()
-        names = _feature_names(X)
-        fitted_names = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted_names is not None and list(names) != list(fitted_names):
-            raise ValueError(
-                f"The feature names of X, {list(names)}, do not match those seen in fit, {list(fitted_names)}."
-            )
-        if np.ndim(X) == 1 and self.n_features_in_ > 1 and len(X) == self.n_features_in_:
-            raise ValueError(
-                f"X is one sample of {len(X)} features given as a 1-D array; pass a 2-D array, "
-                "for example X.reshape(1, -1)."
-            )
-        X = check.check_array(X)
-        check.check_n_features(X, self.n_features_in_)
-        return X.astype(np.float64, copy=False)
-
-    def _check_is_fitted(self):
-        if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
-                "arguments before using this estimator."
-            )
-
-    # ----------------------------------------------------------------- fitting
-    def iter_fit(self, X, y=None, *, initial_responsibilities=None):
+    def iter_fit(self, X, y=None, *, initial_responsibilities=None) -> Iterator[EMStep]:
         """Run one initialisation of EM and yield its :class:`~gmm_teach.em.EMStep` records.
 
         The estimator is fitted with each step as it is yielded, so after the loop (or a ``break``) it holds
@@ -222,25 +128,9 @@ class GaussianMixture:
         >>> all(a <= b for a, b in zip(log_likelihoods, log_likelihoods[1:]))
         True
         """
-        X = self._validate_fit_data(X)
-        if initial_responsibilities is not None:
-            initial_responsibilities = check.check_responsibilities(initial_responsibilities, X.shape[0],
-                                                                    self.n_components)
-        return self._iter_fit_validated(X, check.check_random_state(self.random_state), initial_responsibilities)
+        return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
 
-    def _iter_fit_validated(self, X, rng, initial_responsibilities=None):
-        log_likelihoods = []
-        for step in self._one_initialisation(X, rng, initial_responsibilities):
-            log_likelihoods.append(step.log_likelihood)
-            self._set_fitted(step, log_likelihoods, X.shape[1])
-            yield step
-
-    @property
-    def _continues_previous_fit(self):
-        """warm_start on a fitted model: the next fit starts from its parameters, with a single initialisation."""
-        return self.warm_start and hasattr(self, "params_")
-
-    def _one_initialisation(self, X, rng, initial_responsibilities=None):
+    def _initial_steps(self, X, rng, initial_responsibilities=None):
         """The EM steps of one start: from given responsibilities, the fitted model (warm start) or init_params."""
         if initial_responsibilities is not None:
             params, responsibilities = m_step(X, initial_responsibilities, self.covariance_type,
@@ -253,220 +143,9 @@ class GaussianMixture:
                 self.weights_init, self.means_init, self.precisions_init)
         return em_steps(X, params, responsibilities, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
 
-    def fit(self, X, y=None):
-        """Fit the mixture by EM, ``n_init`` times from different starts, and keep the best.
+    @staticmethod
+    def _objective_of(step: EMStep) -> float:
+        return step.log_likelihood
 
-        The best initialisation is the one with the highest final mean log-likelihood. A
-        :class:`~gmm_teach.ConvergenceWarning` says when it stopped at ``max_iter`` without converging.
-        """
-        X = self._validate_fit_data(X)
-        rng = check.check_random_state(self.random_state)
-        n_init = 1 if self._continues_previous_fit else self.n_init
-        best_step, best_log_likelihoods = None, None
-        for init in range(n_init):
-            started = time.perf_counter()
-            log_likelihoods = []
-            for step in self._one_initialisation(X, rng):
-                log_likelihoods.append(step.log_likelihood)
-                self._print_progress(init, step, log_likelihoods, started)
-            if best_step is None or step.log_likelihood > best_step.log_likelihood:
-                best_step, best_log_likelihoods = step, log_likelihoods
-        self._set_fitted(best_step, best_log_likelihoods, X.shape[1])
-        if not self.converged_ and self.max_iter > 0:
-            warnings.warn(
-                f"The best of {n_init} initialisation(s) did not converge within max_iter={self.max_iter} "
-                f"iterations (last change of the {self._objective}: "
-                f"{_last_change(best_log_likelihoods):.3g}, tol={self.tol}). Increase max_iter or tol, "
-                "try other init_params, or check for degenerate data.",
-                ConvergenceWarning, stacklevel=2)
-        return self
-
-    def fit_predict(self, X, y=None):
-        """Fit, then return the most probable component of each point of ``X``."""
-        return self.fit(X).predict(X)
-
-    def _set_fitted(self, step, log_likelihoods, n_features):
-        params = step.params
-        self.params_ = params
-        self.weights_ = params.weights
-        self.means_ = params.means
-        self.covariances_ = params.covariances
-        self.precisions_cholesky_ = params.precisions_cholesky
-        self.precisions_ = params.precisions
-        self.converged_ = bool(step.converged)
-        self.n_iter_ = step.iteration
-        self.lower_bound_ = step.log_likelihood
-        self.lower_bounds_ = list(log_likelihoods)
-        self.n_features_in_ = n_features
-
-    def _print_progress(self, init, step, log_likelihoods, started):
-        if self.verbose >= 1 and step.iteration == 0:
-            print(f"Initialisation {init}: {self._objective} {step.log_likelihood:.6f}")
-        elif self.verbose >= 2 and step.iteration % self.verbose_interval == 0:
-            print(f"  iteration {step.iteration}: change {_last_change(log_likelihoods):.3e}, "
-                  f"{time.perf_counter() - started:.3f} s")
-        if self.verbose >= 1 and step.converged:
-            print(f"Initialisation {init} converged after {step.iteration} iterations: "
-                  f"{self._objective} {step.log_likelihood:.6f}")
-
-    # ----------------------------------------------------------------- using a fitted mixture
-    def predict(self, X):
-        """The most probable component of each point, shape (n_samples,)."""
-        X = self._validate_predict_data(X)
-        return weighted_log_density(X, self.params_).argmax(axis=1)
-
-    def predict_proba(self, X):
-        """Responsibilities: the probability of each component for each point, shape (n_samples, n_components)."""
-        X = self._validate_predict_data(X)
-        return e_step(X, self.params_)[0]
-
-    def soft_predict(self, X):
-        """The sealion tutorial's name for :meth:`predict_proba`."""
-        return self.predict_proba(X)
-
-    def confidence_samples(self, X):
-        """How sure the model is of each point's cluster: its highest responsibility, shape (n_samples,)."""
-        return self.predict_proba(X).max(axis=1)
-
-    def score_samples(self, X):
-        r"""Log-density :math:`\log p(x_i)` of each point, shape (n_samples,).
-
-        A log *density*, not a log probability: ``np.exp`` of it can exceed one.
-        """
-        X = self._validate_predict_data(X)
-        return log_density(X, self.params_)
-
-    def score(self, X, y=None):
-        """Mean log-density of ``X`` (the mean log-likelihood)."""
-        return float(np.mean(self.score_samples(X)))
-
-    def sample(self, n_samples=1):
-        """Draw ``n_samples`` points from the fitted mixture.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples,)
-            The component of each point; the points are ordered by component.
-        """
-        self._check_is_fitted()
-        n_samples = check.check_integer(n_samples, "n_samples", 1)
-        rng = check.check_random_state(self.random_state)
-        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
-        covariances = self.params_.as_full()
-        X = np.vstack([
-            rng.multivariate_normal(mean, covariance, size=count, method="cholesky")
-            for mean, covariance, count in zip(self.means_, covariances, counts)
-        ])
-        y = np.repeat(np.arange(self.n_components), counts)
-        return X, y
-
-    def _n_parameters(self):
-        """Free parameters (scikit-learn's name): covariances, means (k d) and weights (k - 1)."""
-        return self.params_.n_parameters
-
-    def aic(self, X):
-        r"""Akaike information criterion: :math:`-2\log L + 2p`; lower is better."""
-        X = self._validate_predict_data(X)
-        return -2 * log_density(X, self.params_).sum() + 2 * self._n_parameters()
-
-    def bic(self, X):
-        r"""Bayesian information criterion: :math:`-2\log L + p\log n`; lower is better."""
-        X = self._validate_predict_data(X)
-        return -2 * log_density(X, self.params_).sum() + self._n_parameters() * np.log(X.shape[0])
-
-    def anomaly_detect(self, X, threshold=4.0, method="density"):
-        """Flag the points of ``X`` that the mixture finds least typical.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        threshold : float, default=4.0
-            Percent of points to flag, between 0 and 100.
-        method : {"density", "confidence"}, default="density"
-            See :mod:`gmm_teach.anomaly`. ``"density"`` flags points whose log-density (``score_samples``) is below its ``threshold``-th
-            percentile over ``X``: points far from every cluster. ``"confidence"`` flags points whose
-            highest responsibility is below its percentile: points between clusters. A point far from every
-            cluster can still be confidently assigned, so the confidence rule misses such outliers.
-
-        Returns
-        -------
-        ndarray of bool, shape (n_samples,)
-        """
-        check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
-        return flag_lowest(anomaly_scores(self, X, method), threshold)[0]
-
-    # ----------------------------------------------------------------- pictures (the sealion tutorial's)
-    def visualize_clustering(self, color_dict=None, ax=None):
-        """Draw the training data coloured by responsibilities, with each component's ellipses and mean.
-
-        With one feature: a histogram with each weighted component density and the mixture density; with
-        more than two: the first two principal components (see :func:`gmm_teach.plotting.plot_clustering`).
-
-        Parameters
-        ----------
-        color_dict : dict, optional
-            ``{component index: matplotlib colour}``; unnamed components keep the colour-blind-safe palette.
-        ax : matplotlib.axes.Axes, optional
-            Where to draw; default a new figure.
-
-        Returns
-        -------
-        gmm_teach.plotting.ClusteringArtists
-        """
-        from . import plotting
-
-        self._check_is_fitted()
-        return plotting.visualize_clustering(self, self._fit_data, color_dict, ax)
-
-    def visualize_elbow_curve(self, min_n_clusters=2, max_n_clusters=5, ax=None):
-        """Fit copies of this model for each number of components and plot their BIC and AIC against it.
-
-        The fitted model itself is not changed: each ``k`` is fitted on a new estimator with the same
-        parameters (``type(self)(**self.get_params())``) on the training data.
-
-        Parameters
-        ----------
-        min_n_clusters, max_n_clusters : int, default=2 and 5
-            The range of ``k`` to fit, inclusive.
-        ax : matplotlib.axes.Axes, optional
-
-        Returns
-        -------
-        dict of artists
-        """
-        from . import plotting
-        from .selection import CriterionRecord
-
-        self._check_is_fitted()
-        X = self._fit_data
-        check.check_integer(min_n_clusters, "min_n_clusters", 1, X.shape[0])
-        check.check_integer(max_n_clusters, "max_n_clusters", min_n_clusters, X.shape[0])
-        records = []
-        for k in range(min_n_clusters, max_n_clusters + 1):
-            params = dict(self.get_params(), n_components=k, warm_start=False)
-            if k != self.n_components:  # initial values given for the fitted k do not fit another k
-                params.update({name: None for name in ("weights_init", "means_init", "precisions_init")
-                               if name in params})
-            model = type(self)(**params)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)  # shown in the record instead
-                model.fit(X)
-            records.append(CriterionRecord(k, model.covariance_type, aic=float(model.aic(X)),
-                                           bic=float(model.bic(X)), converged=model.converged_,
-                                           log_likelihood=model.score(X), n_parameters=model._n_parameters()))
-        return plotting.visualize_elbow_curve(records, current_k=self.n_components, ax=ax)
-
-
-def _feature_names(X):
-    columns = getattr(X, "columns", None)
-    if columns is None:
-        return None
-    names = [str(name) for name in columns]
-    if not all(isinstance(name, str) for name in columns):
-        return None
-    return np.asarray(names, dtype=object)
-
-
-def _last_change(log_likelihoods):
-    return log_likelihoods[-1] - log_likelihoods[-2] if len(log_likelihoods) > 1 else float("nan")
+    def _weighted_log_density(self, X):
+        return weighted_log_density(X, self.params_)

@@ -29,6 +29,7 @@ from matplotlib.colors import to_rgba_array
 from matplotlib.patches import Ellipse
 
 from . import _validation as check
+from .criteria import CRITERIA, best_model
 from .em import MixtureParams, e_step, log_density, weighted_log_density
 
 #: Okabe-Ito colours, most distinct first (yellow is last but one: it is faint on white).
@@ -381,8 +382,6 @@ def plot_information_criteria(ax, records, criterion="bic", other=False):
     best : matplotlib.lines.Line2D
         The star at the lowest value.
     """
-    from .selection import CRITERIA, best_model
-
     check.check_choice(criterion, "criterion", CRITERIA)
     lines = {}
     covariance_types = list(dict.fromkeys(record.covariance_type for record in records))
@@ -562,19 +561,19 @@ def _plot_clustering_1d(ax, x, params, point_colors, colors, projection, n_std, 
 
 
 # ----------------------------------------------------------------------------------------------- estimator helpers
-def visualize_clustering(model, X, color_dict=None, ax=None):
-    """Draw a fitted mixture on its data (``GaussianMixture.visualize_clustering`` calls this).
+def visualize_clustering(X, params, responsibilities, color_dict=None, ax=None):
+    """Draw a fitted mixture on data, titled with its shape (``GaussianMixture.visualize_clustering`` calls this).
 
     ``color_dict`` maps a component index to a matplotlib colour, as in the sealion tutorial; components
     it does not name keep their palette colour. Without ``ax`` a new pyplot figure is made.
     """
-    colors = component_colors(model.n_components)
+    colors = component_colors(params.n_components)
     for component, color in (color_dict or {}).items():
-        check.check_integer(component, "color_dict key", 0, model.n_components - 1)
+        check.check_integer(component, "color_dict key", 0, params.n_components - 1)
         colors[component] = to_rgba_array([color])[0]
     ax = _new_axes() if ax is None else ax
-    artists = plot_clustering(ax, X, model.params_, model.predict_proba(X), colors=colors)
-    ax.set_title(f"{model.n_components} components, {model.covariance_type} covariances")
+    artists = plot_clustering(ax, X, params, responsibilities, colors=colors)
+    ax.set_title(f"{params.n_components} components, {params.covariance_type} covariances")
     return artists
 
 

@@ -11,72 +11,39 @@ where :math:`\log L = \sum_i \log p(x_i)` is the total log-likelihood of the :ma
 :math:`n > e^2 \approx 7.4`, so it prefers smaller models than AIC.
 
 :func:`information_criteria` fits every pair of ``k`` and covariance type and returns one
-:class:`CriterionRecord` each; :func:`best_model` picks the record with the lowest criterion.
+:class:`CriterionRecord` each; :func:`best_model` picks the record with the lowest criterion. Both, and
+the formulas, live in :mod:`gmm_teach.criteria` (re-exported here), so that plots and estimators use them
+without fitting a grid; the parameter count is :func:`gmm_teach.em.n_parameters`.
 """
 
+from __future__ import annotations
+
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from . import _validation as check
 from ._validation import ConvergenceWarning
-from .em import n_parameters
+# re-exported (``as`` marks it), so that ``from gmm_teach.selection import best_model`` keeps working
+from .criteria import CRITERIA as CRITERIA, CriterionRecord as CriterionRecord, best_model as best_model
+from .criteria import criterion_record
+from .em import n_parameters as n_parameters
 from .mixture import GaussianMixture
 
-CRITERIA = ("bic", "aic")
 
-
-@dataclass(frozen=True)
-class CriterionRecord:
-    """The information criteria of one fitted model.
-
-    Attributes
-    ----------
-    k : int
-        Number of components.
-    covariance_type : str
-    aic, bic : float
-        Akaike and Bayesian information criteria (lower is better).
-    converged : bool
-        Whether the best initialisation converged within ``max_iter``.
-    log_likelihood : float
-        Mean log-likelihood :math:`\\frac1n \\sum_i \\log p(x_i)` of the fitted model.
-    n_parameters : int
-        Number of free parameters :math:`p`.
-    """
-
-    k: int
-    covariance_type: str
-    aic: float
-    bic: float
-    converged: bool
-    log_likelihood: float
-    n_parameters: int
-
-    def criterion(self, name):
-        """The value of ``"aic"`` or ``"bic"``."""
-        return getattr(self, check.check_choice(name, "criterion", CRITERIA))
-
-
-def fit_record(X, k, covariance_type, n_init=1, random_state=0):
+def fit_record(X: np.ndarray, k: int, covariance_type: str, n_init: int = 1,
+               random_state=0) -> tuple[CriterionRecord, GaussianMixture]:
     """Fit one mixture to checked data ``X`` and return its :class:`CriterionRecord` and the model."""
     model = GaussianMixture(k, covariance_type=covariance_type, n_init=n_init, random_state=random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # recorded in ``converged`` instead
         model.fit(X)
-    n_samples, n_features = X.shape
-    total_log_likelihood = model.lower_bound_ * n_samples
-    p = n_parameters(k, n_features, covariance_type)
-    record = CriterionRecord(k=k, covariance_type=covariance_type,
-                             aic=float(-2 * total_log_likelihood + 2 * p),
-                             bic=float(-2 * total_log_likelihood + p * np.log(n_samples)),
-                             converged=model.converged_, log_likelihood=float(model.lower_bound_),
-                             n_parameters=p)
-    return record, model
+    return criterion_record(model.params_, X, model.converged_), model
 
 
-def check_grid(X, k_range, covariance_types):
+def check_grid(X, k_range: Iterable[int],
+               covariance_types: str | Sequence[str]) -> tuple[np.ndarray, list[int], tuple[str, ...]]:
     """Check the arguments of :func:`information_criteria`; return them as data, list of k, tuple of types."""
     X = check.check_array(X).astype(np.float64, copy=False)
     if isinstance(covariance_types, str):
@@ -92,8 +59,10 @@ def check_grid(X, k_range, covariance_types):
     return X, ks, covariance_types
 
 
-def information_criteria(X, k_range=range(1, 9), covariance_types=("full", "tied", "diag", "spherical"),
-                         n_init=1, random_state=0, progress=None):
+def information_criteria(X, k_range: Iterable[int] = range(1, 9),
+                         covariance_types: str | Sequence[str] = ("full", "tied", "diag", "spherical"),
+                         n_init: int = 1, random_state=0,
+                         progress: Callable[[int, int], object] | None = None) -> list[CriterionRecord]:
     """Fit a mixture for every number of components and covariance type; return their AIC and BIC.
 
     Parameters
@@ -137,12 +106,3 @@ def information_criteria(X, k_range=range(1, 9), covariance_types=("full", "tied
             if progress is not None:
                 progress(len(records), total)
     return records
-
-
-def best_model(records, criterion="bic"):
-    """The record with the lowest ``criterion`` (``"bic"`` or ``"aic"``)."""
-    check.check_choice(criterion, "criterion", CRITERIA)
-    records = list(records)
-    if not records:
-        raise ValueError("records must hold at least one CriterionRecord, got an empty sequence.")
-    return min(records, key=lambda record: record.criterion(criterion))

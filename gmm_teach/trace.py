@@ -16,13 +16,17 @@ forth over nearby steps cheap, and the data are prepared once for every recomput
 they take at most 8 MiB, their per-point feature columns, counted in :attr:`EMTrace.nbytes`).
 """
 
+from __future__ import annotations
+
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from . import _validation as check
 from . import _engine
-from .em import EMStep
+from .em import EMStep, MixtureParams, em_steps
+from .initialization import initial_params
 
 DEFAULT_CACHE_SIZE = 4
 
@@ -39,11 +43,15 @@ class EMTrace:
     params : list of MixtureParams
         The parameters after each iteration.
     log_likelihoods : sequence of float
+        What the run climbed after each iteration: EM's mean log-likelihood, or for a variational run (steps of
+        type :class:`gmm_teach.bayesian.VariationalStep`) the evidence lower bound.
     converged : sequence of bool
     initial_responsibilities : ndarray of shape (n_samples, n_components)
         The responsibilities reported in step 0.
     cache_size : int, default=4
         How many recomputed responsibility matrices to keep (least recently used are dropped).
+    step_type : type, default=EMStep
+        The class of the recorded steps; ``trace[i]`` is rebuilt as one.
 
     Examples
     --------
@@ -55,9 +63,11 @@ class EMTrace:
     (272, 2)
     """
 
-    def __init__(self, X, params, log_likelihoods, converged, initial_responsibilities,
-                 cache_size=DEFAULT_CACHE_SIZE):
+    def __init__(self, X: np.ndarray, params: Iterable[MixtureParams], log_likelihoods, converged,
+                 initial_responsibilities: np.ndarray | None, cache_size: int = DEFAULT_CACHE_SIZE,
+                 step_type: type = EMStep):
         self.X = X
+        self.step_type = step_type
         self.params = list(params)
         self.log_likelihoods = np.asarray(log_likelihoods, dtype=float)
         self.converged = np.asarray(converged, dtype=bool)
@@ -71,48 +81,53 @@ class EMTrace:
                              f"{len(self.converged)}.")
 
     @classmethod
-    def record(cls, X, steps, cache_size=DEFAULT_CACHE_SIZE):
+    def record(cls, X: np.ndarray, steps: Iterable, cache_size: int = DEFAULT_CACHE_SIZE) -> EMTrace:
         """Consume a stream of :class:`~gmm_teach.em.EMStep` (from ``em_steps`` or ``iter_fit``) into a trace.
 
-        Only step 0's responsibilities are kept; later ones are dropped as they arrive, so memory stays
-        bounded even while recording.
+        A stream of :class:`~gmm_teach.bayesian.VariationalStep` is recorded alike, with its evidence lower
+        bound in place of the log-likelihood. Only step 0's responsibilities are kept; later ones are dropped
+        as they arrive, so memory stays bounded even while recording.
         """
         params, log_likelihoods, converged, initial_responsibilities = [], [], [], None
+        step_type = EMStep
         for step in steps:
             if step.iteration != len(params):
                 raise ValueError(f"steps must be numbered 0, 1, 2, ... without gaps; step {len(params)} "
                                  f"has iteration {step.iteration}.")
             if step.iteration == 0:
-                initial_responsibilities = step.responsibilities
+                initial_responsibilities, step_type = step.responsibilities, type(step)
             params.append(step.params)
-            log_likelihoods.append(step.log_likelihood)
+            log_likelihoods.append(_objective(step))
             converged.append(step.converged)
-        return cls(X, params, log_likelihoods, converged, initial_responsibilities, cache_size)
+        return cls(X, params, log_likelihoods, converged, initial_responsibilities, cache_size, step_type)
 
     @classmethod
-    def run(cls, X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0, max_iter=100,
-            tol=1e-3, reg_covar=1e-6, cache_size=DEFAULT_CACHE_SIZE):
-        """Run one initialisation of EM with :class:`~gmm_teach.GaussianMixture` and record it.
+    def run(cls, X, n_components: int = 3, covariance_type: str = "full", init_params: str = "kmeans",
+            random_state=0, max_iter: int = 100, tol: float = 1e-3, reg_covar: float = 1e-6,
+            cache_size: int = DEFAULT_CACHE_SIZE) -> EMTrace:
+        """Run one initialisation of EM and record it: the steps ``GaussianMixture(...).iter_fit(X)`` yields.
 
-        The arguments are those of ``GaussianMixture``; bad ones raise before any work starts.
+        The start is :func:`~gmm_teach.initialization.initial_params`, the loop :func:`~gmm_teach.em.em_steps`.
+        The arguments are those of :class:`~gmm_teach.GaussianMixture`; bad ones raise before any work starts.
         """
-        from .mixture import GaussianMixture
-
         X = check.check_array(X).astype(np.float64, copy=False)
-        model = GaussianMixture(n_components, covariance_type=covariance_type, init_params=init_params,
-                                random_state=random_state, max_iter=max_iter, tol=tol, reg_covar=reg_covar)
-        return cls.record(X, model.iter_fit(X), cache_size)
+        check.check_em_settings(n_components, covariance_type, tol, reg_covar, max_iter, init_params)
+        check.check_n_components_fit_data(n_components, X.shape[0])
+        rng = check.check_random_state(random_state)
+        params, responsibilities = initial_params(X, n_components, covariance_type, init_params, rng, reg_covar)
+        steps = em_steps(X, params, responsibilities, tol=tol, max_iter=max_iter, reg_covar=reg_covar)
+        return cls.record(X, steps, cache_size)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.params)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator:
         return (self[i] for i in range(len(self)))
 
-    def __getitem__(self, iteration):
-        """The :class:`~gmm_teach.em.EMStep` of ``iteration`` (negative counts from the end)."""
+    def __getitem__(self, iteration: int):
+        """The step of ``iteration`` (negative counts from the end), of the type recorded (an EMStep for EM)."""
         iteration = self._index(iteration)
-        return EMStep(iteration, self.params[iteration], self.responsibilities(iteration),
+        return self.step_type(iteration, self.params[iteration], self.responsibilities(iteration),
                       float(self.log_likelihoods[iteration]), bool(self.converged[iteration]))
 
     def _index(self, iteration):
@@ -123,7 +138,7 @@ class EMTrace:
                              f"(0 to {len(self) - 1}).")
         return int(iteration) % len(self)
 
-    def responsibilities(self, iteration):
+    def responsibilities(self, iteration: int) -> np.ndarray:
         """The responsibilities reported in step ``iteration``: the E-step of the parameters before it."""
         iteration = self._index(iteration)
         if iteration == 0 and self.initial_responsibilities is not None:
@@ -144,16 +159,16 @@ class EMTrace:
         return responsibilities
 
     @property
-    def n_iter(self):
+    def n_iter(self) -> int:
         """Number of EM iterations after the initial parameters."""
         return len(self) - 1
 
     @property
-    def nbytes(self):
+    def nbytes(self) -> int:
         """Bytes held in arrays by the trace itself (parameters, curves, step-0 and cached responsibilities)."""
         return sum(array.nbytes for array in self.arrays())
 
-    def arrays(self):
+    def arrays(self) -> list[np.ndarray]:
         """Every NumPy array the trace holds, except the data ``X`` (which it only references)."""
         held = [self.log_likelihoods, self.converged, *self._cache.values()]
         if self._data is not None:
@@ -163,3 +178,12 @@ class EMTrace:
         for params in self.params:
             held.extend([params.weights, params.means, params.covariances, params.precisions_cholesky])
         return held
+
+
+def _objective(step) -> float:
+    """What a run climbs, read from one of its steps: the ELBO of a variational step, else the log-likelihood.
+
+    A :class:`~gmm_teach.bayesian.VariationalStep` has no log-likelihood field (its bound is not one), and this
+    module does not import the Bayesian estimator's module, so the field is looked up by name.
+    """
+    return step.evidence_lower_bound if hasattr(step, "evidence_lower_bound") else step.log_likelihood

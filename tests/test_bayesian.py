@@ -1,6 +1,7 @@
 """BayesianGaussianMixture: variational EM matches scikit-learn, never lowers the ELBO, and switches
 components off."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -122,8 +123,8 @@ def test_elbo_never_decreases(data, covariance_type, prior_type, log10_concentra
         assert isinstance(step, VariationalStep) and isinstance(step.params, VariationalParams)
         np.testing.assert_allclose(step.responsibilities.sum(axis=1), 1.0, rtol=1e-10)
         assert abs(step.params.weights.sum() - 1.0) < 1e-10
-        assert np.isfinite(step.elbo) and step.elbo == step.log_likelihood
-        elbos.append(step.elbo)
+        assert np.isfinite(step.evidence_lower_bound) and not hasattr(step, "log_likelihood")
+        elbos.append(step.evidence_lower_bound)
     tolerance = 1e-9 * max(1.0, abs(elbos[-1]))
     assert np.all(np.diff(elbos) >= -tolerance), np.diff(elbos).min()
     assert model.lower_bounds_ == elbos and model.lower_bound_ == elbos[-1]
@@ -208,6 +209,25 @@ def test_same_random_state_same_fit_and_clone_keeps_the_settings():
     assert repr(twin) == "BayesianGaussianMixture(n_components=4, n_init=2, weight_concentration_prior=0.5, random_state=7)"
     np.testing.assert_array_equal(model.fit(FAITHFUL).weights_, twin.fit(FAITHFUL).weights_)
     assert "weights_init" not in model.get_params()
+
+
+def test_a_bayesian_mixture_is_a_sibling_of_gaussian_mixture_not_a_kind_of_it():
+    from gmm_teach import GaussianMixture
+    from gmm_teach._base import BaseMixture
+
+    model = BayesianGaussianMixture(2)
+    assert not isinstance(model, GaussianMixture) and isinstance(model, BaseMixture)
+    assert not any(name.endswith("_init") and name != "n_init" for name in vars(model))
+    assert set(GaussianMixture().get_params()) - set(model.get_params()) == {
+        "weights_init", "means_init", "precisions_init"}
+
+
+def test_a_fitted_bayesian_mixture_pickles_to_a_few_kilobytes():
+    X_large = datasets.make_blobs(100_000, random_state=0)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a short fit: its size, not its convergence, is the point
+        model = BayesianGaussianMixture(4, max_iter=20, random_state=0).fit(X_large)
+    assert len(pickle.dumps(model)) < 20_000
 
 
 def test_predict_before_fit_says_so():

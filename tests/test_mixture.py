@@ -107,11 +107,23 @@ def test_confidence_rule_misses_a_point_far_from_every_cluster(fitted):
 
 
 def test_n_init_keeps_the_best_start():
+    """The same five starts one fit at a time (one generator, drawn in turn), then in one fit with n_init=5."""
     X_moons, _ = datasets.make_moons(300, noise=0.05, random_state=0)
-    singles = [GaussianMixture(n_components=6, random_state=seed, max_iter=200).fit(X_moons).score(X_moons)
-               for seed in range(5)]
-    best = GaussianMixture(n_components=6, n_init=5, random_state=0, max_iter=200).fit(X_moons).score(X_moons)
-    assert best >= max(singles) - 0.05
+    settings = dict(n_components=6, init_params="random_from_data", max_iter=200)
+    one_at_a_time = GaussianMixture(**settings, random_state=np.random.default_rng(2))
+    finals = [one_at_a_time.fit(X_moons).lower_bound_ for _ in range(5)]
+    assert finals[0] < max(finals) - 0.1 and finals[-1] < max(finals) - 0.1  # neither first nor last is best
+    best = GaussianMixture(**settings, n_init=5, random_state=np.random.default_rng(2)).fit(X_moons)
+    assert best.lower_bound_ == max(finals)
+    assert best.score(X_moons) == pytest.approx(max(finals), rel=1e-12)
+
+
+def test_a_fitted_model_keeps_its_parameters_not_its_training_data():
+    X_large = datasets.make_blobs(100_000, random_state=0)[0]
+    model = GaussianMixture(n_components=3, random_state=0).fit(X_large)
+    pickled = pickle.dumps(model)
+    assert len(pickled) < 20_000, len(pickled)
+    np.testing.assert_array_equal(pickle.loads(pickled).predict(X_large[:100]), model.predict(X_large[:100]))
 
 
 def test_warm_start_continues_from_the_fitted_parameters():

@@ -166,7 +166,7 @@ def test_mismatched_features_raise(faithful_model):
 
 def test_visualize_clustering_uses_the_training_data_and_color_dict(faithful_model):
     X, model = faithful_model
-    artists = model.visualize_clustering(color_dict={1: "purple"}, ax=new_axes())
+    artists = model.visualize_clustering(X, color_dict={1: "purple"}, ax=new_axes())
     assert len(artists.points.get_offsets()) == len(X)
     np.testing.assert_allclose(artists.means.get_facecolor()[1], to_rgba_array(["purple"])[0])
     np.testing.assert_allclose(artists.means.get_facecolor()[0], component_colors(2)[0])
@@ -175,7 +175,7 @@ def test_visualize_clustering_uses_the_training_data_and_color_dict(faithful_mod
 def test_visualize_elbow_curve_never_changes_the_fitted_model(faithful_model):
     X, model = faithful_model
     means, lower_bounds = model.means_.copy(), list(model.lower_bounds_)
-    artists = model.visualize_elbow_curve(1, 4, ax=new_axes())
+    artists = model.visualize_elbow_curve(X, 1, 4, ax=new_axes())
     np.testing.assert_array_equal(model.means_, means)
     assert model.lower_bounds_ == lower_bounds and model.n_components == 2
     np.testing.assert_array_equal(artists["lines"]["full"].get_xdata(), [1, 2, 3, 4])
@@ -187,17 +187,34 @@ def test_visualize_elbow_curve_never_changes_the_fitted_model(faithful_model):
 def test_visualize_works_on_one_feature_and_refuses_before_fit():
     X = datasets.load_old_faithful()[:, 1]
     model = GaussianMixture(2, random_state=0, means_init=[[50.0], [80.0]]).fit(X)
-    assert len(model.visualize_clustering(ax=new_axes()).component_curves) == 2
-    assert len(model.visualize_elbow_curve(1, 3, ax=new_axes())["lines"]["full"].get_xdata()) == 3
+    assert len(model.visualize_clustering(X, ax=new_axes()).component_curves) == 2
+    assert len(model.visualize_elbow_curve(X, 1, 3, ax=new_axes())["lines"]["full"].get_xdata()) == 3
     from gmm_teach import NotFittedError
     with pytest.raises(NotFittedError):
         GaussianMixture(2).visualize_clustering()
     with pytest.raises(NotFittedError):
         GaussianMixture(2).visualize_elbow_curve()
     with pytest.raises(ValueError, match="max_n_clusters"):
-        model.visualize_elbow_curve(3, 2)
+        model.visualize_elbow_curve(X, 3, 2)
     with pytest.raises(ValueError, match="color_dict"):
-        model.visualize_clustering(color_dict={5: "red"}, ax=new_axes())
+        model.visualize_clustering(X, color_dict={5: "red"}, ax=new_axes())
+
+
+@pytest.mark.parametrize("method", ["visualize_clustering", "visualize_elbow_curve"])
+def test_visualize_asks_for_the_data_a_fitted_model_does_not_keep(faithful_model, method):
+    _, model = faithful_model
+    with pytest.raises(TypeError, match=rf"GaussianMixture.{method} needs the data X.*model.{method}\(X"):
+        getattr(model, method)(ax=new_axes())
+
+
+def test_visualize_clustering_draws_a_bayesian_mixture_too(faithful_model):
+    from gmm_teach import BayesianGaussianMixture
+
+    X, _ = faithful_model
+    model = BayesianGaussianMixture(3, random_state=0).fit(X)
+    artists = model.visualize_clustering(X, ax=new_axes())
+    expected = responsibility_colors(model.predict_proba(X))  # the variational responsibilities
+    np.testing.assert_allclose(artists.points.get_facecolor()[:, :3], expected[:, :3])
 
 
 def test_import_gmm_teach_needs_neither_matplotlib_nor_ipywidgets():

@@ -1,14 +1,17 @@
 """The explorers without a browser: every control drives its trait, and every trait changes what is drawn."""
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import traitlets
 
-from gmm_teach import GaussianMixture, datasets
+from gmm_teach import BayesianGaussianMixture, GaussianMixture, datasets
 from gmm_teach.plotting import responsibility_colors
 from gmm_teach.selection import best_model
 from gmm_teach.widgets import AnomalyExplorer, ElbowExplorer, EMPlayer
+from gmm_teach.widgets.anomaly_explorer import GRID_RESOLUTION
 
 FAITHFUL = datasets.load_old_faithful()
 BLOBS = datasets.make_blobs(150, means=[[0, 0], [2.5, 0.5], [0.5, 2.5]], random_state=0)[0]
@@ -113,6 +116,19 @@ def test_readout_and_log_likelihood_marker_follow_the_iteration(player):
     assert f"Iteration {last} of {last}" in player.readout.value
     marker = player.view.marker
     assert marker.get_xdata()[0] == last and marker.get_ydata()[0] == player.trace.log_likelihoods[last]
+
+
+def test_readout_says_how_much_the_log_likelihood_went_up_since_the_iteration_before(player):
+    log_likelihoods = player.trace.log_likelihoods
+    for iteration in range(2, len(player.trace)):
+        for phase, shown in (("M", iteration), ("E", iteration - 1)):
+            player.iteration, player.phase = iteration, phase
+            rise = log_likelihoods[shown] - log_likelihoods[shown - 1]
+            assert rise > 0
+            stated = re.search(r"\(up (\S+) from the iteration before", player.readout.value)
+            assert stated and float(stated.group(1)) == pytest.approx(rise, rel=0.06), (stated, rise)
+    player.iteration, player.phase = 0, "M"
+    assert "from the iteration before" not in player.readout.value
 
 
 def test_bad_trait_values_raise_clear_errors(player):
@@ -229,6 +245,30 @@ def test_threshold_contour_sits_at_the_cutoff(anomaly):
     anomaly.method = "confidence"
     assert list(anomaly.threshold_line.levels) == [pytest.approx(anomaly.cutoff)]
     assert len(anomaly.ax.collections) == len({id(c) for c in anomaly.ax.collections})
+
+
+@pytest.mark.parametrize("estimator", [GaussianMixture, BayesianGaussianMixture])
+def test_threshold_curve_is_the_level_of_the_score_that_flags_the_points(estimator):
+    """Curve and flags come from the model's own scores (a Bayesian mixture's are not its point estimate's)."""
+    model = estimator(4, random_state=0).fit(FAITHFUL)
+    explorer = AnomalyExplorer(FAITHFUL, model=model, threshold=6.0)
+    scores = {"density": model.score_samples, "confidence": model.confidence_samples}
+    for method in ("density", "confidence"):
+        explorer.method = method
+        np.testing.assert_array_equal(explorer.anomalies, scores[method](FAITHFUL) < explorer.cutoff)
+        assert list(explorer.threshold_line.levels) == [pytest.approx(explorer.cutoff)]
+        # the same level set, drawn afresh from the model's score on the explorer's grid
+        xx, yy = np.meshgrid(np.linspace(*explorer.ax.get_xlim(), GRID_RESOLUTION),
+                             np.linspace(*explorer.ax.get_ylim(), GRID_RESOLUTION))
+        level = scores[method](np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+        expected = plt.figure().add_subplot().contour(xx, yy, level, levels=[explorer.cutoff])
+        drawn, redrawn = (np.vstack([path.vertices for path in contour.get_paths()])
+                          for contour in (explorer.threshold_line, expected))
+        np.testing.assert_allclose(drawn, redrawn, rtol=1e-9)
+        if method == "density":
+            np.testing.assert_allclose(model.score_samples(drawn), explorer.cutoff, atol=0.01)
+        plt.close("all")
+    explorer.close()
 
 
 def test_anomaly_controls_are_linked_both_ways(anomaly):

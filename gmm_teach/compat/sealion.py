@@ -45,7 +45,9 @@ class GaussianMixture:
     model_ : gmm_teach.GaussianMixture
         The fitted estimator behind the facade: ``gmm.model_.means_``, ``gmm.model_.iter_fit(X)``, ...
     X_ : ndarray of shape (n_samples, n_features)
-        The training data; :meth:`aic`, :meth:`bic` and the plots use it, as sealion's do.
+        The training data; :meth:`aic`, :meth:`bic` and the plots use it, as sealion's do. (The estimator
+        behind the facade keeps only its parameters; the facade keeps the data because sealion's API asks
+        for no data in these calls.)
 
     Notes
     -----
@@ -157,7 +159,7 @@ class GaussianMixture:
         sealion's, it also draws 1-D data (a histogram with the component densities). See
         :meth:`gmm_teach.GaussianMixture.visualize_clustering`.
         """
-        return self._fitted().visualize_clustering(color_dict=color_dict, ax=ax)
+        return self._fitted().visualize_clustering(self.X_, color_dict=color_dict, ax=ax)
 
     def visualize_elbow_curve(self, min_n_clusters=2, max_n_clusters=5, ax=None):
         """Plot BIC and AIC on the training data for ``min_n_clusters`` to ``max_n_clusters`` clusters.
@@ -165,4 +167,4 @@ class GaussianMixture:
         Each number of clusters is fitted on a new model; this one stays as it is (sealion's refits it from a
         new random start). See :meth:`gmm_teach.GaussianMixture.visualize_elbow_curve`.
         """
-        return self._fitted().visualize_elbow_curve(min_n_clusters, max_n_clusters, ax=ax)
+        return self._fitted().visualize_elbow_curve(self.X_, min_n_clusters, max_n_clusters, ax=ax)

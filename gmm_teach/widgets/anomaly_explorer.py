@@ -6,13 +6,15 @@ import traitlets
 from matplotlib.lines import Line2D
 
 from .. import _validation as check
+from .._base import BaseMixture
 from ..anomaly import METHODS, anomaly_scores, flag_lowest
-from ..em import e_step, log_density
 from ..mixture import GaussianMixture
 from ..plotting import PALETTE, plot_clustering, projection_for
 from ._base import Explorer, control_layout
 
 MAX_THRESHOLD = 20.0
+#: Grid points per axis on which the scores are computed for the threshold curve.
+GRID_RESOLUTION = 150
 THRESHOLD_STYLE = {"colors": PALETTE[3], "linewidths": 2.0, "linestyles": "--", "zorder": 5}
 METHOD_WORDS = {
     "density": "log-density below",
@@ -40,9 +42,10 @@ class AnomalyExplorer(Explorer):
     y_true : array-like of bool of shape (n_samples,), optional
         The true anomalies; the readout then gives precision, recall and F1.
     random_state : int, default=0
-    model : GaussianMixture, optional
+    model : GaussianMixture or BayesianGaussianMixture, optional
         A fitted mixture to use instead of fitting one (``n_components``, ``covariance_type`` and
-        ``random_state`` are then ignored).
+        ``random_state`` are then ignored). Its ``score_samples`` and ``confidence_samples`` give both the
+        flags and the threshold curve, so the curve is exactly the line the flags use.
 
     Attributes
     ----------
@@ -51,7 +54,7 @@ class AnomalyExplorer(Explorer):
         Which points are flagged now.
     cutoff : float
         The score below which a point is flagged (the ``threshold``-th percentile of the scores).
-    model : GaussianMixture
+    model : GaussianMixture or BayesianGaussianMixture
     figure : matplotlib.figure.Figure
 
     Examples
@@ -111,19 +114,22 @@ class AnomalyExplorer(Explorer):
         self.stars = self.ax.scatter(np.empty(0), np.empty(0), marker="*", s=170, c="black", edgecolors="white",
                                      linewidths=0.6, zorder=6)
         self.threshold_line = None
-        self._grid_scores = self._scores_on_grid(params) if self.X.shape[1] == 2 else None
+        self._grid_scores = self._scores_on_grid() if self.X.shape[1] == 2 else None
         handles = [Line2D([], [], marker="*", color="black", linestyle="none", markersize=12,
                           label="flagged as anomaly")]
         if self.X.shape[1] <= 2:
             handles.append(Line2D([], [], color=PALETTE[3], linestyle="--", linewidth=2, label="threshold"))
         self.ax.legend(handles=handles, loc="upper left", framealpha=0.9)
 
-    def _scores_on_grid(self, params, resolution=150):
-        """Both scores on a grid over the axes, computed once so that moving the threshold is cheap."""
+    def _scores_on_grid(self, resolution=GRID_RESOLUTION):
+        """Both scores on a grid over the axes, computed once so that moving the threshold is cheap.
+
+        They come from the function that scores the points (:func:`gmm_teach.anomaly.anomaly_scores`), so
+        the contour at the cutoff separates exactly the flagged points from the others.
+        """
         xx, yy = np.meshgrid(np.linspace(*self.ax.get_xlim(), resolution), np.linspace(*self.ax.get_ylim(), resolution))
         grid = np.column_stack([xx.ravel(), yy.ravel()])
-        return xx, yy, {"density": log_density(grid, params).reshape(xx.shape),
-                        "confidence": e_step(grid, params)[0].max(axis=1).reshape(xx.shape)}
+        return xx, yy, {name: anomaly_scores(self.model, grid, name).reshape(xx.shape) for name in METHODS}
 
     # ----------------------------------------------------------------- traits
     @traitlets.validate("threshold")
@@ -200,8 +206,9 @@ def _fitted_model(X, model, n_components, covariance_type, random_state):
     """The given fitted mixture (checked against X), or a new one fitted to X."""
     if model is None:
         return GaussianMixture(n_components, covariance_type=covariance_type, random_state=random_state).fit(X)
-    if not isinstance(model, GaussianMixture):
-        raise TypeError(f"model must be a fitted gmm_teach.GaussianMixture, got {type(model).__name__}.")
+    if not isinstance(model, BaseMixture):
+        raise TypeError("model must be a fitted gmm_teach.GaussianMixture or BayesianGaussianMixture, "
+                        f"got {type(model).__name__}.")
     model._check_is_fitted()
     check.check_n_features(X, model.n_features_in_)
     return model
