@@ -8,7 +8,6 @@ with the inline backend. It also checks that every module the chapters import ex
 It has its own xdist group (``binder``) and the ``binder`` marker: ``pytest -m "not binder"`` leaves it out.
 """
 
-import ast
 import json
 import os
 import re
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from helpers import imported_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
@@ -51,21 +52,6 @@ def runtime_python():
     found = shutil.which(f"python{wanted[0]}.{wanted[1]}")
     assert found, f"binder/runtime.txt asks for Python {text[7:]}, which is not on this machine"
     return found
-
-
-def imported_modules(notebook):
-    """Top-level names of the modules a notebook's code cells import (IPython magics left out)."""
-    modules = set()
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Import):
-                modules.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                modules.add(node.module.split(".")[0])
-    return modules
 
 
 @pytest.fixture(scope="module")
