@@ -20,7 +20,7 @@ README_IMAGES = ["em_player.gif", "em_player.png", "anomaly_explorer.png", "elbo
 
 @pytest.fixture
 def script(monkeypatch):
-    monkeypatch.setenv("GMM_MPL_BACKEND", "inline")  # the script sets it too; restored after the test
+    monkeypatch.setenv("GMM_MPL_BACKEND", "inline")  # the GIF's frames are drawn by Agg, as the script draws them
     spec = importlib.util.spec_from_file_location("make_readme_images", ROOT / "tools" / "make_readme_images.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
