@@ -4,14 +4,24 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
 
-.PHONY: test lab book bench clean chromium
+.PHONY: test test-oldest lab book bench clean chromium
 
+# Everything: the package with its test and book extras (make test, make book, make bench).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	$(PIP) install -e ".[test,book]" 2>&1 | grep -v "^WARNING: Location" || true
 	$(PY) -c "import gmm_teach, sklearn, pytest"
+	touch $@ $(LAB_STAMP)
+
+# Only what JupyterLab and the book's notebooks need (make lab): the package with its lab extra.
+$(LAB_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP) install -e ".[lab]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import gmm_teach.widgets, jupyterlab, ipykernel"
 	touch $@
 
 ## make test: install everything and run the whole suite (unit, parity, property, notebooks, browser)
@@ -22,6 +32,33 @@ SINGLE_THREADED := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # The book is built first: the browser tests open the built pages.
 test: $(STAMP) chromium book
 	$(SINGLE_THREADED) GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+	$(MAKE) test-oldest
+
+## make test-oldest: the core tests on the oldest Python and the oldest numpy, scipy and matplotlib that
+## pyproject.toml allows, in their own venv (.venv-oldest; tools/oldest_requirements.py reads the floors).
+## No scikit-learn, pandas or widgets there: the files below need none of them, or skip what does.
+OLDEST_VENV ?= .venv-oldest
+OLDEST_PY := $(OLDEST_VENV)/bin/python
+OLDEST_STAMP := $(OLDEST_VENV)/.installed
+OLDEST_TESTS := tests/test_em.py tests/test_mixture.py tests/test_validation.py tests/test_datasets.py \
+	tests/test_trace.py tests/test_exercises.py tests/test_plotting.py tests/test_animation.py \
+	tests/test_tutorials.py tests/test_properties.py tests/test_optional_dependencies.py
+
+$(OLDEST_STAMP): pyproject.toml tools/oldest_requirements.py
+	rm -rf $(OLDEST_VENV)
+	"$$($(PYTHON) tools/oldest_requirements.py --python)" -m venv $(OLDEST_VENV)
+	$(PYTHON) tools/oldest_requirements.py > $(OLDEST_VENV)/requirements.txt
+	$(OLDEST_PY) -m pip --disable-pip-version-check -q install --only-binary numpy,scipy,matplotlib \
+		-r $(OLDEST_VENV)/requirements.txt -e ".[video]" > $(OLDEST_VENV)/pip.log 2>&1 \
+		|| { grep -v "^WARNING: Location" $(OLDEST_VENV)/pip.log; exit 1; }
+	touch $@
+
+# matplotlib 3.6 calls pyparsing names that pyparsing 3.3 deprecates: those warnings are not ours.
+test-oldest: $(OLDEST_STAMP)
+	$(OLDEST_PY) -c "import sys, numpy, scipy, matplotlib; print('test-oldest: Python %d.%d' % sys.version_info[:2], \
+		'numpy', numpy.__version__, 'scipy', scipy.__version__, 'matplotlib', matplotlib.__version__)"
+	$(SINGLE_THREADED) GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(OLDEST_PY) -m pytest -p no:cacheprovider -q \
+		-o addopts="--import-mode=importlib" -W "ignore::pyparsing.PyparsingDeprecationWarning" $(OLDEST_TESTS)
 
 ## make chromium: Debian's Chromium for the browser tests (tests/browser), installed only when missing and root;
 ## otherwise the browser tests skip and say how to enable them (with CI=true a skip fails the run)
@@ -37,7 +74,7 @@ chromium:
 	fi
 
 ## make lab: JupyterLab on 127.0.0.1 at book/ (Jupyter's token stays on; open the URL it prints)
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --notebook-dir book $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## make book: the HTML book in book/_build/html, built offline; every chapter is executed with the inline
@@ -50,4 +87,4 @@ bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) book/_build .pytest_cache
+	rm -rf $(VENV) $(OLDEST_VENV) book/_build .pytest_cache build dist

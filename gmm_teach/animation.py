@@ -131,7 +131,7 @@ def to_jshtml(trace, fps=2.0, dpi=80):
 
 def ffmpeg_path():
     """The ffmpeg program that writes MP4: the one matplotlib finds (``animation.ffmpeg_path``, on the PATH),
-    else the one the ``imageio-ffmpeg`` package ships (``pip install gmm-teach[video]``); None without either."""
+    else the one the ``imageio-ffmpeg`` package ships (``pip install "gmm-teach[video]"``); None without either."""
     found = shutil.which(rcParams["animation.ffmpeg_path"])
     if found:
         return found
@@ -186,7 +186,8 @@ def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", 
     check.check_integer(dpi, "dpi", 10)
     if suffix == ".mp4" and not ffmpeg_available():
         raise ValueError(f"Writing {path.name} needs ffmpeg, which was not found: install it (pip install "
-                         "gmm-teach[video], or your system's ffmpeg package), or write a .gif or .html instead.")
+                         '"gmm-teach[video]"; in a clone: pip install -e ".[video]"; or your system\'s ffmpeg '
+                         "package), or write a .gif or .html instead.")
     trace = EMTrace.run(X, n_components=n_components, covariance_type=covariance_type, init_params=init_params,
                         random_state=random_state, max_iter=max_iter)
     if suffix == ".html":

@@ -1,4 +1,6 @@
-"""Small data sets with known structure, shared by the tests."""
+"""Small data sets with known structure, and what the book's chapters import, shared by the tests."""
+
+import ast
 
 import numpy as np
 
@@ -9,3 +11,18 @@ def three_blobs(n_samples=300, n_features=2, seed=0):
     centres = rng.normal(scale=6.0, size=(3, n_features))
     labels = np.repeat([0, 1, 2], [n_samples // 3, n_samples // 3, n_samples - 2 * (n_samples // 3)])
     return centres[labels] + rng.normal(size=(n_samples, n_features)), labels
+
+
+def imported_modules(notebook):
+    """Top-level names of the modules a notebook's code cells import (IPython magics left out)."""
+    modules = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules.add(node.module.split(".")[0])
+    return modules

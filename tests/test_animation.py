@@ -78,7 +78,8 @@ def test_bad_suffix_and_missing_ffmpeg_are_explained(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="path suffix"):
         animate_em(BLOBS, path=tmp_path / "em.avi")
     monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
-    with pytest.raises(ValueError, match=r"needs ffmpeg.*pip install gmm-teach\[video\]"):
+    quoted_extras = r'pip install "gmm-teach\[video\]"; in a clone: pip install -e "\.\[video\]"'
+    with pytest.raises(ValueError, match=f"needs ffmpeg.*{quoted_extras}"):
         animate_em(BLOBS, path=tmp_path / "em.mp4")
     with pytest.raises(TypeError, match="fps"):
         animate_em(BLOBS, max_iter=1, path=tmp_path / "em.gif", fps="fast")

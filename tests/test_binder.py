@@ -1,14 +1,15 @@
 """Binder cannot rot unnoticed: a fresh venv built from exactly binder/ runs a chapter of the book.
 
-mybinder.org installs ``binder/requirements.txt`` into its Jupyter environment on the Python of
-``binder/runtime.txt``, then runs ``binder/postBuild`` from the repository root. This test does the same in a
-new venv (pip's cache is reused, so it costs about a minute) and executes chapter 1 in a kernel of that venv,
-with the inline backend. It also checks that every module the chapters import exists in that venv.
+mybinder.org (repo2docker) reads only the ``binder/`` folder when there is one: it installs
+``binder/requirements.txt`` into its Jupyter environment on the Python of ``binder/runtime.txt``, then runs
+``binder/postBuild`` from the repository root. This test checks that the folder holds those three files and
+nothing else repo2docker would act on, does the same in a new venv (pip's cache is reused, so it costs about
+a minute) and executes chapter 1, the one README's Binder badge opens, in a kernel of that venv with the
+inline backend. It also checks that every module the chapters import exists in that venv.
 
 It has its own xdist group (``binder``) and the ``binder`` marker: ``pytest -m "not binder"`` leaves it out.
 """
 
-import ast
 import json
 import os
 import re
@@ -20,11 +21,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers import imported_modules
+
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 BOOK = ROOT / "book"
 CHAPTER = BOOK / "01_kmeans_to_gmm.ipynb"
 KERNEL_NAME = "gmm-teach-binder-check"
+# The files of binder/ this test reproduces; any other (apt.txt, environment.yml, start, ...) would change
+# what Binder builds without this test seeing it.
+BINDER_FILES = {"requirements.txt", "runtime.txt", "postBuild"}
+BINDER_BADGE = re.compile(r"\(https://mybinder\.org/v2/gh/[^)?]+\?urlpath=([^)]+)\)")
 INSTALL_TIMEOUT = 600
 EXECUTE_TIMEOUT = 300
 
@@ -53,21 +60,6 @@ def runtime_python():
     return found
 
 
-def imported_modules(notebook):
-    """Top-level names of the modules a notebook's code cells import (IPython magics left out)."""
-    modules = set()
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Import):
-                modules.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                modules.add(node.module.split(".")[0])
-    return modules
-
-
 @pytest.fixture(scope="module")
 def binder_venv(tmp_path_factory):
     """A venv holding exactly binder/requirements.txt, then postBuild run from the repository root in it."""
@@ -77,9 +69,20 @@ def binder_venv(tmp_path_factory):
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(prefix)}
     env.pop("PYTHONPATH", None)
     run([bin_dir / "python", "-m", "pip", "install", "-r", BINDER / "requirements.txt"], INSTALL_TIMEOUT, env=env)
-    run(["bash", BINDER / "postBuild"], INSTALL_TIMEOUT, env=env, cwd=ROOT)
+    run([BINDER / "postBuild"], INSTALL_TIMEOUT, env=env, cwd=ROOT)  # as repo2docker runs it: by its #! line
     run([bin_dir / "python", "-m", "ipykernel", "install", "--prefix", prefix, "--name", KERNEL_NAME], 120, env=env)
     return prefix, env
+
+
+def test_binder_holds_only_the_files_this_test_reproduces():
+    assert {path.name for path in BINDER.iterdir()} == BINDER_FILES
+    postbuild = BINDER / "postBuild"
+    assert os.access(postbuild, os.X_OK) and postbuild.read_text().startswith("#!")
+
+
+def test_the_readme_badge_opens_the_chapter_this_test_runs_in_jupyterlab():
+    (urlpath,) = BINDER_BADGE.findall((ROOT / "README.md").read_text())
+    assert urlpath == f"lab/tree/{CHAPTER.relative_to(ROOT).as_posix()}"
 
 
 def test_postbuild_installed_this_checkout(binder_venv):

@@ -13,6 +13,10 @@ def test_old_faithful_is_the_classic_272_eruptions():
     assert X.shape == (272, 2)
     assert X[0].tolist() == [3.6, 79.0]
     np.testing.assert_allclose(X.mean(axis=0), [3.487783, 70.897059], atol=1e-6)
+
+
+def test_old_faithful_as_a_data_frame_names_its_columns():
+    pytest.importorskip("pandas")  # optional: `make test-oldest` runs without it
     frame = datasets.load_old_faithful(as_frame=True)
     assert list(frame.columns) == ["eruptions", "waiting"]
 

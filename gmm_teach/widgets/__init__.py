@@ -10,6 +10,13 @@ what dragging the slider does. The ``GMM_MPL_BACKEND`` environment variable choo
 (see :mod:`gmm_teach.widgets._base`).
 """
 
+try:
+    import ipywidgets  # noqa: F401  (every explorer is an ipywidgets container)
+except ImportError:
+    # One line a learner can act on, not a traceback through our modules ending in ModuleNotFoundError.
+    raise ImportError('gmm_teach.widgets needs ipywidgets, which is not installed: pip install "gmm-teach[widgets]" '
+                      '(in a clone: pip install -e ".[widgets]")', name="ipywidgets") from None
+
 from ._base import backend_mode
 from .anomaly_explorer import AnomalyExplorer
 from .bayesian_explorer import BayesianExplorer
