@@ -26,9 +26,9 @@ from collections.abc import Iterator
 import numpy as np
 from scipy.special import logsumexp
 
+from . import _distributed, criteria
 from . import _validation as check
 from .anomaly import anomaly_scores, flag_lowest
-from . import criteria
 from .em import log_density
 from ._validation import ConvergenceWarning, NotFittedError
 
@@ -43,6 +43,7 @@ class BaseMixture:
     """
 
     _objective = "objective"  # what the algorithm maximises, in messages; each subclass names its own
+    _fits_dask_arrays = False  # whether fit takes a Dask array (one map-reduce per iteration, see _distributed)
 
     def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
                  reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
@@ -124,17 +125,27 @@ class BaseMixture:
         check.check_integer(self.verbose_interval, "verbose_interval", 1)
 
     def _validate_fit_data(self, X):
-        """Check the parameters and ``X``; remember its feature names; return it as a float64 array."""
+        """Check the parameters and ``X``; remember its feature names; return it as a float64 array.
+
+        A Dask array is returned persisted, as a float64 Dask array chunked along the rows (see
+        :mod:`gmm_teach._distributed`).
+        """
         self._check_parameters()
         feature_names = _feature_names(X)
-        X = check.check_array(X)
+        if _distributed.is_dask_array(X):
+            if not self._fits_dask_arrays:
+                raise TypeError(f"{type(self).__name__} does not fit Dask arrays yet; fit it on a NumPy array "
+                                "(for example a sample: X[rows].compute()) or use GaussianMixture.")
+            X = _distributed.prepare(X)[0]
+        else:
+            X = check.check_array(X)
         check.check_n_components_fit_data(self.n_components, X.shape[0])
         self._check_initial_values(X.shape[1])
         if feature_names is None and hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         elif feature_names is not None:
             self.feature_names_in_ = feature_names
-        return X.astype(np.float64, copy=False)
+        return X if _distributed.is_dask_array(X) else X.astype(np.float64, copy=False)
 
     def _validate_predict_data(self, X):
         self._check_is_fitted()
@@ -250,12 +261,22 @@ class BaseMixture:
                   f"{self._objective} {objectives[-1]:.6f}")
 
     # ----------------------------------------------------------------- using a fitted mixture
+    def _per_block(self, X, method, n_columns=None, dtype=np.float64):
+        """``method`` on every block of rows of the Dask array ``X``, lazily: a Dask array."""
+        self._check_is_fitted()
+        return _distributed.map_rows(X.rechunk({1: -1}), method, n_columns, dtype)
+
     def predict(self, X) -> np.ndarray:
-        """The most probable component of each point, shape (n_samples,)."""
+        """The most probable component of each point, shape (n_samples,). A Dask array gives a Dask array."""
+        if _distributed.is_dask_array(X):
+            return self._per_block(X, self.predict, dtype=np.intp)
         return self._weighted_log_density(self._validate_predict_data(X)).argmax(axis=1)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Responsibilities: the probability of each component for each point, shape (n_samples, n_components)."""
+        """Responsibilities: the probability of each component for each point, shape (n_samples, n_components).
+        A Dask array gives a Dask array."""
+        if _distributed.is_dask_array(X):
+            return self._per_block(X, self.predict_proba, self.n_components)
         X = self._validate_predict_data(X)
         return self.params_.e_step(X)[0]
 
@@ -270,8 +291,10 @@ class BaseMixture:
     def score_samples(self, X) -> np.ndarray:
         r"""Log-density :math:`\log p(x_i) = \log\sum_k \pi_k p(x_i\mid k)` of each point, shape (n_samples,).
 
-        A log *density*, not a log probability: ``np.exp`` of it can exceed one.
+        A log *density*, not a log probability: ``np.exp`` of it can exceed one. A Dask array gives a Dask array.
         """
+        if _distributed.is_dask_array(X):
+            return self._per_block(X, self.score_samples)
         return logsumexp(self._weighted_log_density(self._validate_predict_data(X)), axis=1)
 
     def score(self, X, y=None) -> float:

@@ -13,7 +13,6 @@ import numpy as np
 
 from . import _validation as check
 from .em import EMStep, SufficientStatistics, e_step, log_density, m_step_from
-from .initialization import initial_params
 
 START_SAMPLE = 20_000
 """The start (k-means, k-means++, random...) is computed on a uniform random sample of at most this many rows of
@@ -124,5 +123,5 @@ def score_samples(X, params):
     return map_rows(X, lambda block: log_density(block, params))
 
 
-__all__ = ["em_steps", "initial_params", "is_dask_array", "map_rows", "prepare", "score_samples", "start_sample",
+__all__ = ["em_steps", "is_dask_array", "map_rows", "prepare", "score_samples", "start_sample",
            "statistics"]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from functools import reduce
 
+import numpy as np
+
+from . import _distributed
 from . import _validation as check
 from ._base import BaseMixture
-from .em import EMStep, em_steps, m_step, weighted_log_density
+from .em import EMStep, SufficientStatistics, e_step, em_steps, m_step, m_step_from, weighted_log_density
 from .initialization import initial_params
 
 
@@ -86,6 +91,7 @@ class GaussianMixture(BaseMixture):
     """
 
     _objective = "mean log-likelihood"
+    _fits_dask_arrays = True
 
     def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
                  reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
@@ -132,16 +138,54 @@ class GaussianMixture(BaseMixture):
 
     def _initial_steps(self, X, rng, initial_responsibilities=None):
         """The EM steps of one start: from given responsibilities, the fitted model (warm start) or init_params."""
+        self.__dict__.pop("_batch_statistics", None)  # a whole fit forgets the batches of partial_fit
         if initial_responsibilities is not None:
             params, responsibilities = m_step(X, initial_responsibilities, self.covariance_type,
                                               self.reg_covar), initial_responsibilities
         elif self._continues_previous_fit:
             params, responsibilities = self.params_, None
         else:
+            # a Dask array: the start from a random sample of its rows (see _distributed.START_SAMPLE)
+            start = _distributed.start_sample(X, rng)[0] if _distributed.is_dask_array(X) else X
             params, responsibilities = initial_params(
-                X, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
+                start, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
                 self.weights_init, self.means_init, self.precisions_init)
+        if _distributed.is_dask_array(X):  # one map-reduce over the blocks per iteration
+            return _distributed.em_steps(X, params, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
         return em_steps(X, params, responsibilities, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
+
+    def partial_fit(self, X, y=None) -> GaussianMixture:
+        r"""Incremental EM (Neal & Hinton, 1998): one E-step on a batch, then the M-step from every batch's statistics.
+
+        The model keeps the :class:`~gmm_teach.em.SufficientStatistics` of each batch it has seen (a few numbers per
+        component, never the points). A call runs the E-step of the current parameters on ``X``, replaces that
+        batch's statistics (a batch is recognised by its contents, so a stream of batches can be passed over
+        several times), merges all of them, and takes the M-step (:func:`~gmm_teach.em.m_step_from`). Each call
+        cannot lower the log-likelihood of the data seen so far, as EM, and passes over a fixed set of batches
+        climb to the fit of all of them together.
+
+        The first call starts from ``init_params`` on that batch (or ``*_init``, or the fitted parameters of a
+        previous ``fit``). ``lower_bound_`` is the mean log-likelihood of all batches, each under the
+        parameters of its last E-step.
+        """
+        if hasattr(self, "params_"):
+            X = self._validate_predict_data(X)
+            params = self.params_
+        else:
+            X = self._validate_fit_data(X)
+            rng = check.check_random_state(self.random_state)
+            params = initial_params(X, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
+                                    self.weights_init, self.means_init, self.precisions_init)[0]
+            self.lower_bounds_ = []
+        responsibilities, log_likelihood = e_step(X, params)
+        batches = self.__dict__.setdefault("_batch_statistics", {})
+        batches[_batch_key(X)] = SufficientStatistics.from_responsibilities(
+            X, responsibilities, self.covariance_type, log_likelihood_sum=log_likelihood * X.shape[0])
+        total = reduce(SufficientStatistics.merge, batches.values())
+        step = EMStep(getattr(self, "n_iter_", -1) + 1, m_step_from(total, self.reg_covar), responsibilities,
+                      total.mean_log_likelihood, False)
+        self._set_fitted(step, [*self.lower_bounds_, total.mean_log_likelihood], X.shape[1])
+        return self
 
     @staticmethod
     def _objective_of(step: EMStep) -> float:
@@ -149,3 +193,8 @@ class GaussianMixture(BaseMixture):
 
     def _weighted_log_density(self, X):
         return weighted_log_density(X, self.params_)
+
+
+def _batch_key(X):
+    """What recognises a batch passed to ``partial_fit`` again: its shape and a digest of its values."""
+    return X.shape, hashlib.blake2b(np.ascontiguousarray(X).tobytes(), digest_size=16).hexdigest()
