@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 
-.PHONY: test test-oldest lab book bench clean chromium
+.PHONY: test test-oldest lab book bench clean chromium assignment
 
 # Everything: the package with its test and book extras (make test, make book, make bench).
 $(STAMP): pyproject.toml
@@ -81,6 +81,12 @@ lab: $(LAB_STAMP)
 ## backend (real images; EM animations as self-contained JavaScript) and any warning fails the build
 book: $(STAMP)
 	$(SINGLE_THREADED) GMM_MPL_BACKEND=inline $(VENV)/bin/jupyter-book build book --all -W --keep-going
+
+## make assignment: chapter 11's graded exercises as an nbgrader assignment: the source notebook (made from the
+## chapter by book/assignments/make_assignment.py), then nbgrader's generate_assignment writes book/assignments/release/
+assignment: $(STAMP)
+	$(PY) book/assignments/make_assignment.py
+	cd book/assignments && PATH="$(abspath $(VENV))/bin:$$PATH" $(abspath $(PY)) -m nbgrader generate_assignment em_by_hand --force
 
 ## make bench: speed and memory against scikit-learn, printed as ratios
 bench: $(STAMP)
