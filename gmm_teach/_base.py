@@ -61,7 +61,7 @@ class BaseMixture:
         self.verbose_interval = verbose_interval
 
     # ----------------------------------------------------------------- what each subclass fills in
-    def _initial_steps(self, X, rng, initial_responsibilities=None):
+    def _initial_steps(self, X, rng, initial_responsibilities=None, sample_weight=None):
         """The step records of one initialisation (a generator); ``X`` and the arguments are checked."""
         raise NotImplementedError
 
@@ -172,7 +172,7 @@ class BaseMixture:
             )
 
     # ----------------------------------------------------------------- fitting
-    def iter_fit(self, X, y=None, *, initial_responsibilities=None) -> Iterator:
+    def iter_fit(self, X, y=None, *, initial_responsibilities=None, sample_weight=None) -> Iterator:
         """Run one initialisation and yield its step records, one per iteration.
 
         The estimator is fitted with each step as it is yielded, so after the loop (or a ``break``) it holds
@@ -185,16 +185,27 @@ class BaseMixture:
         initial_responsibilities : array-like of shape (n_samples, n_components), optional
             Start from these instead of ``init_params`` (each row non-negative, summing to one): step 0 is
             their M-step. This is how two implementations are given the same start.
+        sample_weight : array-like of shape (n_samples,), optional
+            See :meth:`fit`.
         """
         X = self._validate_fit_data(X)
+        sample_weight = self._validate_sample_weight(X, sample_weight)
         if initial_responsibilities is not None:
             initial_responsibilities = check.check_responsibilities(initial_responsibilities, X.shape[0],
                                                                     self.n_components)
-        return self._fitting_steps(X, check.check_random_state(self.random_state), initial_responsibilities)
+        return self._fitting_steps(X, check.check_random_state(self.random_state), initial_responsibilities,
+                                   sample_weight)
 
-    def _fitting_steps(self, X, rng, initial_responsibilities):
+    @staticmethod
+    def _validate_sample_weight(X, sample_weight):
+        """The checked weights: a NumPy array, or a Dask array (checked while the data are persisted)."""
+        if _distributed.is_dask_array(X):
+            return None if sample_weight is None else _distributed.prepare(X, sample_weight)[1]
+        return check.check_sample_weight(sample_weight, X.shape[0])
+
+    def _fitting_steps(self, X, rng, initial_responsibilities, sample_weight):
         objectives = []
-        for step in self._initial_steps(X, rng, initial_responsibilities):
+        for step in self._initial_steps(X, rng, initial_responsibilities, sample_weight):
             objectives.append(self._objective_of(step))
             self._set_fitted(step, objectives, X.shape[1])
             yield step
@@ -204,20 +215,30 @@ class BaseMixture:
         """warm_start on a fitted model: the next fit starts from its parameters, with a single initialisation."""
         return self.warm_start and hasattr(self, "params_")
 
-    def fit(self, X, y=None) -> BaseMixture:
+    def fit(self, X, y=None, sample_weight=None) -> BaseMixture:
         """Fit the mixture ``n_init`` times from different starts and keep the best.
 
         The best initialisation is the one whose objective (``lower_bound_``) ended highest. A
         :class:`~gmm_teach.ConvergenceWarning` says when it stopped at ``max_iter`` without converging.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or a Dask array (GaussianMixture)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights of the points: a point of weight 2 counts as two copies of it, a point of weight
+            0 as absent (every sum of EM is weighted; the start's k-means labels are not). ``lower_bound_`` is then
+            the weighted mean log-likelihood.
         """
         X = self._validate_fit_data(X)
+        sample_weight = self._validate_sample_weight(X, sample_weight)
         rng = check.check_random_state(self.random_state)
         n_init = 1 if self._continues_previous_fit else self.n_init
         best_step, best_objectives = None, None
         for init in range(n_init):
             started = time.perf_counter()
             objectives = []
-            for step in self._initial_steps(X, rng):
+            for step in self._initial_steps(X, rng, sample_weight=sample_weight):
                 objectives.append(self._objective_of(step))
                 self._print_progress(init, step, objectives, started)
             if best_step is None or objectives[-1] > best_objectives[-1]:
@@ -232,9 +253,9 @@ class BaseMixture:
                 ConvergenceWarning, stacklevel=2)
         return self
 
-    def fit_predict(self, X, y=None) -> np.ndarray:
+    def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
         """Fit, then return the most probable component of each point of ``X``."""
-        return self.fit(X).predict(X)
+        return self.fit(X, sample_weight=sample_weight).predict(X)
 
     def _set_fitted(self, step, objectives, n_features):
         params = step.params
@@ -297,9 +318,11 @@ class BaseMixture:
             return self._per_block(X, self.score_samples)
         return logsumexp(self._weighted_log_density(self._validate_predict_data(X)), axis=1)
 
-    def score(self, X, y=None) -> float:
-        """Mean of :meth:`score_samples` over ``X``."""
-        return float(np.mean(self.score_samples(X)))
+    def score(self, X, y=None, sample_weight=None) -> float:
+        """Mean of :meth:`score_samples` over ``X`` (weighted by ``sample_weight`` when given)."""
+        point_scores = self.score_samples(X)
+        sample_weight = check.check_sample_weight(sample_weight, point_scores.shape[0])
+        return float(np.average(point_scores, weights=sample_weight))
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` points from the fitted mixture (its point estimate).
@@ -326,21 +349,31 @@ class BaseMixture:
         """Free parameters (scikit-learn's name): covariances, means (k d) and weights (k - 1)."""
         return self.params_.n_parameters
 
-    def aic(self, X) -> float:
+    def _log_likelihood_sum(self, X, sample_weight):
+        r""":math:`\sum_i w_i \log p(x_i)` of the point estimate, and :math:`n = \sum_i w_i` (the number of points)."""
+        X = self._validate_predict_data(X)
+        point_log_likelihoods = log_density(X, self.params_)
+        sample_weight = check.check_sample_weight(sample_weight, X.shape[0])
+        if sample_weight is None:
+            return point_log_likelihoods.sum(), X.shape[0]
+        return point_log_likelihoods @ sample_weight, sample_weight.sum()
+
+    def aic(self, X, sample_weight=None) -> float:
         r"""Akaike information criterion of the point estimate on ``X``: :math:`-2\log L + 2p`.
 
-        Lower is better; see :mod:`gmm_teach.criteria`.
+        Lower is better; see :mod:`gmm_teach.criteria`. With ``sample_weight``, :math:`\log L` is the weighted sum.
         """
-        X = self._validate_predict_data(X)
-        return criteria.aic(log_density(X, self.params_).sum(), self._n_parameters())
+        log_likelihood_sum, _ = self._log_likelihood_sum(X, sample_weight)
+        return criteria.aic(log_likelihood_sum, self._n_parameters())
 
-    def bic(self, X) -> float:
+    def bic(self, X, sample_weight=None) -> float:
         r"""Bayesian information criterion of the point estimate on ``X``: :math:`-2\log L + p\log n`.
 
-        Lower is better; see :mod:`gmm_teach.criteria`.
+        Lower is better; see :mod:`gmm_teach.criteria`. With ``sample_weight``, :math:`\log L` is the weighted sum
+        and :math:`n` the sum of the weights (the number of points they stand for).
         """
-        X = self._validate_predict_data(X)
-        return criteria.bic(log_density(X, self.params_).sum(), self._n_parameters(), X.shape[0])
+        log_likelihood_sum, n_samples = self._log_likelihood_sum(X, sample_weight)
+        return criteria.bic(log_likelihood_sum, self._n_parameters(), n_samples)
 
     def anomaly_detect(self, X, threshold: float = 4.0, method: str = "density") -> np.ndarray:
         """Flag the points of ``X`` that the mixture finds least typical.

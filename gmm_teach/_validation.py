@@ -231,3 +231,27 @@ def check_em_settings(n_components, covariance_type, tol, reg_covar, max_iter, i
     check_number(reg_covar, "reg_covar", minimum=0.0)
     check_integer(max_iter, "max_iter", 0)
     check_choice(init_params, "init_params", INIT_METHODS)
+
+
+def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
+    """Return ``sample_weight`` as a float64 array of shape (n_samples,), or None when it is None.
+
+    Weights must be finite and non-negative, and not all zero: a point of weight 2 counts as two copies of it,
+    a point of weight 0 as absent.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, one per point; got {_describe(sample_weight)}.") from None
+    if weights.shape != (n_samples,):
+        raise ValueError(f"{name} must have shape ({n_samples},), one weight per point of X; "
+                         f"got shape {weights.shape}.")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(f"{name} must be finite; it contains NaN or infinity.")
+    if np.any(weights < 0):
+        raise ValueError(f"{name} must be non-negative; got {weights.min():g}.")
+    if not np.any(weights > 0):
+        raise ValueError(f"{name} must not be all zero: no point would count.")
+    return weights

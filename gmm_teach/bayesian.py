@@ -147,30 +147,35 @@ class MixturePriors:
     def from_data(cls, X, n_components, covariance_type="full",
                   weight_concentration_prior_type="dirichlet_process", weight_concentration_prior=None,
                   mean_precision_prior=None, mean_prior=None, degrees_of_freedom_prior=None,
-                  covariance_prior=None):
+                  covariance_prior=None, sample_weight=None):
         """Resolve scikit-learn's defaults from the data: a prior left as ``None`` takes its default.
 
         The defaults are :math:`\\alpha_0 = 1/K`, :math:`\\beta_0 = 1`, :math:`m_0` the mean of ``X``,
         :math:`\\nu_0 = d` and :math:`W_0^{-1}` the sample covariance of ``X`` (its diagonal for diag, the mean
-        variance for spherical). Inputs are assumed valid (the estimator checks them).
+        variance for spherical); with ``sample_weight``, the weighted mean and covariance (frequency weights: a
+        weight of 2 is a point twice). Inputs are assumed valid (the estimator checks them).
         """
         n_features = X.shape[1]
         return cls(
             weight_concentration_prior_type,
             1.0 / n_components if weight_concentration_prior is None else float(weight_concentration_prior),
             1.0 if mean_precision_prior is None else float(mean_precision_prior),
-            X.mean(axis=0) if mean_prior is None else np.asarray(mean_prior, dtype=float),
+            np.average(X, axis=0, weights=sample_weight) if mean_prior is None else np.asarray(mean_prior, dtype=float),
             float(n_features) if degrees_of_freedom_prior is None else float(degrees_of_freedom_prior),
-            (_sample_covariance(X, covariance_type) if covariance_prior is None
+            (_sample_covariance(X, covariance_type, sample_weight) if covariance_prior is None
              else np.asarray(covariance_prior, dtype=float)),
         )
 
 
-def _sample_covariance(X, covariance_type):
-    """The sample covariance of ``X`` in the shape of one covariance of ``covariance_type`` (needs 2 samples)."""
+def _sample_covariance(X, covariance_type, sample_weight=None):
+    """The sample covariance of ``X`` (with 1 degree of freedom taken by the mean, as ``np.cov``) in the shape of
+    one covariance of ``covariance_type`` (needs 2 samples, or weights summing to more than 1)."""
+    weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    centred = X - np.average(X, axis=0, weights=weights)
+    covariance = (centred.T * weights) @ centred / (weights.sum() - 1.0)
     if covariance_type in ("full", "tied"):
-        return np.atleast_2d(np.cov(X.T))
-    variances = np.var(X, axis=0, ddof=1)
+        return covariance
+    variances = np.diag(covariance).copy()
     return variances if covariance_type == "diag" else variances.mean()
 
 
@@ -397,7 +402,7 @@ def _log_wishart_normaliser(degrees_of_freedom, log_det_precisions_cholesky, n_f
              + np.sum(gammaln(0.5 * (degrees_of_freedom - np.arange(n_features)[:, np.newaxis])), axis=0))
 
 
-def evidence_lower_bound(responsibilities, posterior):
+def evidence_lower_bound(responsibilities, posterior, sample_weight=None):
     r"""The ELBO of responsibilities :math:`q(z)` and a posterior :math:`q(\theta)` just updated from them.
 
     Right after the variational M-step most terms of :math:`\mathcal{L}(q)` cancel, and what is left is
@@ -409,7 +414,8 @@ def evidence_lower_bound(responsibilities, posterior):
     with :math:`C` the normalising constants of the posterior distributions: the entropy of the
     assignments, plus how spread out the posterior still is. The constant depends only on the priors and
     on :math:`n`, so it is left out, as scikit-learn does; values are comparable within one data set and one
-    prior, not across them. The ELBO is a sum over points (not a mean).
+    prior, not across them. The ELBO is a sum over points (not a mean); with ``sample_weight`` each point's
+    entropy counts ``w_i`` times.
     """
     n_features = posterior.n_features
     log_det = posterior.model.log_det_cholesky(posterior.precisions_cholesky, n_features) \
@@ -417,12 +423,14 @@ def evidence_lower_bound(responsibilities, posterior):
     log_wishart = _log_wishart_normaliser(np.asarray(posterior.degrees_of_freedom), log_det, n_features)
     log_wishart_total = np.sum(np.broadcast_to(log_wishart, (posterior.n_components,)))  # tied: one per component
     log_weight_normaliser = posterior.weight_prior.log_normaliser(posterior.weight_concentration)
-    return float(-np.sum(xlogy(responsibilities, responsibilities)) - log_wishart_total - log_weight_normaliser
+    entropies = -np.sum(xlogy(responsibilities, responsibilities), axis=1)
+    entropy = np.sum(entropies) if sample_weight is None else entropies @ sample_weight
+    return float(entropy - log_wishart_total - log_weight_normaliser
                  - 0.5 * n_features * np.sum(np.log(posterior.mean_precision)))
 
 
 def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type="full", tol=1e-3,
-                         max_iter=100, reg_covar=1e-6):
+                         max_iter=100, reg_covar=1e-6, sample_weight=None):
     """Run variational EM from initial responsibilities and yield one :class:`VariationalStep` per iteration.
 
     Step 0 holds the posterior after one variational M-step on ``initial_responsibilities``. Each later
@@ -441,6 +449,8 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
         Convergence threshold on the change of the ELBO (a sum over points, as in scikit-learn).
     max_iter : int
     reg_covar : float
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the points: a point of weight 2 counts as two copies of it.
 
     Yields
     ------
@@ -451,17 +461,17 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
     scikit-learn computes the same ELBOs but never the one of step 0: its ``lower_bounds_`` equal the
     ELBOs of steps 1, 2, ... here.
     """
-    data = _engine.prepare(X, covariance_type, many_passes=True)
+    data = _engine.prepare(X, covariance_type, many_passes=True, sample_weight=sample_weight)
     responsibilities = initial_responsibilities.T
     posterior = _posterior(data, responsibilities, _engine.sums_of(data, responsibilities), priors, reg_covar)
-    elbo = evidence_lower_bound(initial_responsibilities, posterior)
+    elbo = evidence_lower_bound(initial_responsibilities, posterior, sample_weight)
     yield VariationalStep(0, posterior, initial_responsibilities, elbo, False)
     for iteration in range(1, max_iter + 1):
         # the variational E-step and the sums of the next M-step in one pass, as em_steps does
         expectation = _engine.expectation(data, posterior, expected_log_terms=posterior.expected_log_terms())
         responsibilities = expectation.responsibilities
         posterior = _posterior(data, responsibilities, expectation.sums, priors, reg_covar)
-        previous_elbo, elbo = elbo, evidence_lower_bound(responsibilities.T, posterior)
+        previous_elbo, elbo = elbo, evidence_lower_bound(responsibilities.T, posterior, sample_weight)
         converged = abs(elbo - previous_elbo) < tol
         yield VariationalStep(iteration, posterior, responsibilities.T, elbo, converged)
         if converged:
@@ -573,14 +583,17 @@ class BayesianGaussianMixture(BaseMixture):
             raise ValueError("X must have at least 2 samples when covariance_prior is None (its default is the "
                              f"sample covariance of X); got {X.shape[0]} sample. Pass covariance_prior, or more "
                              "data.")
-        self.priors_ = MixturePriors.from_data(
-            X, self.n_components, self.covariance_type, self.weight_concentration_prior_type,
-            self.weight_concentration_prior, self.mean_precision_prior, self.mean_prior,
-            self.degrees_of_freedom_prior, self.covariance_prior)
         return X
 
+    def _priors(self, X, sample_weight):
+        """The priors resolved from the data (and weights): what :attr:`priors_` holds after a fit."""
+        return MixturePriors.from_data(
+            X, self.n_components, self.covariance_type, self.weight_concentration_prior_type,
+            self.weight_concentration_prior, self.mean_precision_prior, self.mean_prior,
+            self.degrees_of_freedom_prior, self.covariance_prior, sample_weight)
+
     # ----------------------------------------------------------------- fitting
-    def iter_fit(self, X, y=None, *, initial_responsibilities=None) -> Iterator[VariationalStep]:
+    def iter_fit(self, X, y=None, *, initial_responsibilities=None, sample_weight=None) -> Iterator[VariationalStep]:
         """Run one initialisation of variational EM and yield its :class:`VariationalStep` records.
 
         Parameters
@@ -599,15 +612,17 @@ class BayesianGaussianMixture(BaseMixture):
         >>> all(a <= b for a, b in zip(elbos, elbos[1:]))
         True
         """
-        return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
+        return super().iter_fit(X, initial_responsibilities=initial_responsibilities, sample_weight=sample_weight)
 
-    def _initial_steps(self, X, rng, responsibilities=None):
+    def _initial_steps(self, X, rng, responsibilities=None, sample_weight=None):
+        self.priors_ = self._priors(X, sample_weight)
         if responsibilities is None and self._continues_previous_fit:
             responsibilities = variational_e_step(X, self.params_)[0]
         elif responsibilities is None:
             responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)
         return variational_em_steps(X, responsibilities, self.priors_, covariance_type=self.covariance_type,
-                                    tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
+                                    tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
+                                    sample_weight=sample_weight)
 
     @staticmethod
     def _objective_of(step: VariationalStep) -> float:

@@ -234,7 +234,7 @@ def e_step(X, params):
     return responsibilities, float(np.mean(log_p))
 
 
-def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
+def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6, sample_weight=None):
     r"""The M-step: refit every component to the points it is responsible for.
 
     With :math:`N_k = \sum_i r_{ik}` the effective number of points of component :math:`k`:
@@ -255,12 +255,17 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
     responsibilities : ndarray of shape (n_samples, n_components)
     covariance_type : {"full", "tied", "diag", "spherical"}
     reg_covar : float
+    sample_weight : ndarray of shape (n_samples,), optional
+        Weights of the points: a point of weight 2 counts as two copies of it (every :math:`r_{ik}` is
+        multiplied by :math:`w_i`).
 
     Returns
     -------
     MixtureParams
     """
     responsibilities = np.asarray(responsibilities, dtype=np.float64)
+    if sample_weight is not None:
+        responsibilities = responsibilities * np.asarray(sample_weight, dtype=np.float64)[:, np.newaxis]
     nk = responsibilities.sum(axis=0) + 10 * EPS  # 10 eps: a component that owns no point gets no 0 / 0
     means = responsibilities.T @ X / nk[:, np.newaxis]
     covariances = COVARIANCE_MODELS[covariance_type].estimate(X, responsibilities, nk, means, reg_covar)
@@ -404,7 +409,8 @@ def m_step_from(stats, reg_covar=1e-6):
     return MixtureParams.from_covariances(nk / nk.sum(), stats.means, covariances, stats.covariance_type, reg_covar)
 
 
-def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6):
+def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6,
+             sample_weight=None):
     """Run EM from ``initial_params`` and yield one :class:`EMStep` per iteration.
 
     Step 0 holds the initial parameters. Each later iteration is :func:`m_step` on the responsibilities of
@@ -425,6 +431,8 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
         Number of EM iterations at most.
     reg_covar : float
         Added to the diagonal of every covariance in the M-step.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the points (see :func:`m_step`); the log-likelihood is then the weighted mean.
 
     Yields
     ------
@@ -438,7 +446,7 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
     any of them. Each step's ``responsibilities`` is an (n, k) view of a (k, n) array.
     """
     covariance_type = initial_params.covariance_type
-    data = _engine.prepare(X, covariance_type, many_passes=True)
+    data = _engine.prepare(X, covariance_type, many_passes=True, sample_weight=sample_weight)
     params = initial_params
     current = _engine.expectation(data, params)
     if initial_responsibilities is None:

@@ -123,19 +123,24 @@ def initial_responsibilities(X, n_components, init_params, rng):
 
 
 def initial_params(X, n_components, covariance_type, init_params, rng, reg_covar=1e-6,
-                   weights_init=None, means_init=None, precisions_init=None):
+                   weights_init=None, means_init=None, precisions_init=None, sample_weight=None):
     """Initial ``MixtureParams`` and the responsibilities that produced them.
 
     When all of ``weights_init``, ``means_init`` and ``precisions_init`` are given, nothing is estimated and
-    the responsibilities are ``None``. Inputs are assumed valid (see :mod:`gmm_teach._validation`).
+    the responsibilities are ``None``. With ``sample_weight``, the M-step of the initial responsibilities
+    weights the points (the responsibilities themselves do not depend on the weights). Inputs are assumed
+    valid (see :mod:`gmm_teach._validation`).
     """
     given = (weights_init, means_init, precisions_init)
     responsibilities = None
     if any(value is None for value in given):
         responsibilities = initial_responsibilities(X, n_components, init_params, rng)
-        estimated = m_step(X, responsibilities, covariance_type, reg_covar)
+        estimated = m_step(X, responsibilities, covariance_type, reg_covar, sample_weight)
         # scikit-learn divides the initial N_k by n (not by their sum); parity tests rely on it
-        weights = (responsibilities.sum(axis=0) + 10 * np.finfo(float).eps) / X.shape[0]
+        if sample_weight is None:
+            weights = (responsibilities.sum(axis=0) + 10 * np.finfo(float).eps) / X.shape[0]
+        else:
+            weights = (sample_weight @ responsibilities + 10 * np.finfo(float).eps) / sample_weight.sum()
     if weights_init is not None:
         weights = np.asarray(weights_init, dtype=float)
     means = estimated.means if means_init is None else np.asarray(means_init, dtype=float)

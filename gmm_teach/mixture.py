@@ -112,7 +112,7 @@ class GaussianMixture(BaseMixture):
         if self.precisions_init is not None:
             check.check_precisions(self.precisions_init, self.covariance_type, self.n_components, n_features)
 
-    def iter_fit(self, X, y=None, *, initial_responsibilities=None) -> Iterator[EMStep]:
+    def iter_fit(self, X, y=None, *, initial_responsibilities=None, sample_weight=None) -> Iterator[EMStep]:
         """Run one initialisation of EM and yield its :class:`~gmm_teach.em.EMStep` records.
 
         The estimator is fitted with each step as it is yielded, so after the loop (or a ``break``) it holds
@@ -134,25 +134,28 @@ class GaussianMixture(BaseMixture):
         >>> all(a <= b for a, b in zip(log_likelihoods, log_likelihoods[1:]))
         True
         """
-        return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
+        return super().iter_fit(X, initial_responsibilities=initial_responsibilities, sample_weight=sample_weight)
 
-    def _initial_steps(self, X, rng, initial_responsibilities=None):
+    def _initial_steps(self, X, rng, initial_responsibilities=None, sample_weight=None):
         """The EM steps of one start: from given responsibilities, the fitted model (warm start) or init_params."""
         self.__dict__.pop("_batch_statistics", None)  # a whole fit forgets the batches of partial_fit
         if initial_responsibilities is not None:
-            params, responsibilities = m_step(X, initial_responsibilities, self.covariance_type,
-                                              self.reg_covar), initial_responsibilities
+            params = m_step(X, initial_responsibilities, self.covariance_type, self.reg_covar, sample_weight)
+            responsibilities = initial_responsibilities
         elif self._continues_previous_fit:
             params, responsibilities = self.params_, None
         else:
             # a Dask array: the start from a random sample of its rows (see _distributed.START_SAMPLE)
             start = _distributed.start_sample(X, rng)[0] if _distributed.is_dask_array(X) else X
+            start_weight = None if _distributed.is_dask_array(X) else sample_weight
             params, responsibilities = initial_params(
                 start, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
-                self.weights_init, self.means_init, self.precisions_init)
+                self.weights_init, self.means_init, self.precisions_init, start_weight)
         if _distributed.is_dask_array(X):  # one map-reduce over the blocks per iteration
-            return _distributed.em_steps(X, params, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
-        return em_steps(X, params, responsibilities, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
+            return _distributed.em_steps(X, params, sample_weight, tol=self.tol, max_iter=self.max_iter,
+                                         reg_covar=self.reg_covar)
+        return em_steps(X, params, responsibilities, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
+                        sample_weight=sample_weight)
 
     def partial_fit(self, X, y=None) -> GaussianMixture:
         r"""Incremental EM (Neal & Hinton, 1998): one E-step on a batch, then the M-step from every batch's statistics.
@@ -182,7 +185,7 @@ class GaussianMixture(BaseMixture):
         batches[_batch_key(X)] = SufficientStatistics.from_responsibilities(
             X, responsibilities, self.covariance_type, log_likelihood_sum=log_likelihood * X.shape[0])
         total = reduce(SufficientStatistics.merge, batches.values())
-        step = EMStep(getattr(self, "n_iter_", -1) + 1, m_step_from(total, self.reg_covar), responsibilities,
+        step = EMStep(getattr(self, "n_iter_", 0) + 1, m_step_from(total, self.reg_covar), responsibilities,
                       total.mean_log_likelihood, False)
         self._set_fitted(step, [*self.lower_bounds_, total.mean_log_likelihood], X.shape[1])
         return self

@@ -32,10 +32,15 @@ class PreparedData:
     many_passes : bool
         True for a fit or a replay: worth keeping every chunk's features (up to :data:`KEPT_FEATURES_BYTES`), or
         a transposed centred copy of the data that refills them faster.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the points: every sum over the points is weighted (:attr:`weight_total` is their
+        sum; without weights, the number of points).
     """
 
-    def __init__(self, X, model, many_passes=False):
+    def __init__(self, X, model, many_passes=False, sample_weight=None):
         self.X, self.model = X, model
+        self.weights = sample_weight
+        self.weight_total = float(X.shape[0] if sample_weight is None else np.add.reduce(sample_weight))
         n_samples, n_features = X.shape
         # any centre inside the data will do (see models.FAR_FROM_CENTRE): the mean of about a thousand evenly
         # spread points; a matrix-vector product is 10x faster than X.mean(axis=0) on a tall, narrow array
@@ -57,7 +62,7 @@ class PreparedData:
                 for rows in self.chunks:
                     np.subtract(X[rows].T, self.centre[:, np.newaxis], out=self._transposed[:, rows])
         self.scatter = self._scatter() if model.needs_scatter else None
-        r"""The centred data's scatter :math:`\sum_i x_i x_i^\top` (only for a model that needs it: tied)."""
+        r"""The centred data's scatter :math:`\sum_i w_i x_i x_i^\top` (only for a model that needs it: tied)."""
 
     def feature_chunks(self):
         """The pairs ``(rows, features)``: a slice of points and their feature columns ``[q(x); 1; x]``.
@@ -106,7 +111,11 @@ class PreparedData:
 
     def _scatter(self):
         scatter = 0.0
-        for _, features in self.feature_chunks():
+        for rows, features in self.feature_chunks():
             centred = self.centred_points(features)
-            scatter += centred @ centred.T
+            scatter += centred @ (centred if self.weights is None else centred * self.weights[rows]).T
         return scatter
+
+    def weighted(self, responsibilities, rows=slice(None)):
+        """Responsibilities (k, m) of the points ``rows`` times their sample weights (as they are without)."""
+        return responsibilities if self.weights is None else responsibilities * self.weights[rows]

@@ -196,7 +196,7 @@ class TiedFeatures(_FeatureModel):
         It cancels in the responsibilities, so the coefficient rows leave it out and the E-step adds it to the
         mean log-likelihood only: no per-point quadratic form at all.
         """
-        return -0.5 * np.vdot(data.scatter @ precisions_cholesky, precisions_cholesky) / data.X.shape[0]
+        return -0.5 * np.vdot(data.scatter @ precisions_cholesky, precisions_cholesky) / data.weight_total
 
     def plain_e_step_components(self, far):
         """None: without the shared quadratic form the rows are linear in x and lose no more digits than the

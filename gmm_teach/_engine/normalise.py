@@ -18,10 +18,10 @@ upper one, a ratio of exponentials raised to ``exp(LOG_NEGLIGIBLE)`` is still a 
 above the lower one, raising them moves the density by less than 1e-49 of itself."""
 
 
-def normalise_unshifted(weighted_log_prob, out, below_ceiling=False):
+def normalise_unshifted(weighted_log_prob, out, below_ceiling=False, point_weights=None):
     r"""Turn a (k, m) block of :math:`\log \pi_k\mathcal{N}` into responsibilities (written to ``out``), in
     one exponential pass with no shift by each point's largest log-probability; return
-    :math:`\sum_i \log p(x_i)` over the block, or None when a point's density :math:`p(x_i)` falls outside
+    :math:`\sum_i w_i \log p(x_i)` over the block (:math:`w_i = 1` without ``point_weights``), or None when a point's density :math:`p(x_i)` falls outside
     [SMALLEST_TOTAL, LARGEST_TOTAL], where this is not exact (then use :func:`normalise_shifted` on the
     log-probabilities again: ``weighted_log_prob`` may have been overwritten). ``below_ceiling``: the caller
     knows that no log-probability exceeds ``log(LARGEST_TOTAL / k)``.
@@ -42,12 +42,12 @@ def normalise_unshifted(weighted_log_prob, out, below_ceiling=False):
     total = np.add.reduce(out, axis=0)
     if low < LOG_SMALLEST_TOTAL and np.minimum.reduce(total) < SMALLEST_TOTAL:
         return None
-    log_likelihood = np.add.reduce(np.log(total))
+    log_likelihood = _weighted_sum(np.log(total), point_weights)
     np.multiply(out, np.reciprocal(total, out=total), out=out)
     return log_likelihood
 
 
-def normalise_shifted(weighted_log_prob, out):
+def normalise_shifted(weighted_log_prob, out, point_weights=None):
     r""":func:`normalise_unshifted` for any block: each point's log-probabilities are shifted by their largest
     first, and ratios below exp(LOG_NEGLIGIBLE) = 1e-250 are raised to it (smaller ones, and their products
     in the M-step, would be subnormal numbers). So no responsibility is below 1e-250 / k, and none moves by
@@ -57,6 +57,12 @@ def normalise_shifted(weighted_log_prob, out):
     np.maximum(weighted_log_prob, LOG_NEGLIGIBLE, out=weighted_log_prob)
     np.exp(weighted_log_prob, out=weighted_log_prob)
     total = np.add.reduce(weighted_log_prob, axis=0)
-    log_likelihood = np.add.reduce(top) + np.add.reduce(np.log(total))
+    top += np.log(total)
+    log_likelihood = _weighted_sum(top, point_weights)
     np.multiply(weighted_log_prob, np.reciprocal(total, out=total), out=out)
     return log_likelihood
+
+
+def _weighted_sum(values, weights):
+    r""":math:`\sum_i w_i v_i`, or :math:`\sum_i v_i` when ``weights`` is None."""
+    return np.add.reduce(values) if weights is None else values @ weights

@@ -53,7 +53,7 @@ class Expectation:
     responsibilities : ndarray of shape (n_components, n_samples)
         Components as rows (the public functions hand out its transpose, an (n, k) view).
     log_likelihood : float
-        The mean log-likelihood (for variational EM: the mean log normaliser).
+        The mean log-likelihood, weighted by the sample weights (for variational EM: the mean log normaliser).
     sums : Sums or None
         The sums of the next M-step, when they were asked for.
     """
@@ -153,19 +153,22 @@ def expectation(data, params, *, expected_log_terms=None, with_sums=True, far=No
         _peaks_below_ceiling(model, params.precisions_cholesky, log_terms, n_features)
     for rows, features in data.feature_chunks():
         chunk_responsibilities = responsibilities[:, rows]
+        point_weights = None if data.weights is None else data.weights[rows]
         chunk_log_likelihood = None if shift else normalise_unshifted(log_densities(rows, features),
-                                                                      chunk_responsibilities, below_ceiling)
+                                                                      chunk_responsibilities, below_ceiling,
+                                                                      point_weights)
         if chunk_log_likelihood is None:  # rare: recompute, and shift the rest of this pass (chunks are alike)
             shift = True
-            chunk_log_likelihood = normalise_shifted(log_densities(rows, features), chunk_responsibilities)
+            chunk_log_likelihood = normalise_shifted(log_densities(rows, features), chunk_responsibilities,
+                                                     point_weights)
         log_likelihood += chunk_log_likelihood
         if with_sums:
-            chunk_moments = model.chunk_moments(chunk_responsibilities, features, data.scratch)
+            chunk_moments = model.chunk_moments(data.weighted(chunk_responsibilities, rows), features, data.scratch)
             if moments is None:  # chunk_moments gives a new array: the next ones are added to it in place
                 moments = chunk_moments
             else:
                 moments += chunk_moments
-    log_likelihood = log_likelihood / n_samples + model.shared_log_density(params.precisions_cholesky, data)
+    log_likelihood = log_likelihood / data.weight_total + model.shared_log_density(params.precisions_cholesky, data)
     sums = Sums.from_rows(moments, n_features) if with_sums else None
     return Expectation(responsibilities, float(log_likelihood), sums)
 
@@ -174,7 +177,7 @@ def sums_of(data, responsibilities):
     r"""The :class:`Sums` of given (k, n) responsibilities, in chunks (an M-step without an E-step before it)."""
     moments = 0.0
     for rows, features in data.feature_chunks():
-        moments += data.model.chunk_moments(responsibilities[:, rows], features, data.scratch)
+        moments += data.model.chunk_moments(data.weighted(responsibilities[:, rows], rows), features, data.scratch)
     return Sums.from_rows(moments, data.X.shape[1])
 
 
@@ -196,7 +199,8 @@ def estimate(data, responsibilities, sums, reg_covar):
     except CollapsedComponentError:  # maybe only rounding in the expanded form: the reference formula decides
         far = np.arange(len(nk))
     if far.size:
-        covariances = model.reestimate(covariances, far, data.X, responsibilities.T, nk, means, reg_covar)
+        covariances = model.reestimate(covariances, far, data.X, data.weighted(responsibilities).T, nk, means,
+                                       reg_covar)
         precisions_cholesky = None
     return nk, means, covariances, precisions_cholesky
 
