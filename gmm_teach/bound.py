@@ -27,10 +27,10 @@ Everything here is built on :mod:`gmm_teach.em` (:func:`~gmm_teach.em.weighted_l
 """
 
 import numpy as np
-from scipy.special import xlogy
+from scipy.special import logsumexp, xlogy
 
 from . import _validation as check
-from .em import MixtureParams, log_density, m_step, weighted_log_density
+from .em import MixtureParams, log_density, log_gaussian_density, weighted_log_density
 
 PARAMETER_NAMES = ("mean", "weight", "variance")
 """The parameters of a 1-D mixture that :func:`with_parameter` can change one at a time."""
@@ -207,12 +207,15 @@ def slice_maximum(X, params, responsibilities, name, component, reg_covar=0.0):
     X, responsibilities = _checked(X, params, responsibilities)
     check.check_choice(name, "name", PARAMETER_NAMES)
     component = check.check_integer(component, "component", 0, params.n_components - 1)
-    if name == "variance":
-        share = responsibilities[:, component]
-        squared = (X[:, 0] - params.means[component, 0]) ** 2
-        return float(share @ squared / share.sum() + reg_covar)
-    new_params = m_step(X, responsibilities, "spherical", reg_covar)
-    return float(new_params.means[component, 0] if name == "mean" else new_params.weights[component])
+    # the M-step's formulas for one component, so that a peak is found even where a whole M-step would fail
+    # with CollapsedComponentError (another component shrinking onto a point)
+    share = responsibilities[:, component]
+    n_k = share.sum()
+    if name == "weight":
+        return float(n_k / len(X))
+    if name == "mean":
+        return float(share @ X[:, 0] / n_k)
+    return float(share @ (X[:, 0] - params.means[component, 0]) ** 2 / n_k + reg_covar)
 
 
 def slice_through(X, params, responsibilities, name, component, values):
@@ -222,15 +225,34 @@ def slice_through(X, params, responsibilities, name, component, values):
     stays fixed. When ``q`` is the posterior under ``params`` (just after an E-step), the two curves touch at
     the parameter's own value and the bound lies below everywhere else.
 
+    Only component :math:`k`'s term :math:`\ln\pi_k\mathcal N(x_i\mid\mu_k,\sigma^2_k)` changes along a slice of
+    its mean or variance (a new weight also shifts every other term by :math:`\ln\frac{1-\pi_k}{1-\pi_k^{\text{old}}}`),
+    so all the values are computed together: each value of the moving parameter is treated as a component
+    of its own in one call of :func:`~gmm_teach.em.log_gaussian_density`.
+
     Returns
     -------
     log_likelihoods, lower_bounds : ndarray of shape (len(values),)
     """
     X, responsibilities = _checked(X, params, responsibilities)
+    values = np.asarray(values, dtype=float).ravel()
+    for value in values[[0, -1]] if len(values) else []:
+        with_parameter(params, name, component, value)  # checks the name, the component and the range
+    weighted = weighted_log_density(X, params)
+    others = np.delete(weighted, component, axis=1)[:, :, np.newaxis]
+    log_weight = np.log(params.weights[component])
+    if name == "weight":
+        own = weighted[:, component, np.newaxis] - log_weight + np.log(values)
+        others = others + (np.log1p(-values) - np.log1p(-params.weights[component]))
+    else:
+        means = values if name == "mean" else np.full(len(values), params.means[component, 0])
+        variances = values if name == "variance" else np.full(len(values), params.as_full()[component, 0, 0])
+        moved = MixtureParams.from_covariances(np.full(len(values), 1.0 / len(values)), means[:, np.newaxis],
+                                               variances, "spherical")
+        own = log_gaussian_density(X, moved) + log_weight
+    terms = np.concatenate([own[:, np.newaxis, :], np.broadcast_to(others, (len(X), others.shape[1], len(values)))],
+                           axis=1)  # (n, k, values): component k first
+    shares = np.column_stack([responsibilities[:, component], np.delete(responsibilities, component, axis=1)])
+    expected = np.where(shares[:, :, np.newaxis] > 0, shares[:, :, np.newaxis] * terms, 0.0).sum(axis=(0, 1))
     entropy = -xlogy(responsibilities, responsibilities).sum()
-    log_likelihoods, bounds = [], []
-    for value in np.asarray(values, dtype=float).ravel():
-        moved = with_parameter(params, name, component, value)
-        log_likelihoods.append(log_density(X, moved).sum())
-        bounds.append(_expected_complete_log_likelihood(X, moved, responsibilities) + entropy)
-    return np.array(log_likelihoods), np.array(bounds)
+    return logsumexp(terms, axis=1).sum(axis=0), expected + entropy

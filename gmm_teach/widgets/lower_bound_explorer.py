@@ -199,14 +199,15 @@ class LowerBoundExplorer(Explorer):
         del self.history[self.half_step + 1:]
         if self._append(kind):
             self.half_step = len(self.history) - 1
+        else:
+            self._show()
 
     def _append(self, kind):
-        """Compute one more half-step; on a collapse, say so in the readout and return False."""
+        """Compute one more half-step; on a collapse, keep its message for the readout and return False."""
         try:
             self.history.append(self._after(self.history[-1], kind))
         except CollapsedComponentError as error:
             self.message = f"The M-step could not be taken: {error}"
-            self._show()
             return False
         self.message = ""
         return True
