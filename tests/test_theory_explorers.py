@@ -13,7 +13,7 @@ from gmm_teach.bound import (evidence_decomposition, lower_bound, posterior_log_
                              slice_through, with_parameter)
 from gmm_teach.em import MixtureParams, e_step, log_density, m_step
 from gmm_teach.widgets import CollapseExplorer, LikelihoodSurfaceExplorer, LowerBoundExplorer
-from gmm_teach.widgets.likelihood_surface_explorer import means_only_em, surface
+from gmm_teach.widgets.likelihood_surface_explorer import log_likelihood_surface, means_only_em
 
 RNG = np.random.default_rng(0)
 TWO_CLUSTERS = np.concatenate([RNG.normal(-2.0, 1.0, 120), RNG.normal(2.5, 0.8, 80)])
@@ -368,7 +368,7 @@ def test_a_click_on_the_surface_starts_em_there(surface_explorer, backend):
 
 def test_surface_is_computed_by_the_package_log_density():
     means = np.linspace(-3, 3, 7)
-    values = surface(X_COLUMN, np.array([0.5, 0.5]), 0.9, means, means)
+    values = log_likelihood_surface(X_COLUMN, np.array([0.5, 0.5]), 0.9, means, means)
     direct = [[log_density(X_COLUMN, spherical([0.5, 0.5], [a, b], [0.9, 0.9])).mean() for a in means] for b in means]
     np.testing.assert_allclose(values, direct, atol=1e-12)
 
@@ -485,3 +485,14 @@ def test_a_click_puts_the_component_on_the_nearest_point(collapse):
 def test_collapse_explorer_checks_its_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         CollapseExplorer(**kwargs)
+
+
+def test_each_copy_of_a_duplicated_point_adds_its_own_climb(backend):
+    explorer = CollapseExplorer(np.concatenate([TWO_CLUSTERS, [9.0, 9.0, 9.0]]), variance=1e-8)
+    assert explorer.X[explorer.point, 0] == 9.0
+    before = explorer.log_likelihood
+    explorer.variance = 1e-9
+    assert explorer.log_likelihood - before == pytest.approx(3 * 0.5 * np.log(10), rel=1e-6)
+    assert "3 × ½ ln 10" in explorer.readout.value
+    assert explorer.runs[0].outcome == "collapsed"
+    explorer.close()

@@ -335,8 +335,12 @@ class CollapseExplorer(Explorer):
                  f"{f' + reg_covar {self.reg_covar:g}' if self.reg_covar > 0 else ''}.</b> "
                  f"ln p(X | θ) = {self.log_likelihood:.3f}."]
         if self.reg_covar == 0:
-            lines.append("Each tenfold shrink of σ²₁ adds about ½ ln 10 ≈ 1.15 to ln p: the point's own density "
-                         "grows like 1/σ₁, with no end. The likelihood has no maximum; raise reg_covar to bound it.")
+            copies = int(np.count_nonzero(self.X[:, 0] == x_point))
+            per_decade = f"{copies} × ½ ln 10 ≈ {copies * np.log(10) / 2:.2f} (one ½ ln 10 per copy of the point)" \
+                if copies > 1 else "½ ln 10 ≈ 1.15"
+            lines.append(f"Once σ₁ is far below the distance to the nearest other point, each tenfold shrink of σ²₁ "
+                         f"adds {per_decade} to ln p: the point's own density grows like 1/σ₁, with no end. The "
+                         "likelihood has no maximum; raise reg_covar to bound it.")
         else:
             ceiling = log_density(self.X, self.params(0.0)).sum()
             lines.append(f"With reg_covar = {self.reg_covar:g} the density uses σ²₁ + reg_covar, so ln p can climb "

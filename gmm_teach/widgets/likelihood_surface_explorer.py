@@ -12,7 +12,7 @@ from ._clicks import on_click
 
 FIGURE_SIZE = (6.4, 6.2)
 GRID_POINTS = 121
-PATH_COLOR, START_COLOR, END_COLOR = "white", "#E69F00", "#D55E00"
+PATH_COLOR, START_COLOR, END_COLOR, DIAGONAL_COLOR = "white", "#E69F00", "#D55E00", "#CC79A7"
 FILLED_LEVELS = 14
 DIAGONAL_SHARE = 1e-9
 """A path that ends with :math:`|\\mu_1 - \\mu_2|` below this share of the grid's range stayed on the diagonal."""
@@ -49,7 +49,7 @@ def _mixture(weights, means, variance):
     return MixtureParams.from_covariances(weights, np.reshape(means, (2, 1)), [variance, variance], "spherical")
 
 
-def surface(X, weights, variance, first_means, second_means):
+def log_likelihood_surface(X, weights, variance, first_means, second_means):
     r"""Mean log-likelihood :math:`\frac1n\sum_i\ln[\pi_1\mathcal N(x_i\mid\mu_1,\sigma^2) + \pi_2\mathcal N(x_i\mid\mu_2,\sigma^2)]`
     on the grid ``first_means`` x ``second_means``, shape (len(second_means), len(first_means)).
 
@@ -215,13 +215,13 @@ class LikelihoodSurfaceExplorer(Explorer):
         self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.2, top=0.94)
         means = np.linspace(*self.limits, self.resolution)
         self.grid_means = means
-        self.surface = surface(self.X, self.weights, self.variance, means, means)
+        self.surface = log_likelihood_surface(self.X, self.weights, self.variance, means, means)
         top = self.surface.max()
         floor = np.quantile(self.surface, 0.15)  # the far corners would take all the colours
         levels = np.linspace(floor, top, FILLED_LEVELS + 1)
         self.contours = ax.contourf(means, means, self.surface, levels=levels, cmap="viridis", extend="min")
         self.figure.colorbar(self.contours, ax=ax, label="mean log-likelihood", shrink=0.85, pad=0.02, format="%.1f")
-        ax.plot(self.limits, self.limits, color="0.9", ls="--", lw=1.2, label="μ₁ = μ₂ (saddle line)")
+        ax.plot(self.limits, self.limits, color=DIAGONAL_COLOR, ls="--", lw=1.5, label="μ₁ = μ₂ (saddle line)")
         self._mark_optima(ax)
         (self.path_line,) = ax.plot([], [], "-o", color=PATH_COLOR, ms=4, lw=1.6, mec="black", mew=0.5, zorder=4,
                                     label="EM's path")

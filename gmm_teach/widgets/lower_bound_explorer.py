@@ -54,6 +54,11 @@ class HalfStep:
     kl: float
 
 
+def _shown_kl(kl):
+    """The KL gap for display: a rounding residue of a closed gap (about 1e-15, maybe negative) shows as 0."""
+    return 0.0 if abs(kl) < 1e-9 else kl
+
+
 def _parameter_options(n_components):
     """Dropdown options ``(label, "name k")`` for every parameter a slice can run along."""
     options = []
@@ -355,7 +360,7 @@ class LowerBoundExplorer(Explorer):
             self.gap_bars[x].set_height(column.kl)
             self.likelihood_marks[x].set_ydata([column.log_likelihood] * 2)
             self.bar_labels[x].set_position((x, column.log_likelihood + 0.03 * span))
-            self.bar_labels[x].set_text(f"ln p {column.log_likelihood:.2f}\nKL {column.kl:.2f}")
+            self.bar_labels[x].set_text(f"ln p {column.log_likelihood:.2f}\nKL {_shown_kl(column.kl):.2f}")
         self.bars_ax.set_ylim(bottom, high + 0.45 * span)
         self.bars_ax.set_xticklabels(["before" if before else "", COLUMN_WORDS[state.kind]], fontsize=9)
         self.bars_ax.set_title("ln p(X | θ) = L(q, θ) + KL", fontsize=10)
@@ -424,7 +429,7 @@ class LowerBoundExplorer(Explorer):
     def _readout(self, state):
         lines = [f"<b>Half-step {self.half_step}: after {KIND_WORDS[state.kind]}.</b> "
                  f"ln p(X | θ) = {state.log_likelihood:.4f} = L(q, θ) {state.lower_bound:.4f} "
-                 f"+ KL {state.kl:.4f}."]
+                 f"+ KL {_shown_kl(state.kl):.4f}."]
         if state.kind == "start":
             lines.append("q is uniform: every point is shared equally, whatever θ says. The KL gap is how far q "
                          "is from the posterior of the labels. Press E-step.")
