@@ -81,7 +81,8 @@ def lower_bound(X, params, responsibilities):
 
 
 def _expected_complete_log_likelihood(X, params, responsibilities):
-    r""":math:`\sum_i\sum_k q_{ik}[\ln\pi_k + \ln\mathcal N(x_i\mid\mu_k,\Sigma_k)]`, with :math:`0\cdot(-\infty) = 0`."""
+    r""":math:`\sum_i\sum_k q_{ik}[\ln\pi_k + \ln\mathcal N(x_i\mid\mu_k,\Sigma_k)]`, counting
+    :math:`0\cdot(-\infty)` as 0."""
     weighted = weighted_log_density(X, params)
     return np.where(responsibilities > 0, responsibilities * weighted, 0.0).sum()
 
@@ -98,7 +99,7 @@ def posterior_log_responsibilities(X, params):
 
 
 def evidence_decomposition(X, params, responsibilities):
-    r"""Split the log-likelihood into the lower bound and the KL gap: :math:`\ln p(X\mid\theta) = \mathcal L + \mathrm{KL}`.
+    r"""Split the log-likelihood into the bound and the KL gap, :math:`\ln p(X\mid\theta) = \mathcal L + \mathrm{KL}`.
 
     .. math::
         \ln p(X \mid \theta) = \sum_i \ln \sum_k \pi_k \mathcal N(x_i \mid \mu_k, \Sigma_k), \qquad
@@ -219,7 +220,7 @@ def slice_maximum(X, params, responsibilities, name, component, reg_covar=0.0):
 
 
 def slice_through(X, params, responsibilities, name, component, values):
-    r""":math:`\ln p(X\mid\theta)` and :math:`\mathcal L(q, \theta)` along a slice through ``params`` (Bishop, Fig. 9.14).
+    r""":math:`\ln p(X\mid\theta)` and :math:`\mathcal L(q, \theta)` along a slice through ``params`` (Bishop 9.14).
 
     Each :math:`\theta` is ``with_parameter(params, name, component, value)`` for one of ``values``; ``q``
     stays fixed. When ``q`` is the posterior under ``params`` (just after an E-step), the two curves touch at

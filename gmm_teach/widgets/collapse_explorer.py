@@ -327,7 +327,8 @@ class CollapseExplorer(Explorer):
         if run.outcome == "at the floor":
             return (f"σ²₁ fell to the floor reg_covar = {run.reg_covar:g}: the component describes one point only "
                     f"(mean log-likelihood {run.log_likelihoods[-1]:.3f}, finite).")
-        return f"no collapse: the component took other points (σ²₁ = {run.variances[-1]:.3g} after {last} iterations)."
+        return (f"no collapse: the component took other points (σ²₁ = {run.variances[-1]:.3g} after {last} "
+                "iterations).")
 
     def _readout(self):
         x_point = self.X[self.point, 0]
@@ -336,11 +337,11 @@ class CollapseExplorer(Explorer):
                  f"ln p(X | θ) = {self.log_likelihood:.3f}."]
         if self.reg_covar == 0:
             copies = int(np.count_nonzero(self.X[:, 0] == x_point))
-            per_decade = f"{copies} × ½ ln 10 ≈ {copies * np.log(10) / 2:.2f} (one ½ ln 10 per copy of the point)" \
-                if copies > 1 else "½ ln 10 ≈ 1.15"
-            lines.append(f"Once σ₁ is far below the distance to the nearest other point, each tenfold shrink of σ²₁ "
-                         f"adds {per_decade} to ln p: the point's own density grows like 1/σ₁, with no end. The "
-                         "likelihood has no maximum; raise reg_covar to bound it.")
+            per_decade = "½ ln 10 ≈ 1.15" if copies == 1 else \
+                f"{copies} × ½ ln 10 ≈ {copies * np.log(10) / 2:.2f} (one ½ ln 10 per copy of the point)"
+            lines.append("Once σ₁ is far below the distance to the nearest other point, each tenfold shrink of "
+                         f"σ²₁ adds {per_decade} to ln p: the point's own density grows like 1/σ₁, "
+                         "with no end. The likelihood has no maximum; raise reg_covar to bound it.")
         else:
             ceiling = log_density(self.X, self.params(0.0)).sum()
             lines.append(f"With reg_covar = {self.reg_covar:g} the density uses σ²₁ + reg_covar, so ln p can climb "

@@ -50,8 +50,12 @@ def _mixture(weights, means, variance):
 
 
 def log_likelihood_surface(X, weights, variance, first_means, second_means):
-    r"""Mean log-likelihood :math:`\frac1n\sum_i\ln[\pi_1\mathcal N(x_i\mid\mu_1,\sigma^2) + \pi_2\mathcal N(x_i\mid\mu_2,\sigma^2)]`
-    on the grid ``first_means`` x ``second_means``, shape (len(second_means), len(first_means)).
+    r"""The mean log-likelihood on the grid ``first_means`` x ``second_means`` of the two means,
+
+    .. math:: \frac1n\sum_i\ln\left[\pi_1\mathcal N(x_i\mid\mu_1,\sigma^2)
+              + \pi_2\mathcal N(x_i\mid\mu_2,\sigma^2)\right],
+
+    shape (len(second_means), len(first_means)).
 
     Each grid value of a mean is treated as a component of its own, so one call of
     :func:`~gmm_teach.em.log_gaussian_density` gives every point's log-density under every grid mean.
@@ -89,7 +93,8 @@ class LikelihoodSurfaceExplorer(Explorer):
         The known variance :math:`\sigma^2` of both components. Default: the shared variance of a fitted
         two-component mixture with tied covariances.
     start : (float, float), optional
-        The first start. Default: the data's upper and lower quartiles, ``(q3, q1)``.
+        The first start. Default: the data's 10% and 25% quantiles, both means on the low side of the data,
+        so that the first path has to carry one of them across.
     resolution : int, default=121
         Grid points per axis of the surface.
 
@@ -134,8 +139,7 @@ class LikelihoodSurfaceExplorer(Explorer):
         low, high = x.min(), x.max()
         self.limits = (low - 0.15 * (high - low), high + 0.15 * (high - low))
         if start is None:
-            first, third = np.quantile(x, [0.25, 0.75])
-            start = (third, first)
+            start = np.quantile(x, [0.1, 0.25])
         start = check.check_means(start, 2, 1, "start")[:, 0]
         self._ready = False
         super().__init__()
@@ -257,7 +261,8 @@ class LikelihoodSurfaceExplorer(Explorer):
     def _readout(self):
         first, second = self.path[self.iteration]
         lines = [f"<b>Step {self.iteration} of {self.n_steps}</b> from ({self.path[0, 0]:.2f}, {self.path[0, 1]:.2f}): "
-                 f"μ₁ = {first:.3f}, μ₂ = {second:.3f}, mean log-likelihood {self.log_likelihoods[self.iteration]:.4f}"
+                 f"μ₁ = {first:.3f}, μ₂ = {second:.3f}, "
+                 f"mean log-likelihood {self.log_likelihoods[self.iteration]:.4f}"
                  " (it never goes down)."]
         if self.iteration < self.n_steps:
             lines.append("Press Play or drag the slider to walk the rest of the path.")

@@ -438,9 +438,10 @@ class LowerBoundExplorer(Explorer):
                          "ln p at θ_old. Its peak (dotted) is where the M-step will go.")
         else:
             before = self.history[self.half_step - 1]
-            lines.append(f"M-step: θ moved to the peak of the bound. L rose by {state.lower_bound - before.lower_bound:.4g}"
-                         f", ln p by {state.log_likelihood - before.log_likelihood:.4g} (at least as much: the "
-                         f"gap KL {state.kl:.4g} opened again).")
+            lines.append("M-step: θ moved to the peak of the bound. "
+                         f"L rose by {state.lower_bound - before.lower_bound:.4g}, "
+                         f"ln p by {state.log_likelihood - before.log_likelihood:.4g} "
+                         f"(at least as much: the gap KL {state.kl:.4g} opened again).")
         if self.converged:
             lines.append(f"Converged: the last M-step raised ln p by less than {self.tol:g}.")
         if self.message:
