@@ -15,7 +15,7 @@ from ..plotting import PALETTE, plot_clustering, projection_for
 from ._base import Explorer, control_layout
 from ._clicks import on_click
 
-FIGURE_SIZE = (12.0, 4.7)
+FIGURE_SIZE = (11.0, 4.7)
 BOUND_COLOR, GAP_COLOR, LIKELIHOOD_COLOR = PALETTE[0], PALETTE[1], "black"
 CURVE_POINTS = 161
 WEIGHT_RANGE = (0.005, 0.995)
@@ -140,7 +140,7 @@ class LowerBoundExplorer(Explorer):
         check.check_choice(parameter, "parameter", [value for _, value in self._options])
         if start_means is None:
             levels = np.arange(1, self.n_components + 1) / 6
-            start_means = np.quantile(self.X[:, 0], levels)
+            start_means = np.quantile(self.X[:, 0], levels).round(3)  # readable in the number fields
         start_means = tuple(check.check_means(start_means, self.n_components, 1, "start_means")[:, 0].tolist())
         self.message = ""
         self._ready = False
@@ -295,7 +295,7 @@ class LowerBoundExplorer(Explorer):
     def _draw(self):
         self.mixture_ax, self.bars_ax, self.curve_ax = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.15, 0.75, 1.15]})
-        self.figure.subplots_adjust(left=0.055, right=0.985, bottom=0.25, top=0.91, wspace=0.34)
+        self.figure.subplots_adjust(left=0.06, right=0.985, bottom=0.25, top=0.91, wspace=0.34)
         state = self.current
         self.mixture = plot_clustering(self.mixture_ax, self.X, state.params, state.responsibilities,
                                        projection=projection_for(self.X))
@@ -419,7 +419,7 @@ class LowerBoundExplorer(Explorer):
         ax.set_ylim(log_likelihoods.min() - 0.15 * span, top + 0.08 * span)
         symbol = f"{SYMBOLS[name]}{SUBSCRIPTS[component]}"
         ax.set_xlabel(f"{symbol}, the other parameters at θ_old")
-        ax.set_title(f"slice along {symbol}: q from {KIND_WORDS[state.kind]}", fontsize=10)
+        ax.set_title(f"slice along {symbol} through θ_old, q held", fontsize=10)
 
     def _on_slice(self, anchor, name, component, value, state):
         """``[ln p, L]`` at ``value`` on the slice through ``anchor``."""
