@@ -256,7 +256,7 @@ class CollapseExplorer(Explorer):
         ax.set_xlabel("σ²₁, the variance of the component on the point (shrinking →)")
         ax.set_ylabel("ln p(X | θ)")
         ax.set_title("the log-likelihood as the component shrinks", fontsize=10)
-        self.curve_legend = ax.legend(loc="upper left", fontsize=8)
+        self.curve_legend = ax.legend(loc="best", fontsize=8)
 
     def _draw_run_panels(self):
         self.run_lines, self.floor_lines = [], []
@@ -292,7 +292,7 @@ class CollapseExplorer(Explorer):
         self.held_curve.set_visible(self.reg_covar > 0)
         # a label starting with "_" keeps the hidden curve out of the legend
         self.held_curve.set_label(f"{'' if self.reg_covar > 0 else '_'}reg_covar = {self.reg_covar:g}")
-        self.curve_legend = self.curve_ax.legend(loc="upper left", fontsize=8)
+        self.curve_legend = self.curve_ax.legend(loc="best", fontsize=8)
         self.now_mark.set_data([self.variance], [self.log_likelihood])
         span = free.max() - free.min()
         self.curve_ax.set_ylim(free.min() - 0.05 * span, free.max() + 0.08 * span)
