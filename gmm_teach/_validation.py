@@ -255,3 +255,17 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
     if not np.any(weights > 0):
         raise ValueError(f"{name} must not be all zero: no point would count.")
     return weights
+
+
+def check_one_feature(X, name="X", min_samples=2):
+    """Return ``X`` as a float64 array of shape (n_samples, 1): a 1-D array, or a 2-D array with one column.
+
+    The theory explorers draw a 1-D mixture; data with more features are refused with a hint to pick one.
+    """
+    array = check_array(X, name)
+    if array.shape[1] != 1:
+        raise ValueError(f"{name} must be 1-D data (an array of shape (n_samples,) or (n_samples, 1)), got shape "
+                         f"{array.shape}. Pick one feature, for example {name}[:, 0].")
+    if array.shape[0] < min_samples:
+        raise ValueError(f"{name} must hold at least {min_samples} points, got {array.shape[0]}.")
+    return array.astype(np.float64, copy=False)
