@@ -224,6 +224,8 @@ class BaseMixture:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), or a Dask array (GaussianMixture)
+            A Dask array is fitted block by block, one map-reduce per EM iteration; the start (``init_params``) is
+            computed on a uniform random sample of at most 20,000 of its rows.
         y : ignored
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights of the points: a point of weight 2 counts as two copies of it, a point of weight
