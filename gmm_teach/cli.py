@@ -15,6 +15,7 @@ Every error is one line on stderr with exit status 2, never a traceback.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -348,6 +349,12 @@ def main(argv=None):
     try:
         X, names = load_data(args.data, args.columns)
         args.run(args, X, names)
+        sys.stdout.flush()  # here, so that a reader that has gone is noticed below
+    except BrokenPipeError:
+        # The reader of the output (head, less) has quit: stop quietly, as Unix tools do, and keep Python from
+        # complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError) as error:  # UsageError, or the library's own check of a value
         args.parser.error(_one_line(error))
     except OSError as error:  # a file that cannot be read or written, a full disk

@@ -202,6 +202,16 @@ def test_python_dash_m_runs_the_same_command():
     assert failed.stderr.count("\n") == 1
 
 
+def test_a_reader_that_quits_early_gets_no_error(tmp_path):
+    """``gmm-teach select ... | head -3``: the pipe closes before the table is written; no message, no traceback."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    process = subprocess.Popen([sys.executable, "-m", "gmm_teach", "select", "old_faithful", "--k", "1-2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    process.stdout.close()  # before the command prints anything: its first write finds the pipe closed
+    _, err = process.communicate(timeout=120)
+    assert err == b"" and process.returncode == 1
+
+
 # ------------------------------------------------------------------ animate
 def test_animate_writes_a_gif_with_a_start_frame_and_two_frames_per_iteration(tmp_path, capsys):
     from PIL import Image
