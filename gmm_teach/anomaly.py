@@ -27,11 +27,12 @@ def anomaly_scores(model, X, method="density"):
 
 def score_cutoff(scores, threshold):
     """The ``threshold``-th percentile of ``scores``: points scoring strictly below it are anomalies."""
-    check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
+    scores = check.check_vector(scores, "scores")
+    threshold = check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
     return float(np.percentile(scores, threshold))
 
 
 def flag_lowest(scores, threshold):
     """Boolean mask of the points whose score is below the ``threshold``-th percentile, and that cutoff."""
     cutoff = score_cutoff(scores, threshold)
-    return scores < cutoff, cutoff
+    return check.check_vector(scores, "scores") < cutoff, cutoff

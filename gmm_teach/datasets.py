@@ -51,13 +51,13 @@ def make_blobs(n_samples=300, means=None, covariances=None, weights=None, random
     ((100, 2), 30)
     """
     n_samples = check.check_integer(n_samples, "n_samples", 1)
-    means = np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 8.0]]) if means is None else np.asarray(means, dtype=float)
+    means = np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 8.0]]) if means is None else check.as_real_array(means, "means")
     if means.ndim != 2:
         raise ValueError(f"means must have shape (n_components, n_features), got {means.shape}.")
     n_components, n_features = means.shape
     if covariances is None:
         covariances = np.ones(n_components)
-    covariances = np.asarray(covariances, dtype=float)
+    covariances = check.as_real_array(covariances, "covariances")
     if covariances.shape == (n_components,):
         covariances = covariances[:, np.newaxis, np.newaxis] * np.eye(n_features)
     check.check_precisions(covariances, "full", n_components, n_features, name="covariances")

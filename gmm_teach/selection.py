@@ -79,10 +79,7 @@ def fit_record(X, k, covariance_type, n_init=1, random_state=0):
 def check_grid(X, k_range, covariance_types):
     """Check the arguments of :func:`information_criteria`; return them as data, list of k, tuple of types."""
     X = check.check_array(X).astype(np.float64, copy=False)
-    if isinstance(covariance_types, str):
-        covariance_types = (covariance_types,)
-    covariance_types = tuple(check.check_choice(name, "covariance_types", check.COVARIANCE_TYPES)
-                             for name in covariance_types)
+    covariance_types = check.check_choices(covariance_types, "covariance_types", check.COVARIANCE_TYPES)
     try:
         ks = [check.check_integer(k, "k_range", 1, X.shape[0]) for k in k_range]
     except TypeError:
@@ -142,7 +139,7 @@ def information_criteria(X, k_range=range(1, 9), covariance_types=("full", "tied
 def best_model(records, criterion="bic"):
     """The record with the lowest ``criterion`` (``"bic"`` or ``"aic"``)."""
     check.check_choice(criterion, "criterion", CRITERIA)
-    records = list(records)
+    records = check.check_items(records, "records", CriterionRecord)
     if not records:
         raise ValueError("records must hold at least one CriterionRecord, got an empty sequence.")
     return min(records, key=lambda record: record.criterion(criterion))
