@@ -34,5 +34,6 @@ def score_cutoff(scores, threshold):
 
 def flag_lowest(scores, threshold):
     """Boolean mask of the points whose score is below the ``threshold``-th percentile, and that cutoff."""
+    scores = check.check_vector(scores, "scores")
     cutoff = score_cutoff(scores, threshold)
-    return check.check_vector(scores, "scores") < cutoff, cutoff
+    return scores < cutoff, cutoff
