@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
-.PHONY: test lab book bench clean chromium
+.PHONY: test lab book bench clean chromium mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,5 +49,12 @@ book: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+## make mutate: mutation testing (mutmut) of gmm_teach/anomaly.py and mixture.py with their unit tests; prints
+## the score and keeps the surviving mutants in mutants/ (`mutmut show NAME` shows one)
+mutate: $(STAMP)
+	$(PIP) install -q "mutmut>=3.3"
+	$(SINGLE_THREADED) MPLBACKEND=Agg $(VENV)/bin/mutmut run; status=$$?; \
+		$(VENV)/bin/mutmut results; exit $$status
+
 clean:
-	rm -rf $(VENV) book/_build .pytest_cache
+	rm -rf $(VENV) book/_build .pytest_cache mutants
