@@ -49,11 +49,11 @@ book: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-## make mutate: mutation testing (mutmut) of gmm_teach/anomaly.py and mixture.py with their unit tests; prints
-## the score and keeps the surviving mutants in mutants/ (`mutmut show NAME` shows one)
+## make mutate: mutation testing (mutmut) of gmm_teach/anomaly.py and mixture.py with their unit tests; prints the
+## counts (killed, survived) and the survivors' names (`$(VENV)/bin/mutmut show NAME` shows one); config in pyproject
 mutate: $(STAMP)
 	$(PIP) install -q "mutmut>=3.3"
-	$(SINGLE_THREADED) MPLBACKEND=Agg $(VENV)/bin/mutmut run; status=$$?; \
+	$(SINGLE_THREADED) MPLBACKEND=Agg GMM_MPL_BACKEND=inline $(VENV)/bin/mutmut run; status=$$?; \
 		$(VENV)/bin/mutmut results; exit $$status
 
 clean:
