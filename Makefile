@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 
-.PHONY: test test-oldest lab book bench clean chromium assignment
+.PHONY: test test-oldest lab book bench clean chromium assignment mutate
 
 # Everything: the package with its test and book extras (make test, make book, make bench).
 $(STAMP): pyproject.toml
@@ -92,5 +92,12 @@ assignment: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+## make mutate: mutation testing (mutmut) of gmm_teach/anomaly.py and mixture.py with their unit tests; prints the
+## counts (killed, survived) and the survivors' names (`$(VENV)/bin/mutmut show NAME` shows one); config in pyproject
+mutate: $(STAMP)
+	$(PIP) install -q "mutmut>=3.3"
+	$(SINGLE_THREADED) MPLBACKEND=Agg GMM_MPL_BACKEND=inline $(VENV)/bin/mutmut run; status=$$?; \
+		$(VENV)/bin/mutmut results; exit $$status
+
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) book/_build .pytest_cache build dist
+	rm -rf $(VENV) $(OLDEST_VENV) book/_build .pytest_cache build dist mutants

@@ -155,14 +155,7 @@ class BaseMixture:
             raise ValueError(
                 f"The feature names of X, {list(names)}, do not match those seen in fit, {list(fitted_names)}."
             )
-        if np.ndim(X) == 1 and self.n_features_in_ > 1 and len(X) == self.n_features_in_:
-            raise ValueError(
-                f"X is one sample of {len(X)} features given as a 1-D array; pass a 2-D array, "
-                "for example X.reshape(1, -1)."
-            )
-        X = check.check_array(X)
-        check.check_n_features(X, self.n_features_in_)
-        return X.astype(np.float64, copy=False)
+        return check.check_array(X, n_features=self.n_features_in_).astype(np.float64, copy=False)
 
     def _check_is_fitted(self):
         if not hasattr(self, "params_"):

@@ -6,10 +6,13 @@ inside NumPy.
 """
 
 import numbers
+import warnings
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+INT64_MAX = int(np.iinfo(np.int64).max)
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 
 
@@ -33,40 +36,111 @@ def _describe(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_array(X, name="X", allow_1d=True):
-    """Return ``X`` as a C-contiguous float array of shape (n_samples, n_features).
+def _refuse_non_arrays(value, name):
+    """Refuse, by name, the values NumPy would turn into an array of one odd object."""
+    if value is None:
+        raise TypeError(f"{name} must be an array-like of numbers, got None.")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array-like of numbers, got the string {_describe(value)}.")
+    if isinstance(value, (dict, set, frozenset)):
+        raise TypeError(f"{name} must be an array-like of numbers (a list, an array or a DataFrame), got a "
+                        f"{type(value).__name__}: {_describe(value)}.")
+    if isinstance(value, Iterator):
+        raise TypeError(f"{name} must be an array-like of numbers, got {_describe(value)} (an iterator or "
+                        f"generator, which can be read only once): pass list({name}) or an array instead.")
 
-    A 1-D input is read as one feature, ``(n_samples, 1)``, because learners meet 1-D mixtures first.
-    float32 input stays float32; everything else becomes float64.
+
+def _kind_of_item(item):
+    if isinstance(item, (str, bytes)):
+        return "U"
+    return "c" if isinstance(item, numbers.Complex) and not isinstance(item, numbers.Real) else "O"
+
+
+def _refuse_non_real(array, name):
+    """Refuse complex numbers, text and dates: converting them to floats would silently change them."""
+    kind = array.dtype.kind
+    if kind == "O":  # the kind of the items decides
+        kinds = {_kind_of_item(item) for item in array.flat}
+        kind = next((odd for odd in "cU" if odd in kinds), kind)
+    if kind == "c":
+        raise TypeError(f"{name} must hold real numbers, got complex numbers ({_describe(array)}); pass "
+                        f"{name}.real or abs({name}) if one of those is what you mean.")
+    if kind in "USa":
+        raise TypeError(f"{name} must hold numbers, got text ({_describe(array)}, for example "
+                        f"{_describe(array.ravel()[:3].tolist())}); convert it first, e.g. {name}.astype(float).")
+    if kind in "Mm":
+        raise TypeError(f"{name} must hold numbers, got dates or times ({_describe(array)}); convert them to "
+                        "numbers first, e.g. seconds since the first one.")
+
+
+def as_real_array(value, name):
+    """``value`` as a float ndarray (float32 stays float32, anything else becomes float64), of any shape.
 
     Raises
     ------
     TypeError
-        If ``X`` is not numeric.
-    ValueError
-        If ``X`` is empty, has more than two dimensions, or contains NaN or infinity.
+        If ``value`` is not an array-like of real numbers: None, a string, a dict, a set, an iterator, a ragged
+        list, or values that are complex, text, dates or other objects.
     """
-    if X is None:
-        raise TypeError(f"{name} must be an array-like of numbers, got None.")
-    if isinstance(X, str):
-        raise TypeError(f"{name} must be an array-like of numbers, got the string {_describe(X)}.")
+    _refuse_non_arrays(value, name)
     try:
-        array = np.asarray(X)
-    except (ValueError, TypeError) as error:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # NumPy's ragged-array warning (old versions) becomes the error below
+            array = np.asarray(value)
+    except (ValueError, TypeError, Warning) as error:
         raise TypeError(f"{name} must be a rectangular array-like of numbers ({error}).") from None
-    if array.dtype.kind not in "biuf":
-        try:
-            array = array.astype(np.float64)
-        except (ValueError, TypeError):
-            raise TypeError(
-                f"{name} must contain only numbers, got values of dtype {array.dtype} "
-                f"(for example {_describe(array.ravel()[:3].tolist())})."
-            ) from None
+    _refuse_non_real(array, name)
+    dtype = np.float32 if array.dtype == np.float32 else np.float64
+    try:
+        return np.asarray(array, dtype=dtype, order="C")  # not ascontiguousarray: it makes a scalar 1-D
+    except (ValueError, TypeError):
+        raise TypeError(
+            f"{name} must contain only numbers, got values of dtype {array.dtype} "
+            f"(for example {_describe(array.ravel()[:3].tolist())})."
+        ) from None
+
+
+def _check_finite(array, name):
+    """Refuse NaN, infinity, and values so large that their squares (in every variance) overflow."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        position = tuple(int(index) for index in np.argwhere(~finite)[0])
+        where = f"at row {position[0]}, column {position[1]}" if len(position) == 2 else f"at index {position}"
+        raise ValueError(
+            f"{name} must not contain NaN or infinity; found {array[position]} {where} "
+            f"({(~finite).sum()} such values). Remove or impute them first."
+        )
+    # Sums of n squares must stay finite: |x| <= sqrt(largest float / n).
+    largest = float(np.sqrt(np.finfo(array.dtype).max / max(array.size, 1)))
+    if array.size and np.abs(array).max() > largest:
+        raise ValueError(f"{name} holds values as large as {np.abs(array).max():.3g}, too large to square and sum "
+                         f"in {array.dtype} (at most {largest:.3g} for {array.size} values); rescale {name}, for "
+                         f"example divide it by its largest absolute value.")
+
+
+def check_array(X, name="X", allow_1d=True, n_features=None):
+    """Return ``X`` as a C-contiguous float array of shape (n_samples, n_features).
+
+    A 1-D input is read as one feature, ``(n_samples, 1)``, because learners meet 1-D mixtures first.
+    float32 input stays float32; everything else becomes float64. With ``n_features`` (a fitted model's),
+    ``X`` must have that many features, and a 1-D ``X`` of that length is explained as one sample.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not an array-like of real numbers (see :func:`as_real_array`).
+    ValueError
+        If ``X`` is empty, has more than two dimensions, or contains NaN, infinity or values too large to square.
+    """
+    array = as_real_array(X, name)
     if array.ndim == 0:
         raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got a scalar {_describe(X)}.")
     if array.ndim == 1:
         if not allow_1d:
             raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got a 1-D array.")
+        if n_features is not None and n_features > 1 and len(array) == n_features:
+            raise ValueError(f"{name} is one sample of {len(array)} features given as a 1-D array; pass a 2-D "
+                             f"array, for example {name}.reshape(1, -1).")
         array = array[:, np.newaxis]
     if array.ndim > 2:
         raise ValueError(
@@ -75,24 +149,49 @@ def check_array(X, name="X", allow_1d=True):
         )
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise ValueError(f"{name} must contain at least one sample and one feature, got shape {array.shape}.")
-    dtype = np.float32 if array.dtype == np.float32 else np.float64
-    array = np.ascontiguousarray(array, dtype=dtype)
-    finite = np.isfinite(array)
-    if not finite.all():
-        row, column = np.argwhere(~finite)[0]
-        raise ValueError(
-            f"{name} must not contain NaN or infinity; found {array[row, column]} at row {row}, "
-            f"column {column} ({(~finite).sum()} such values). Remove or impute them first."
-        )
+    if n_features is not None:
+        check_n_features(array, n_features, name)
+    _check_finite(array, name)
     return array
+
+
+def check_vector(values, name):
+    """Return ``values`` (scores, a curve) as a non-empty 1-D float64 array of finite numbers."""
+    array = as_real_array(values, name).astype(np.float64, copy=False)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of numbers, got shape {array.shape}.")
+    _check_finite(array, name)
+    return array
+
+
+def check_choices(values, name, choices):
+    """Check a choice or a sequence of choices (e.g. covariance types); return them as a tuple."""
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))} or a sequence of them, got "
+                        f"{_describe(values)}.")
+    return tuple(check_choice(value, name, choices) for value in values)
+
+
+def check_items(values, name, kind):
+    """Check that ``values`` is a sequence of ``kind`` objects (e.g. CriterionRecord); return it as a list."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a sequence of {kind.__name__}, got {_describe(values)}.")
+    values = list(values)
+    odd = [value for value in values if not isinstance(value, kind)]
+    if odd:
+        raise TypeError(f"{name} must hold only {kind.__name__} objects, got {_describe(odd[0])}.")
+    return values
 
 
 def check_integer(value, name, minimum, maximum=None):
     """Check that ``value`` is a whole number in ``[minimum, maximum]`` and return it as ``int``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {_describe(value)}.")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = "" if maximum is None else f" and at most {maximum}"
+    maximum = INT64_MAX if maximum is None else min(maximum, INT64_MAX)  # NumPy counts in int64
+    if value < minimum or value > maximum:
+        upper = f" and at most {maximum}" if maximum != INT64_MAX or value > maximum else ""
         raise ValueError(f"{name} must be at least {minimum}{upper}, got {value}.")
     return int(value)
 
@@ -110,7 +209,8 @@ def check_number(value, name, minimum=None, maximum=None):
 
 def check_choice(value, name, choices):
     """Check that ``value`` is one of ``choices``."""
-    if value not in choices:
+    # compared only with values of the choice's type: an array compared with a string would be ambiguous
+    if not any(isinstance(value, type(choice)) and value == choice for choice in choices):
         options = ", ".join(repr(choice) for choice in choices)
         raise ValueError(f"{name} must be one of {options}; got {_describe(value)}.")
     return value
@@ -134,7 +234,7 @@ def check_random_state(random_state):
 
 def check_weights(weights, n_components, name="weights_init"):
     """Check mixture weights: shape (n_components,), each in [0, 1], summing to 1."""
-    weights = np.asarray(weights, dtype=float)
+    weights = as_real_array(weights, name).astype(np.float64, copy=False)
     if weights.shape != (n_components,):
         raise ValueError(f"{name} must have shape ({n_components},) (one weight per component), got {weights.shape}.")
     if not np.all(np.isfinite(weights)) or weights.min() < 0 or weights.max() > 1:
@@ -146,7 +246,7 @@ def check_weights(weights, n_components, name="weights_init"):
 
 def check_means(means, n_components, n_features, name="means_init"):
     """Check component means: shape (n_components, n_features), finite."""
-    means = np.asarray(means, dtype=float)
+    means = as_real_array(means, name).astype(np.float64, copy=False)
     if means.ndim == 1 and n_features == 1:
         means = means[:, np.newaxis]
     if means.shape != (n_components, n_features):
@@ -160,7 +260,7 @@ def check_means(means, n_components, n_features, name="means_init"):
 
 def check_responsibilities(responsibilities, n_samples, n_components, name="initial_responsibilities"):
     """Check responsibilities: shape (n_samples, n_components), non-negative, every row summing to one."""
-    responsibilities = np.asarray(responsibilities, dtype=float)
+    responsibilities = as_real_array(responsibilities, name).astype(np.float64, copy=False)
     if responsibilities.shape != (n_samples, n_components):
         raise ValueError(f"{name} must have shape ({n_samples}, {n_components}) (n_samples, n_components), "
                          f"got {responsibilities.shape}.")
@@ -184,7 +284,7 @@ def precision_shape(covariance_type, n_components, n_features):
 
 def check_precisions(precisions, covariance_type, n_components, n_features, name="precisions_init"):
     """Check precisions (inverse covariances) for a covariance type: shape, symmetry, positive definiteness."""
-    precisions = np.asarray(precisions, dtype=float)
+    precisions = as_real_array(precisions, name).astype(np.float64, copy=False)
     shape = precision_shape(covariance_type, n_components, n_features)
     if precisions.shape != shape:
         raise ValueError(

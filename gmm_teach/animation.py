@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from matplotlib import rcParams
-from matplotlib.animation import FFMpegWriter, PillowWriter
+from matplotlib.animation import FFMpegWriter, HTMLWriter, PillowWriter
 from matplotlib.figure import Figure
 
 from . import _validation as check
@@ -112,13 +112,25 @@ class EMView:
                                 fontsize=10)
 
 
-def em_animation(trace, fps=2.0, dpi=80):
-    """A :class:`matplotlib.animation.FuncAnimation` of a whole run, on a new figure (not registered in pyplot)."""
+FORMATS = (".gif", ".mp4", ".html")
+MAX_DPI = 600
+MAX_ITER = 500  # so a run has at most 1 + 2 * 500 frames
+# All frames together, in pixels: a GIF writer keeps every frame in memory as RGBA (4 bytes a pixel), so this
+# bounds the memory (about 1 GB) and the size of any file written. At dpi=100 a frame has 0.44 million pixels.
+MAX_PIXELS = 250_000_000
+BYTES_PER_PIXEL = 4
+
+
+def em_animation(trace, fps=2.0, dpi=80, feature_names=None):
+    """A :class:`matplotlib.animation.FuncAnimation` of a whole run, on a new figure (not registered in pyplot).
+
+    ``feature_names`` label the axes, as in :func:`~gmm_teach.plotting.projection_for`.
+    """
     from matplotlib.animation import FuncAnimation
 
     fps = check.check_number(fps, "fps", minimum=0.1)
     figure = Figure(figsize=FIGURE_SIZE, dpi=dpi)
-    view = EMView(figure, trace)
+    view = EMView(figure, trace, projection=projection_for(trace.X, feature_names=feature_names))
     frames = em_frames(trace)
     return FuncAnimation(figure, lambda frame: view.show(*frame), frames=frames, interval=1000.0 / fps,
                          repeat=False, cache_frame_data=False)
@@ -160,40 +172,116 @@ def ffmpeg_available():
     return ffmpeg_path() is not None
 
 
-def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0, max_iter=100,
-               path="em.gif", fps=2.0, dpi=80):
-    """Run EM on ``X`` and write the run as a GIF (Pillow), an MP4 (ffmpeg, see :func:`ffmpeg_path`) or an HTML page.
+def check_output_path(path, name="path"):
+    """Check, before any work, that an animation can be written to ``path``; return it as a ``Path``.
+
+    The suffix chooses the format (one of ``FORMATS``); the folder must exist, the path must not be a folder,
+    and an MP4 needs ffmpeg. ``name`` is the argument named in messages (the command line says ``--output``).
+    """
+    path = Path(path)
+    check.check_choice(path.suffix.lower(), f"the suffix of {name}", FORMATS)
+    if path.is_dir():
+        raise ValueError(f"{name}: {str(path)!r} is a folder; give a file name such as "
+                         f"{str(path / ('em' + path.suffix.lower()))!r}.")
+    if not path.parent.is_dir():
+        raise ValueError(f"{name}: the folder {str(path.parent)!r} does not exist.")
+    if path.suffix.lower() == ".mp4" and not ffmpeg_available():
+        raise ValueError(f"{name}: writing {path.name} needs ffmpeg, which was not found: install it "
+                         '(pip install "gmm-teach[video]", or your system\'s ffmpeg package), or write a .gif or '
+                         ".html instead.")
+    return path
+
+
+def frame_pixels(dpi):
+    """The number of pixels of one frame at ``dpi`` (the figure is ``FIGURE_SIZE`` inches)."""
+    width, height = FIGURE_SIZE
+    return round(width * dpi) * round(height * dpi)
+
+
+def check_movie_size(n_frames, dpi):
+    """Refuse a movie larger than ``MAX_PIXELS`` pixels over all frames, before a single frame is drawn."""
+    dpi = check.check_integer(dpi, "dpi", 10, MAX_DPI)
+    total = n_frames * frame_pixels(dpi)
+    if total > MAX_PIXELS:
+        raise ValueError(f"dpi={dpi} with {n_frames} frames makes {total / 1e6:.0f} million pixels; at most "
+                         f"{MAX_PIXELS / 1e6:.0f} million are written (about "
+                         f"{MAX_PIXELS * BYTES_PER_PIXEL / 1e9:.0f} GB of memory for a GIF). Lower dpi or max_iter.")
+    return dpi
+
+
+def _movie_writer(suffix, fps):
+    if suffix == ".gif":
+        return PillowWriter(fps=fps)
+    if suffix == ".mp4":
+        return mp4_writer(fps)
+    # Frames within MAX_PIXELS all fit (PNG is smaller than raw pixels); matplotlib's default limit of 20 MB
+    # would silently drop the last frames of a large page.
+    embed_limit_mb = MAX_PIXELS * BYTES_PER_PIXEL * 4 / 3 / 1e6  # base64 makes 4 bytes of every 3
+    return HTMLWriter(fps=fps, embed_frames=True, default_mode="once", embed_limit=embed_limit_mb)
+
+
+def write_animation(trace, path="em.gif", fps=2.0, dpi=80, feature_names=None, progress=None):
+    """Write a recorded run as a GIF (Pillow), an MP4 (ffmpeg, see :func:`ffmpeg_path`) or an HTML page.
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-    n_components, covariance_type, init_params, random_state, max_iter
-        As for :class:`~gmm_teach.GaussianMixture` (one initialisation).
+    trace : EMTrace
     path : str or Path, default="em.gif"
         The suffix chooses the format: ``.gif``, ``.mp4`` (needs ffmpeg) or ``.html``.
     fps : float, default=2
         Frames per second; each iteration has an E and an M frame.
     dpi : int, default=80
+        At most ``MAX_DPI``; all frames together at most ``MAX_PIXELS`` pixels.
+    feature_names : sequence of str, optional
+        Axis labels (default ``feature 0``, ...).
+    progress : callable, optional
+        Called as ``progress(frames_done, n_frames)`` after each frame is written (a progress bar uses it).
 
     Returns
     -------
     Path
         Where the file was written.
     """
-    path = Path(path)
-    suffix = check.check_choice(path.suffix.lower(), "path suffix", (".gif", ".mp4", ".html"))
+    path = check_output_path(path)
+    fps = check.check_number(fps, "fps", minimum=0.1)
+    n_frames = len(em_frames(trace))
+    dpi = check_movie_size(n_frames, dpi)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable progress(done, total) or None, got {progress!r}.")
+    movie = em_animation(trace, fps, dpi, feature_names)
+    report = None if progress is None else (lambda frame, total: progress(frame + 1, total))
+    movie.save(path, writer=_movie_writer(path.suffix.lower(), fps), dpi=dpi, progress_callback=report)
+    return path
+
+
+def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0, max_iter=100,
+               path="em.gif", fps=2.0, dpi=80):
+    """Run EM on ``X`` and write the run as a GIF, an MP4 or an HTML page (see :func:`write_animation`).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_components, covariance_type, init_params, random_state
+        As for :class:`~gmm_teach.GaussianMixture` (one initialisation).
+    max_iter : int, default=100
+        At most ``MAX_ITER`` (each iteration is two frames).
+    path : str or Path, default="em.gif"
+        The suffix chooses the format: ``.gif``, ``.mp4`` (needs ffmpeg) or ``.html``.
+    fps : float, default=2
+        Frames per second; each iteration has an E and an M frame.
+    dpi : int, default=80
+        At most ``MAX_DPI``.
+
+    Returns
+    -------
+    Path
+        Where the file was written.
+    """
+    # Everything that can be checked before EM runs is checked now; the size once the frames are counted.
+    check_output_path(path)
     check.check_number(fps, "fps", minimum=0.1)
-    check.check_integer(dpi, "dpi", 10)
-    if suffix == ".mp4" and not ffmpeg_available():
-        raise ValueError(f"Writing {path.name} needs ffmpeg, which was not found: install it (pip install "
-                         '"gmm-teach[video]"; in a clone: pip install -e ".[video]"; or your system\'s ffmpeg '
-                         "package), or write a .gif or .html instead.")
+    check.check_integer(dpi, "dpi", 10, MAX_DPI)
+    check.check_integer(max_iter, "max_iter", 0, MAX_ITER)
     trace = EMTrace.run(X, n_components=n_components, covariance_type=covariance_type, init_params=init_params,
                         random_state=random_state, max_iter=max_iter)
-    if suffix == ".html":
-        path.write_text(to_jshtml(trace, fps, dpi), encoding="utf-8")
-        return path
-    animation = em_animation(trace, fps, dpi)
-    writer = PillowWriter(fps=fps) if suffix == ".gif" else mp4_writer(fps)
-    animation.save(path, writer=writer, dpi=dpi)
-    return path
+    return write_animation(trace, path, fps, dpi)

@@ -29,11 +29,13 @@ def anomaly_scores(model, X, method: str = "density") -> np.ndarray:
 
 def score_cutoff(scores: np.ndarray, threshold: float) -> float:
     """The ``threshold``-th percentile of ``scores``: points scoring strictly below it are anomalies."""
-    check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
+    scores = check.check_vector(scores, "scores")
+    threshold = check.check_number(threshold, "threshold", minimum=0.0, maximum=100.0)
     return float(np.percentile(scores, threshold))
 
 
 def flag_lowest(scores: np.ndarray, threshold: float) -> tuple[np.ndarray, float]:
     """Boolean mask of the points whose score is below the ``threshold``-th percentile, and that cutoff."""
+    scores = check.check_vector(scores, "scores")
     cutoff = score_cutoff(scores, threshold)
     return scores < cutoff, cutoff

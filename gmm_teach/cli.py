@@ -3,28 +3,32 @@
 ::
 
     gmm-teach fit old_faithful --k 2                     # fitted parameters, log-likelihood, AIC and BIC
-    gmm-teach select data.csv --k 1-8 --covariance all   # the BIC/AIC grid over k and covariance types
+    gmm-teach select data.csv --k 1-8                    # the BIC/AIC grid over k and the 4 covariance types
     gmm-teach animate old_faithful --k 3 -o em.gif       # a slide-ready animation of EM
 
 ``DATA`` is a CSV file (a header row is optional; choose columns with ``--columns``) or the name of a data
 set shipped with gmm-teach: ``old_faithful`` or ``iris``. ``python -m gmm_teach`` is the same command.
+
+The command is a thin layer over the library: data from :mod:`gmm_teach.datasets`, fits from
+:class:`~gmm_teach.GaussianMixture` and :mod:`gmm_teach.selection`, animations from :mod:`gmm_teach.animation`.
+Every error is one line on stderr with exit status 2, never a traceback.
 """
 
 import argparse
-import csv
+import os
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
+from . import __version__, datasets
 from . import _validation as check
 from .mixture import GaussianMixture
 from .selection import best_model, information_criteria, n_parameters
+from .trace import EMTrace
 
-SHIPPED = {"old_faithful": ("old_faithful.csv", None), "iris": ("iris.csv", "1-4")}
 PROGRESS_DELAY = 1.0  # seconds: quicker runs show no progress bar
+MAX_K = 1000  # select: a larger grid would run for days
+MAX_SEED = 2**32 - 1  # the largest seed every NumPy random generator takes
 
 
 class UsageError(ValueError):
@@ -61,129 +65,69 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        self.close()  # also when the run fails, so that an error message starts on its own line
+
 
 # --------------------------------------------------------------------------------------------- data
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_lines(path):
-    """The non-blank rows of a CSV file, each with its line number in the file."""
-    try:
-        with open(path, newline="") as handle:
-            reader = csv.reader(handle)
-            return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    except FileNotFoundError:
-        names = ", ".join(SHIPPED)
-        raise UsageError(f"DATA: no such file: {str(path)!r}. Give a CSV file or a shipped data set: "
-                         f"{names}.") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise UsageError(f"DATA: cannot read {str(path)!r} as CSV ({error}).") from None
-
-
-def _split_header(lines, path):
-    """The column names (from a header row, or x1, x2, ...) and the numbered data rows."""
-    if not lines:
-        raise UsageError(f"DATA: {str(path)!r} holds no rows.")
-    first_row = lines[0][1]
-    has_header = not all(_is_number(cell) for cell in first_row)
-    header = [cell.strip() for cell in first_row] if has_header else [f"x{i + 1}" for i in range(len(first_row))]
-    data = lines[1:] if has_header else lines
-    if not data:
-        raise UsageError(f"DATA: {str(path)!r} has a header but no data rows.")
-    for line, row in data:
-        if len(row) != len(header):
-            raise UsageError(f"DATA: line {line} of {str(path)!r} has {len(row)} values, expected {len(header)} "
-                             f"(one per column: {', '.join(header)}).")
-    return header, data
-
-
-def _select_columns(header, columns):
-    """Indices of the chosen columns: names or 1-based positions, comma-separated, ranges like 1-4 allowed."""
-    if columns is None:
-        return list(range(len(header)))
-    indices = []
-    for item in columns.split(","):
-        item = item.strip()
-        if item in header:
-            indices.append(header.index(item))
-        elif _is_positions(item, len(header)):
-            first, _, last = item.partition("-")
-            indices.extend(range(int(first) - 1, int(last or first)))
-        else:
-            raise UsageError(f"--columns: no column {item!r}; the columns are {', '.join(header)} "
-                             f"(or positions 1 to {len(header)}).")
-    return indices
-
-
-def _is_positions(item, n_columns):
-    first, _, last = item.partition("-")
-    bounds = [first] + ([last] if last else [])
-    return all(text.isdigit() and 1 <= int(text) <= n_columns for text in bounds) and int(first) <= int(bounds[-1])
-
-
-def _numeric_column(data, index, header):
-    """Column ``index`` as floats; the first cell that is not a number is named, with its line."""
-    values = np.empty(len(data))
-    for position, (line, row) in enumerate(data):
-        cell = row[index].strip()
-        try:
-            values[position] = float(cell)
-        except ValueError:
-            if not cell:
-                raise UsageError(f"DATA: line {line} has no value in column {header[index]!r}; remove or fill in "
-                                 "that row (mixtures need every value).") from None
-            numeric = [name for name, first_cell in zip(header, data[0][1]) if _is_number(first_cell)]
-            example = f", for example --columns {','.join(numeric)}" if numeric else ""
-            raise UsageError(f"DATA: column {header[index]!r} is not numeric: line {line} has {cell!r}. "
-                             f"Choose numeric columns with --columns{example}.") from None
-    return values
-
-
 def load_data(source, columns=None):
     """Read ``source``, a CSV path or a shipped data set name, into ``X`` and the names of its columns.
 
     Parameters
     ----------
     source : str
-        A CSV file (with or without a header row) or one of ``old_faithful``, ``iris``.
+        A CSV file (see :func:`gmm_teach.datasets.load_csv`) or a data set shipped with gmm-teach
+        (:func:`gmm_teach.datasets.load_shipped`: ``old_faithful``, ``iris``).
     columns : str, optional
         Which columns to use: names or 1-based positions, comma-separated, e.g. ``"waiting"`` or ``"1-2,4"``.
-        Default: every column (for ``iris``, the four measurements).
+        Default: every numeric column.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
     names : list of str
     """
-    if source in SHIPPED:
-        file_name, default_columns = SHIPPED[source]
-        with resources.as_file(resources.files("gmm_teach.data").joinpath(file_name)) as path:
-            lines = _read_lines(path)
-        columns = default_columns if columns is None else columns
+    if source in datasets.SHIPPED:
+        X, names = datasets.load_shipped(source, columns)
+    elif not Path(source).exists():
+        raise UsageError(f"DATA: no such file: {source!r}. Give a CSV file or a shipped data set: "
+                         f"{', '.join(datasets.SHIPPED)}.")
     else:
-        lines = _read_lines(source)
-    header, data = _split_header(lines, source)
-    indices = _select_columns(header, columns)
-    X = np.column_stack([_numeric_column(data, index, header) for index in indices])
-    return check.check_array(X, name="DATA"), [header[index] for index in indices]
+        X, names = datasets.load_csv(source, columns)
+    return check.check_array(X, name="DATA"), names
 
 
 # --------------------------------------------------------------------------------------------- arguments
-def _positive_integer(text):
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number, at least 1, got {text!r}")
+def _whole_number(text, minimum, maximum):
+    text = text.strip()
+    # isdigit alone lets through digits int() refuses, such as "²"
+    if not (text.isascii() and text.isdigit()) or not minimum <= int(text) <= maximum:
+        upper = "" if maximum == float("inf") else f" and at most {maximum}"
+        raise argparse.ArgumentTypeError(f"expected a whole number, at least {minimum}{upper}, got {text!r}")
     return int(text)
+
+
+def _positive_integer(text):
+    return _whole_number(text, 1, float("inf"))
 
 
 def _seed(text):
-    if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number, at least 0, got {text!r}")
-    return int(text)
+    return _whole_number(text, 0, MAX_SEED)
+
+
+def _dpi(text):
+    from .animation import MAX_DPI
+
+    return _whole_number(text, 10, MAX_DPI)
+
+
+def _animation_iterations(text):
+    from .animation import MAX_ITER
+
+    return _whole_number(text, 1, MAX_ITER)
 
 
 def _frames_per_second(text):
@@ -202,12 +146,12 @@ def _k_range(text):
         ks = set()
         for item in text.split(","):
             first, _, last = item.partition("-")
-            ks.update(range(_positive_integer(first), _positive_integer(last or first) + 1))
+            ks.update(range(_whole_number(first, 1, MAX_K), _whole_number(last or first, 1, MAX_K) + 1))
     except argparse.ArgumentTypeError:
         ks = set()
     if not ks:
-        raise argparse.ArgumentTypeError(f"expected numbers of components such as 3, 1-8 or 2,3,5 (each at least 1), "
-                                         f"got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected numbers of components such as 3, 1-8 or 2,3,5 (each between 1 "
+                                         f"and {MAX_K}), got {text!r}")
     return sorted(ks)
 
 
@@ -220,9 +164,17 @@ def _covariance_types(text):
     return names
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2), pointing to ``--help``."""
+
+    def error(self, message):
+        message = " ".join(str(message).split()).rstrip(".")  # one line, whatever the message held
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _add_common_arguments(parser, k_help, k_type=_positive_integer):
     parser.add_argument("data", metavar="DATA",
-                        help=f"a CSV file, or a shipped data set: {', '.join(SHIPPED)}")
+                        help=f"a CSV file, or a shipped data set: {', '.join(datasets.SHIPPED)}")
     parser.add_argument("--k", required=True, type=k_type, help=k_help)
     parser.add_argument("--columns", help="columns to use: names or 1-based positions, e.g. waiting,eruptions or 1-4")
     parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0): same seed, same result")
@@ -230,7 +182,8 @@ def _add_common_arguments(parser, k_help, k_type=_positive_integer):
 
 def build_parser():
     """The argument parser of ``gmm-teach`` and its subcommands."""
-    parser = argparse.ArgumentParser(prog="gmm-teach", description="Gaussian mixtures and EM, made visible.")
+    parser = OneLineParser(prog="gmm-teach", description="Gaussian mixtures and EM, made visible.")
+    parser.add_argument("--version", action="version", version=f"gmm-teach {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     fit = commands.add_parser("fit", help="fit a mixture; print its parameters, log-likelihood, AIC and BIC")
@@ -240,10 +193,11 @@ def build_parser():
     fit.add_argument("--max-iter", type=_positive_integer, default=100, help="EM iterations at most, per run")
     fit.set_defaults(run=run_fit, parser=fit)
 
+    all_types = ",".join(check.COVARIANCE_TYPES)
     select = commands.add_parser("select", help="print the BIC and AIC of every k and covariance type")
     _add_common_arguments(select, "numbers of components: 1-8, or 2,3,5", k_type=_k_range)
-    select.add_argument("--covariance", type=_covariance_types, default=("full",),
-                        help="covariance types, comma-separated, or all (default full)")
+    select.add_argument("--covariance", type=_covariance_types, default=check.COVARIANCE_TYPES,
+                        help=f"covariance types, comma-separated, or all (default all: {all_types})")
     select.add_argument("--n-init", type=_positive_integer, default=1, help="EM runs per model")
     select.set_defaults(run=run_select, parser=select)
 
@@ -251,11 +205,12 @@ def build_parser():
     _add_common_arguments(animate, "number of components")
     animate.add_argument("--covariance", choices=check.COVARIANCE_TYPES, default="full")
     animate.add_argument("-o", "--output", default="em.gif",
-                         help="the file to write; .gif, .mp4 (needs ffmpeg: pip install gmm-teach[video]) or .html "
-                              "(default em.gif)")
-    animate.add_argument("--max-iter", type=_positive_integer, default=100, help="EM iterations at most")
+                         help='the file to write; .gif, .mp4 (needs ffmpeg: pip install "gmm-teach[video]") or '
+                              ".html (default em.gif)")
+    animate.add_argument("--max-iter", type=_animation_iterations, default=100,
+                         help="EM iterations at most (default 100; two frames each)")
     animate.add_argument("--fps", type=_frames_per_second, default=2.0, help="frames per second (default 2)")
-    animate.add_argument("--dpi", type=_positive_integer, default=100, help="resolution (default 100)")
+    animate.add_argument("--dpi", type=_dpi, default=100, help="resolution in dots per inch (default 100)")
     animate.set_defaults(run=run_animate, parser=animate)
     return parser
 
@@ -287,9 +242,10 @@ def _describe_data(source, X, names):
 def fit_with_progress(X, k, covariance_type, n_init, max_iter, seed, progress):
     """Fit like ``GaussianMixture(k, n_init=n_init, random_state=seed).fit(X)``, reporting every EM iteration.
 
-    Each start continues the same random generator, as ``fit`` does, so the result is the same.
+    Each start is the estimator's :meth:`~gmm_teach.GaussianMixture.iter_fit` and continues the same random
+    generator, as ``fit`` does, so the result is the same.
     """
-    rng = np.random.default_rng(seed)
+    rng = check.check_random_state(seed)
     best = None
     for start in range(n_init):
         model = GaussianMixture(k, covariance_type=covariance_type, max_iter=max_iter, random_state=rng)
@@ -310,9 +266,8 @@ def _parameter_tables(model, names):
 
 
 def run_fit(args, X, names):
-    progress = ProgressBar("fitting")
-    model = fit_with_progress(X, args.k, args.covariance, args.n_init, args.max_iter, args.seed, progress)
-    progress.close()
+    with ProgressBar("fitting") as progress:
+        model = fit_with_progress(X, args.k, args.covariance, args.n_init, args.max_iter, args.seed, progress)
     n_samples = X.shape[0]
     status = (f"converged after {model.n_iter_} iterations" if model.converged_
               else f"NOT converged: stopped at --max-iter {args.max_iter}")
@@ -348,10 +303,9 @@ def run_select(args, X, names):
     ks = args.k
     if ks[-1] > X.shape[0]:
         raise UsageError(f"--k: at most {X.shape[0]} components for {X.shape[0]} points, got up to {ks[-1]}.")
-    progress = ProgressBar("fitting models")
-    records = information_criteria(X, ks, args.covariance, n_init=args.n_init, random_state=args.seed,
-                                   progress=progress.update)
-    progress.close()
+    with ProgressBar("fitting models") as progress:
+        records = information_criteria(X, ks, args.covariance, n_init=args.n_init, random_state=args.seed,
+                                       progress=progress.update)
     print(_describe_data(args.data, X, names))
     for criterion in ("bic", "aic"):
         table, best = _criterion_table(records, criterion, ks, args.covariance)
@@ -363,76 +317,53 @@ def run_select(args, X, names):
 
 
 # --------------------------------------------------------------------------------------------- animate
-def _animation_writer(path, fps):
-    """The matplotlib writer for the suffix of ``path``; the same formats as :func:`~gmm_teach.animation.animate_em`."""
-    from matplotlib.animation import HTMLWriter, PillowWriter
-
-    from .animation import ffmpeg_available, mp4_writer
-
-    suffix = path.suffix.lower()
-    if not path.parent.is_dir():
-        raise UsageError(f"--output: the folder {str(path.parent)!r} does not exist.")
-    if suffix == ".mp4" and not ffmpeg_available():
-        raise UsageError(f"--output: writing {path.name} needs ffmpeg, which was not found: install it (pip "
-                         "install gmm-teach[video], or your system's ffmpeg package), or write a .gif or .html.")
-    writers = {".gif": lambda: PillowWriter(fps=fps), ".mp4": lambda: mp4_writer(fps),
-               ".html": lambda: HTMLWriter(fps=fps, embed_frames=True, default_mode="once")}
-    if suffix not in writers:
-        raise UsageError(f"--output must end in .gif, .mp4 or .html, got {path.name!r}.")
-    return writers[suffix]()
-
-
-def em_movie(trace, names, fps, dpi):
-    """The EM animation of :mod:`gmm_teach.animation`, with the data's column names on the axes.
-
-    Returns
-    -------
-    movie : matplotlib.animation.FuncAnimation
-    figure : matplotlib.figure.Figure
-    n_frames : int
-    """
-    from matplotlib.animation import FuncAnimation
-    from matplotlib.figure import Figure
-
-    from .animation import FIGURE_SIZE, EMView, em_frames
-    from .plotting import projection_for
-
-    figure = Figure(figsize=FIGURE_SIZE, dpi=dpi)
-    view = EMView(figure, trace, projection=projection_for(trace.X, feature_names=names))
-    frames = em_frames(trace)
-    movie = FuncAnimation(figure, lambda frame: view.show(*frame), frames=frames, interval=1000.0 / fps,
-                          repeat=False, cache_frame_data=False)
-    return movie, figure, len(frames)
-
-
 def run_animate(args, X, names):
-    from .trace import EMTrace
+    from . import animation
 
-    path = Path(args.output)
-    writer = _animation_writer(path, args.fps)
+    path = animation.check_output_path(args.output, name="--output")  # before EM runs
     trace = EMTrace.run(X, n_components=args.k, covariance_type=args.covariance, random_state=args.seed,
                         max_iter=args.max_iter)
-    movie, _, n_frames = em_movie(trace, names, args.fps, args.dpi)
-    progress = ProgressBar(f"writing {path.name}")
-    movie.save(path, writer=writer, dpi=args.dpi,
-               progress_callback=lambda frame, total: progress.update(frame + 1, total))
-    progress.close()
+    n_frames = len(animation.em_frames(trace))
+    with ProgressBar(f"writing {path.name}") as progress:
+        animation.write_animation(trace, path, fps=args.fps, dpi=args.dpi, feature_names=names,
+                                  progress=progress.update)
     print(_describe_data(args.data, X, names))
     print(f"wrote {path}: {len(trace) - 1} EM iterations, {n_frames} frames, {n_frames / args.fps:.0f} s at "
           f"{args.fps:g} frames per second")
 
 
 # --------------------------------------------------------------------------------------------- main
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def main(argv=None):
     """Run ``gmm-teach`` with ``argv`` (default: the process's arguments); return the exit status.
 
-    Bad input exits with status 2 and a message on stderr that says what to change.
+    Every error is one line on stderr and exits with status 2: bad input says what to change, a file that
+    cannot be read or written says why. An error gmm-teach did not foresee is a bug; it is reported in one line
+    too, as a bug.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         X, names = load_data(args.data, args.columns)
         args.run(args, X, names)
-    except ValueError as error:  # UsageError, or the library's own check of a value
-        args.parser.error(str(error))
+        sys.stdout.flush()  # here, so that a reader that has gone is noticed below
+    except BrokenPipeError:
+        # The reader of the output (head, less) has quit: stop quietly, as Unix tools do, and keep Python from
+        # complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (ValueError, TypeError) as error:  # UsageError, or the library's own check of a value
+        args.parser.error(_one_line(error))
+    except OSError as error:  # a file that cannot be read or written, a full disk
+        args.parser.error(f"{type(error).__name__}: {_one_line(error)}")
+    except MemoryError:
+        args.parser.error("not enough memory; use less data, fewer components, or a lower --dpi")
+    except KeyboardInterrupt:
+        args.parser.exit(130, "\ninterrupted\n")
+    except Exception as error:  # noqa: BLE001 -- a bug: still one line, never a traceback
+        args.parser.error(f"unexpected {type(error).__name__} (a bug in gmm-teach {__version__}, please report "
+                          f"it with this command): {_one_line(error)}")
     return 0

@@ -79,7 +79,7 @@ def criterion_record(params: MixtureParams, X: np.ndarray, converged: bool) -> C
 def best_model(records, criterion: str = "bic") -> CriterionRecord:
     """The record with the lowest ``criterion`` (``"bic"`` or ``"aic"``)."""
     check.check_choice(criterion, "criterion", CRITERIA)
-    records = list(records)
+    records = check.check_items(records, "records", CriterionRecord)
     if not records:
         raise ValueError("records must hold at least one CriterionRecord, got an empty sequence.")
     return min(records, key=lambda record: record.criterion(criterion))

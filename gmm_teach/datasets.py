@@ -51,13 +51,13 @@ def make_blobs(n_samples=300, means=None, covariances=None, weights=None, random
     ((100, 2), 30)
     """
     n_samples = check.check_integer(n_samples, "n_samples", 1)
-    means = np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 8.0]]) if means is None else np.asarray(means, dtype=float)
+    means = np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 8.0]]) if means is None else check.as_real_array(means, "means")
     if means.ndim != 2:
         raise ValueError(f"means must have shape (n_components, n_features), got {means.shape}.")
     n_components, n_features = means.shape
     if covariances is None:
         covariances = np.ones(n_components)
-    covariances = np.asarray(covariances, dtype=float)
+    covariances = check.as_real_array(covariances, "covariances")
     if covariances.shape == (n_components,):
         covariances = covariances[:, np.newaxis, np.newaxis] * np.eye(n_features)
     check.check_precisions(covariances, "full", n_components, n_features, name="covariances")
@@ -103,10 +103,184 @@ def make_moons(n_samples=100, noise=None, random_state=None):
     return X, np.repeat([0, 1], [n_outer, n_inner])
 
 
-def _read_csv(name):
-    with resources.files("gmm_teach.data").joinpath(name).open(newline="") as handle:
-        rows = list(csv.reader(handle))
-    return rows[0], rows[1:]
+# --------------------------------------------------------------------------------------------- CSV files
+SHIPPED = {"old_faithful": "old_faithful.csv", "iris": "iris.csv"}
+"""The data sets shipped with gmm-teach, by name, and their files in ``gmm_teach/data``."""
+
+
+def _csv_rows(handle):
+    """The non-blank rows of an open CSV file, each with its line number in the file (blank lines count)."""
+    reader = csv.reader(handle)
+    return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+
+
+def _read_file_rows(path):
+    """:func:`_csv_rows` of the file at ``path``; a byte-order mark (Excel's UTF-8 CSV) is dropped."""
+    try:
+        # newline="" lets the csv module see line ends inside quoted cells, as its documentation asks
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            return _csv_rows(handle)
+    except FileNotFoundError:
+        raise ValueError(f"path {str(path)!r}: no such file.") from None
+    except IsADirectoryError:
+        raise ValueError(f"path {str(path)!r} is a folder, not a CSV file.") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"path {str(path)!r} is not a UTF-8 text file ({error.reason} at byte {error.start}); "
+                         "save it as CSV (UTF-8).") from None
+    except (OSError, csv.Error) as error:
+        raise ValueError(f"path {str(path)!r} cannot be read as CSV ({error}).") from None
+
+
+def _shipped_rows(name):
+    with resources.files("gmm_teach.data").joinpath(SHIPPED[name]).open(newline="", encoding="utf-8") as handle:
+        return _csv_rows(handle)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _split_header(rows, source):
+    """The column names (from a header row, or x1, x2, ...) and the data rows, checked to be rectangular.
+
+    The first row is a header when any of its cells is not a number.
+    """
+    if not rows:
+        raise ValueError(f"{source} holds no rows.")
+    first_row = rows[0][1]
+    has_header = not all(_is_number(cell) for cell in first_row)
+    header = [cell.strip() for cell in first_row] if has_header else [f"x{i + 1}" for i in range(len(first_row))]
+    data = rows[1:] if has_header else rows
+    if not data:
+        raise ValueError(f"{source} has a header but no data rows.")
+    for line, row in data:
+        if len(row) != len(header):
+            raise ValueError(f"{source} line {line} has {len(row)} values, expected {len(header)} "
+                             f"(one per column: {', '.join(header)}).")
+    return header, data
+
+
+def _is_positions(item, n_columns):
+    first, _, last = item.partition("-")
+    bounds = [first] + ([last] if last else [])
+    return all(text.isdigit() and 1 <= int(text) <= n_columns for text in bounds) and int(first) <= int(bounds[-1])
+
+
+def _column_indices(header, columns):
+    """Indices of the chosen columns: names or 1-based positions (ranges such as ``"1-4"`` allowed)."""
+    if columns is None:
+        return list(range(len(header)))
+    items = columns.split(",") if isinstance(columns, str) else columns
+    try:
+        items = [item.strip() for item in items]
+    except (TypeError, AttributeError):
+        raise TypeError(f"columns must be a comma-separated string or a list of column names, got {columns!r}."
+                        ) from None
+    indices = []
+    for item in items:
+        if item in header:
+            indices.append(header.index(item))
+        elif _is_positions(item, len(header)):
+            first, _, last = item.partition("-")
+            indices.extend(range(int(first) - 1, int(last or first)))
+        else:
+            raise ValueError(f"columns: no column {item!r}; the columns are {', '.join(header)} "
+                             f"(or positions 1 to {len(header)}).")
+    if not indices:
+        raise ValueError(f"columns must name at least one column, got {columns!r}.")
+    return indices
+
+
+def _cell_value(cell, line, column, source, numeric_columns):
+    """The number in one cell; a cell that holds none is named by its file line and column name."""
+    where = f"{source} line {line}, column {column!r}"
+    text = cell.strip()
+    if not text:
+        raise ValueError(f"{where}: no value; remove or fill in that row (mixtures need every value).")
+    try:
+        value = float(text)
+    except ValueError:
+        hint = f"; the numeric columns are {','.join(numeric_columns)}" if numeric_columns else ""
+        raise ValueError(f"{where}: not a number ({text!r}){hint}.") from None
+    if not np.isfinite(value):
+        raise ValueError(f"{where}: not a finite number ({text!r}); remove or fill in that row "
+                         "(mixtures need every value).")
+    return value
+
+
+def _numeric_table(rows, columns, source):
+    """The chosen columns of CSV rows as a float array, and their names."""
+    header, data = _split_header(rows, source)
+    indices = _column_indices(header, columns)
+    numeric_columns = [name for name, cell in zip(header, data[0][1]) if _is_number(cell)]
+    X = np.array([[_cell_value(row[index], line, header[index], source, numeric_columns) for index in indices]
+                  for line, row in data])
+    return X, [header[index] for index in indices]
+
+
+def load_csv(path, columns=None):
+    """Read a CSV file of numbers, as saved by a spreadsheet, into ``X`` and its column names.
+
+    A header row is optional (without one the columns are called ``x1, x2, ...``), blank lines are skipped,
+    and the invisible byte-order mark that Excel writes at the start of a "CSV UTF-8" file is dropped.
+
+    Parameters
+    ----------
+    path : str or path-like
+    columns : str or list of str, optional
+        The columns to read: names or 1-based positions, as a list or comma-separated, and ranges of positions
+        such as ``"1-4"``. Default: every column.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    names : list of str
+        The name of each column of ``X``.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read, a row has the wrong number of values, a column is unknown, or a chosen
+        cell is empty, not a number, NaN or infinite: the message gives the file line and the column name.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "heights.csv"
+    >>> _ = path.write_text("name,height,weight\\nAda,1.65,60\\nBob,1.80,82\\n")
+    >>> X, names = load_csv(path, columns="height,weight")
+    >>> X.tolist(), names
+    ([[1.65, 60.0], [1.8, 82.0]], ['height', 'weight'])
+    >>> load_csv(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...heights.csv line 2, column 'name': not a number ('Ada'); the numeric columns are height,weight.
+    """
+    return _numeric_table(_read_file_rows(path), columns, str(path))
+
+
+def load_shipped(name, columns=None):
+    """A data set shipped with gmm-teach, by name (see ``SHIPPED``), as ``X`` and its column names.
+
+    ``columns`` chooses columns as in :func:`load_csv`; by default every numeric column (iris: the four
+    measurements, not the species).
+
+    Examples
+    --------
+    >>> X, names = load_shipped("old_faithful", columns="waiting")
+    >>> X.shape, names
+    ((272, 1), ['waiting'])
+    """
+    check.check_choice(name, "name", tuple(SHIPPED))
+    rows = _shipped_rows(name)
+    if columns is None:
+        header, data = _split_header(rows, SHIPPED[name])
+        columns = [column for column, cell in zip(header, data[0][1]) if _is_number(cell)]
+    return _numeric_table(rows, columns, SHIPPED[name])
 
 
 def _as_frame(values, columns):
@@ -130,9 +304,8 @@ def load_old_faithful(as_frame=False):
     -------
     ndarray of shape (272, 2) or DataFrame
     """
-    header, rows = _read_csv("old_faithful.csv")
-    values = np.array(rows, dtype=float)
-    return _as_frame(values, header) if as_frame else values
+    values, names = load_shipped("old_faithful")
+    return _as_frame(values, names) if as_frame else values
 
 
 def load_iris(as_frame=False):
@@ -147,7 +320,6 @@ def load_iris(as_frame=False):
     species : ndarray of str, shape (150,)
         "setosa", "versicolor" or "virginica".
     """
-    header, rows = _read_csv("iris.csv")
-    values = np.array([row[:4] for row in rows], dtype=float)
-    species = np.array([row[4] for row in rows])
-    return (_as_frame(values, header[:4]) if as_frame else values), species
+    values, names = load_shipped("iris")
+    species = np.array([row[4].strip() for _, row in _shipped_rows("iris")[1:]])
+    return (_as_frame(values, names) if as_frame else values), species

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from . import _engine
+from . import _validation as check
 from .covariance import COVARIANCE_MODELS, LOG_2PI
 
 EPS = np.finfo(np.float64).eps
@@ -228,6 +229,7 @@ def e_step(X, params):
     array([[1. , 0. ],
            [0.5, 0.5]])
     """
+    X = check.check_array(X, n_features=params.n_features)
     weighted = weighted_log_density(X, params)
     log_p = logsumexp(weighted, axis=1)
     responsibilities = np.exp(weighted - log_p[:, np.newaxis])
@@ -263,9 +265,16 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6, sample_w
     -------
     MixtureParams
     """
-    responsibilities = np.asarray(responsibilities, dtype=np.float64)
+    X = check.check_array(X)
+    check.check_choice(covariance_type, "covariance_type", check.COVARIANCE_TYPES)
+    if np.ndim(responsibilities) != 2:
+        raise ValueError("responsibilities must be a 2-D array (n_samples, n_components), got "
+                         f"{np.ndim(responsibilities)} dimensions.")
+    responsibilities = check.check_responsibilities(responsibilities, X.shape[0], np.shape(responsibilities)[1],
+                                                    "responsibilities")
+    sample_weight = check.check_sample_weight(sample_weight, X.shape[0])
     if sample_weight is not None:
-        responsibilities = responsibilities * np.asarray(sample_weight, dtype=np.float64)[:, np.newaxis]
+        responsibilities = responsibilities * sample_weight[:, np.newaxis]
     nk = responsibilities.sum(axis=0) + 10 * EPS  # 10 eps: a component that owns no point gets no 0 / 0
     means = responsibilities.T @ X / nk[:, np.newaxis]
     covariances = COVARIANCE_MODELS[covariance_type].estimate(X, responsibilities, nk, means, reg_covar)
@@ -445,6 +454,8 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
     :func:`m_step` (to rounding, tested). Every array in every step is new, never reused: a consumer may keep
     any of them. Each step's ``responsibilities`` is an (n, k) view of a (k, n) array.
     """
+    X = check.check_array(X, n_features=initial_params.n_features).astype(np.float64, copy=False)
+    sample_weight = check.check_sample_weight(sample_weight, X.shape[0])
     covariance_type = initial_params.covariance_type
     data = _engine.prepare(X, covariance_type, many_passes=True, sample_weight=sample_weight)
     params = initial_params

@@ -231,11 +231,13 @@ def plot_ellipses(ax, means, covariances, n_std=DEFAULT_N_STD, colors=None, line
     list of list of matplotlib.patches.Ellipse
         ``ellipses[k][j]`` is component ``k`` at ``n_std[j]``; the outer ones are fainter.
     """
-    means = np.asarray(means, dtype=float)
-    covariances = np.asarray(covariances, dtype=float)
+    means = check.as_real_array(means, "means")
+    covariances = check.as_real_array(covariances, "covariances")
     if means.ndim != 2 or means.shape[1] != 2 or covariances.shape != (means.shape[0], 2, 2):
         raise ValueError("plot_ellipses draws 2-D components: means must have shape (k, 2) and covariances "
                          f"(k, 2, 2); got {means.shape} and {covariances.shape}.")
+    means = check.check_means(means, len(means), 2, name="means")
+    covariances = check.check_precisions(covariances, "full", len(means), 2, name="covariances")
     colors = component_colors(len(means)) if colors is None else to_rgba_array(colors)
     ellipses = []
     for mean, covariance, color in zip(means, covariances, colors):
@@ -349,7 +351,9 @@ def plot_log_likelihood(ax, log_likelihoods, current=None):
     marker : matplotlib.lines.Line2D
         Move it with ``marker.set_data([t], [log_likelihoods[t]])``; empty when ``current`` is None.
     """
-    log_likelihoods = np.asarray(log_likelihoods, dtype=float)
+    log_likelihoods = check.check_vector(log_likelihoods, "log_likelihoods")
+    if current is not None:
+        current = check.check_integer(current, "current", 0, len(log_likelihoods) - 1)
     iterations = np.arange(len(log_likelihoods))
     (line,) = ax.plot(iterations, log_likelihoods, color="0.25", marker=".", markersize=4, linewidth=1.5)
     (marker,) = ax.plot([], [], "o", color=PALETTE[3], markersize=9, zorder=3)

@@ -46,10 +46,7 @@ def check_grid(X, k_range: Iterable[int],
                covariance_types: str | Sequence[str]) -> tuple[np.ndarray, list[int], tuple[str, ...]]:
     """Check the arguments of :func:`information_criteria`; return them as data, list of k, tuple of types."""
     X = check.check_array(X).astype(np.float64, copy=False)
-    if isinstance(covariance_types, str):
-        covariance_types = (covariance_types,)
-    covariance_types = tuple(check.check_choice(name, "covariance_types", check.COVARIANCE_TYPES)
-                             for name in covariance_types)
+    covariance_types = check.check_choices(covariance_types, "covariance_types", check.COVARIANCE_TYPES)
     try:
         ks = [check.check_integer(k, "k_range", 1, X.shape[0]) for k in k_range]
     except TypeError:

@@ -6,7 +6,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from gmm_teach import datasets
-from gmm_teach.animation import EMView, animate_em, em_frames, ffmpeg_available, frame_state
+from gmm_teach.animation import (EMView, animate_em, check_movie_size, check_output_path, em_frames, ffmpeg_available,
+                                  frame_state, write_animation)
 from gmm_teach.plotting import responsibility_colors
 from gmm_teach.trace import EMTrace
 
@@ -75,11 +76,44 @@ def test_mp4_has_a_frame_per_e_and_m_step(tmp_path):
 def test_bad_suffix_and_missing_ffmpeg_are_explained(tmp_path, monkeypatch):
     import gmm_teach.animation as animation
 
-    with pytest.raises(ValueError, match="path suffix"):
+    with pytest.raises(ValueError, match="the suffix of path must be one of '.gif'"):
         animate_em(BLOBS, path=tmp_path / "em.avi")
     monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
-    quoted_extras = r'pip install "gmm-teach\[video\]"; in a clone: pip install -e "\.\[video\]"'
-    with pytest.raises(ValueError, match=f"needs ffmpeg.*{quoted_extras}"):
+    with pytest.raises(ValueError, match=r'needs ffmpeg.*pip install "gmm-teach\[video\]"'):
         animate_em(BLOBS, path=tmp_path / "em.mp4")
     with pytest.raises(TypeError, match="fps"):
         animate_em(BLOBS, max_iter=1, path=tmp_path / "em.gif", fps="fast")
+
+
+def test_write_animation_labels_axes_reports_progress_and_bounds_the_size(trace, tmp_path):
+    calls = []
+    path = write_animation(trace, tmp_path / "em.gif", dpi=20, feature_names=["x", "y"],
+                           progress=lambda done, total: calls.append((done, total)))
+    n_frames = len(em_frames(trace))
+    assert calls == [(done, n_frames) for done in range(1, n_frames + 1)]
+    with Image.open(path) as gif:
+        assert gif.n_frames == n_frames
+    with pytest.raises(ValueError, match=r"dpi must be at least 10 and at most 600, got 601"):
+        write_animation(trace, tmp_path / "big.gif", dpi=601)
+    assert check_movie_size(n_frames, 600) == 600  # 7 frames of 15.8 million pixels: within the bound
+    with pytest.raises(ValueError, match=r"dpi=600 with 100 frames makes 1584 million pixels; at most 250 million"):
+        check_movie_size(100, 600)
+    with pytest.raises(ValueError, match="max_iter must be at least 0 and at most 500, got 501"):
+        animate_em(BLOBS, max_iter=501, path=tmp_path / "long.gif")
+
+
+def test_an_html_page_keeps_every_frame_beyond_matplotlibs_embed_limit(trace, tmp_path, monkeypatch):
+    import matplotlib
+
+    monkeypatch.setitem(matplotlib.rcParams, "animation.embed_limit", 0.01)  # MB: a single frame exceeds it
+    path = write_animation(trace, tmp_path / "em.html", dpi=20)
+    assert path.read_text().count("data:image/png;base64") == len(em_frames(trace))
+
+
+def test_output_path_is_checked_before_any_work(tmp_path):
+    (tmp_path / "em.gif").mkdir()
+    with pytest.raises(ValueError, match="path: .* is a folder; give a file name such as"):
+        check_output_path(tmp_path / "em.gif")
+    with pytest.raises(ValueError, match="path: the folder .* does not exist"):
+        check_output_path(tmp_path / "slides" / "em.gif")
+    assert check_output_path(str(tmp_path / "EM.GIF")) == tmp_path / "EM.GIF"

@@ -29,10 +29,14 @@ def run(argv, capsys):
 
 
 def error_of(argv, capsys):
+    """The error message of a command that must fail: one line on stderr, exit status 2, nothing on stdout."""
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)
     assert exit_info.value.code == 2
-    return capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and captured.err.endswith(" --help)\n"), captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    return captured.err
 
 
 # ------------------------------------------------------------------ fit
@@ -103,7 +107,12 @@ def test_select_accepts_a_list_of_k(capsys):
     (["animate", "old_faithful", "--k", "2", "--fps", "inf"],
      "expected a number of frames per second between 0.1 and 60"),
     (["fit", "old_faithful", "--k", "2", "--columns", "duration"],
-     "--columns: no column 'duration'; the columns are eruptions, waiting"),
+     "columns: no column 'duration'; the columns are eruptions, waiting"),
+    (["select", "old_faithful", "--k", "1-100000000000"], "each between 1 and 1000"),
+    (["fit", "old_faithful", "--k", "²"], "expected a whole number, at least 1, got '²'"),
+    (["fit", "old_faithful", "--k", "2", "--seed", "4294967296"], "at least 0 and at most 4294967295"),
+    (["fit", "old_faithful"], "the following arguments are required: --k"),
+    ([], "the following arguments are required: command"),
 ])
 def test_bad_input_exits_with_a_message_that_says_what_to_change(argv, message, capsys):
     assert message in error_of(argv, capsys)
@@ -111,21 +120,22 @@ def test_bad_input_exits_with_a_message_that_says_what_to_change(argv, message, 
 
 def test_a_non_numeric_column_is_named_with_its_line(csv_file, capsys):
     err = error_of(["fit", str(csv_file), "--k", "2"], capsys)
-    assert ("column 'kind' is not numeric: line 2 has 'long'. Choose numeric columns with --columns, "
-            "for example --columns eruptions,waiting.") in err
+    assert (f"{csv_file} line 2, column 'kind': not a number ('long'); the numeric columns are "
+            "eruptions,waiting (see gmm-teach fit --help)") in err
 
 
 def test_a_ragged_csv_names_the_line(tmp_path, capsys):
     path = tmp_path / "ragged.csv"
     path.write_text("a,b\n1,2\n3\n")
-    assert "line 3 of" in error_of(["fit", str(path), "--k", "1"], capsys)
+    assert "ragged.csv line 3 has 1 values, expected 2 (one per column: a, b)" in error_of(
+        ["fit", str(path), "--k", "1"], capsys)
 
 
 def test_a_missing_value_is_named_with_its_line_counting_blank_lines(tmp_path, capsys):
     path = tmp_path / "gaps.csv"
     path.write_text("a,b\n1,2\n\n3,\n")
-    assert "line 4 has no value in column 'b'; remove or fill in that row" in error_of(["fit", str(path), "--k", "1"],
-                                                                                       capsys)
+    assert "gaps.csv line 4, column 'b': no value; remove or fill in that row" in error_of(
+        ["fit", str(path), "--k", "1"], capsys)
 
 
 def test_animate_names_a_missing_output_folder(tmp_path, capsys):
@@ -188,7 +198,18 @@ def test_python_dash_m_runs_the_same_command():
     assert completed.stdout.startswith("old_faithful: 272 points")
     failed = subprocess.run([sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "x"],
                             capture_output=True, text=True, env=environment, timeout=120)
-    assert failed.returncode == 2 and "usage: gmm-teach fit" in failed.stderr
+    assert failed.returncode == 2 and failed.stderr.startswith("gmm-teach fit: error: argument --k")
+    assert failed.stderr.count("\n") == 1
+
+
+def test_a_reader_that_quits_early_gets_no_error(tmp_path):
+    """``gmm-teach select ... | head -3``: the pipe closes before the table is written; no message, no traceback."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    process = subprocess.Popen([sys.executable, "-m", "gmm_teach", "select", "old_faithful", "--k", "1-2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    process.stdout.close()  # before the command prints anything: its first write finds the pipe closed
+    _, err = process.communicate(timeout=120)
+    assert err == b"" and process.returncode == 1
 
 
 # ------------------------------------------------------------------ animate
@@ -214,20 +235,26 @@ def test_animate_writes_a_self_contained_html_player(tmp_path, capsys):
     assert "<script" in page and page.count("data:image/png;base64") == 3
 
 
-def test_the_animation_labels_its_axes_with_the_column_names(tmp_path):
-    from gmm_teach.trace import EMTrace
+def test_the_animation_labels_its_axes_with_the_column_names(tmp_path, monkeypatch, capsys):
+    from gmm_teach import animation
 
-    trace = EMTrace.run(datasets.load_old_faithful(), n_components=2, random_state=0, max_iter=2)
-    movie, figure, n_frames = cli.em_movie(trace, ["eruptions", "waiting"], fps=2.0, dpi=20)
-    movie.save(tmp_path / "small.gif", writer="pillow", dpi=20)
-    clustering_ax = figure.axes[0]
-    assert (clustering_ax.get_xlabel(), clustering_ax.get_ylabel()) == ("eruptions", "waiting")
-    assert n_frames == 5
+    views = []
+
+    class RecordedView(animation.EMView):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            views.append(self)
+
+    monkeypatch.setattr(animation, "EMView", RecordedView)
+    run(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2", "--dpi", "20",
+         "--columns", "waiting,eruptions"], capsys)
+    [view] = views
+    assert (view.clustering_ax.get_xlabel(), view.clustering_ax.get_ylabel()) == ("waiting", "eruptions")
 
 
 def test_animate_names_a_bad_output_file(tmp_path, capsys):
     err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.png")], capsys)
-    assert "--output must end in .gif, .mp4 or .html, got 'em.png'" in err
+    assert "the suffix of --output must be one of '.gif', '.mp4', '.html'; got '.png'" in err
 
 
 def test_animate_says_mp4_needs_ffmpeg_when_it_is_missing(monkeypatch, tmp_path, capsys):
@@ -235,7 +262,7 @@ def test_animate_says_mp4_needs_ffmpeg_when_it_is_missing(monkeypatch, tmp_path,
 
     monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
     err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.mp4")], capsys)
-    assert "writing em.mp4 needs ffmpeg, which was not found: install it (pip install gmm-teach[video]" in err
+    assert 'writing em.mp4 needs ffmpeg, which was not found: install it (pip install "gmm-teach[video]"' in err
 
 
 def test_animate_shows_its_progress_frame_by_frame(monkeypatch, tmp_path, capsys):
@@ -258,3 +285,95 @@ def test_animate_writes_an_mp4(tmp_path, capsys):
                      "--dpi", "30"], capsys)
     assert status == 0 and "5 frames" in out
     assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "em.mp4"))[0] == 5
+
+
+# ------------------------------------------------------------------ never a traceback (issue 17)
+def test_an_existing_folder_as_output_is_refused_before_em_runs(tmp_path, capsys):
+    folder = tmp_path / "slides.gif"
+    folder.mkdir()
+    err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(folder)], capsys)
+    assert f"--output: {str(folder)!r} is a folder; give a file name such as" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dpi", "601"], "argument --dpi: expected a whole number, at least 10 and at most 600, got '601'"),
+    (["--dpi", "3000"], "at most 600, got '3000'"),
+    (["--max-iter", "501"], "argument --max-iter: expected a whole number, at least 1 and at most 500"),
+])
+def test_animation_resolution_and_length_are_bounded(argv, message, tmp_path, capsys):
+    assert message in error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), *argv],
+                               capsys)
+    assert not (tmp_path / "em.gif").exists()
+
+
+def test_an_animation_too_large_in_pixels_is_refused_before_a_frame_is_drawn(tmp_path, monkeypatch, capsys):
+    from gmm_teach import animation
+
+    monkeypatch.setattr(animation, "em_animation", lambda *args, **kwargs: pytest.fail("a frame was drawn"))
+    err = error_of(["animate", "old_faithful", "--k", "3", "-o", str(tmp_path / "em.gif"), "--dpi", "600",
+                    "--max-iter", "500"], capsys)
+    assert "dpi=600 with" in err and "million pixels; at most 250 million are written" in err
+    assert "Lower dpi or max_iter" in err
+
+
+def test_a_nan_in_a_csv_is_named_by_file_line_and_column_name(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\nNaN,\n3,nan\n")
+    err = error_of(["fit", str(path), "--k", "1", "--columns", "b"], capsys)
+    assert f"{path} line 3, column 'b': no value" in err
+    err = error_of(["fit", str(path), "--k", "1", "--columns", "a"], capsys)
+    assert f"{path} line 3, column 'a': not a finite number ('NaN')" in err
+
+
+def test_a_csv_saved_by_excel_with_a_byte_order_mark_reads_cleanly(tmp_path, capsys):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffheight,weight\r\n1.6,60\r\n1.8,82\r\n1.7,70\r\n".encode("utf-8"))
+    status, out, _ = run(["fit", str(path), "--k", "1", "--columns", "height"], capsys)
+    assert status == 0 and "3 points, 1 features (height)" in out
+
+
+def test_data_that_is_a_folder_or_not_text_is_one_line(tmp_path, capsys):
+    assert "is a folder, not a CSV file" in error_of(["fit", str(tmp_path), "--k", "1"], capsys)
+    binary = tmp_path / "picture.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    assert "is not a UTF-8 text file" in error_of(["fit", str(binary), "--k", "1"], capsys)
+
+
+def test_select_fits_all_four_covariance_types_by_default_and_its_help_says_so(capsys):
+    _, out, _ = run(["select", "old_faithful", "--k", "1-2"], capsys)
+    bic_table = out.split("BIC (")[1].split("AIC (")[0]
+    assert bic_table.splitlines()[1].split() == ["k", "full", "tied", "diag", "spherical"]
+    with pytest.raises(SystemExit):
+        cli.main(["select", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "or all (default all: full,tied,diag,spherical)" in help_text
+
+
+def test_version_is_printed(capsys):
+    from gmm_teach import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"gmm-teach {__version__}\n"
+
+
+def test_install_hints_quote_the_extras(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["animate", "--help"])
+    assert 'pip install "gmm-teach[video]"' in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), MemoryError(), RuntimeError("bug\nhere")])
+def test_an_error_while_running_is_one_line_without_traceback(error, monkeypatch, tmp_path, capsys):
+    from gmm_teach import animation
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(animation, "write_animation", fail)
+    err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2"],
+                   capsys)
+    expected = {OSError: "OSError: [Errno 28] No space left on device", MemoryError: "not enough memory",
+                RuntimeError: "unexpected RuntimeError (a bug in gmm-teach"}[type(error)]
+    assert expected in err

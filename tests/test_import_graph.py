@@ -88,8 +88,6 @@ def test_the_package_has_no_import_cycle_and_keeps_its_layers():
     assert "gmm_teach.mixture" not in graph["gmm_teach.trace"]
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py's run_animate imports gmm_teach.trace lazily (cli.py is another "
-                                       "helper's); remove this marker when it is imported at the top")
 def test_the_package_passes_the_tool():
     result = _run(PACKAGE)
     assert result.returncode == 0, result.stdout

@@ -18,7 +18,7 @@ def _fit_error(exception, match, data=X, **params):
     (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "X must not contain NaN or infinity"),
     (np.empty((0, 2)), ValueError, r"X must contain at least one sample.*\(0, 2\)"),
     (np.empty((3, 0)), ValueError, r"X must contain at least one sample.*\(3, 0\)"),
-    ([["a", "b"], ["c", "d"]], TypeError, "X must contain only numbers"),
+    ([["a", "b"], ["c", "d"]], TypeError, "X must hold numbers, got text"),
     (np.zeros((4, 2, 2)), ValueError, r"X must be a 2-D array.*3 dimensions"),
     (None, TypeError, "X must be an array-like of numbers, got None"),
     ("abc", TypeError, "X must be an array-like of numbers"),

@@ -174,7 +174,7 @@ class CollapseExplorer(Explorer):
                                                   np.repeat(shown.means[:1], CURVE_POINTS, axis=0),
                                                   variances + reg_covar, "spherical")
         first = np.log(shown.weights[0]) + log_gaussian_density(self.X, on_point)
-        second = np.log(shown.weights[1]) + log_gaussian_density(self.X, shown, components=slice(1, 2))
+        second = np.log(shown.weights[1]) + log_gaussian_density(self.X, shown)[:, 1:2]
         return variances, np.logaddexp(first, second).sum(axis=0)
 
     @property

@@ -47,7 +47,7 @@ def test_em_animation_advances_when_played(book_site, offline_page, artifacts):
     start_frame, start_image = slider.input_value(), frame.get_attribute("src")
     assert start_frame == "0"
     animation.get_by_title("Play", exact=True).click()
-    page.wait_for_function("slider => parseInt(slider.value) >= 1", arg=slider.element_handle(), timeout=10_000)
+    page.wait_for_function("slider => parseInt(slider.value) >= 1", arg=slider.element_handle())
     animation.get_by_title("Pause", exact=True).click()
     assert frame.get_attribute("src") != start_image
     animation.screenshot(path=artifacts / "book_em_animation.png")
@@ -59,7 +59,7 @@ def test_formulas_are_typeset_with_no_network(book_site, offline_page):
     page = offline_page
     page.goto(f"{book_site}/03_em_step_by_step.html", wait_until="load")
     page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
-                           " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0", timeout=30_000)
+                           " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0")
     untypeset = page.evaluate("() => [...document.querySelectorAll('span.math, div.math')]"
                               ".filter(node => /\\\\[(\\[]/.test(node.textContent)).length")
     assert untypeset == 0, f"{untypeset} formulas still show raw TeX"

@@ -57,7 +57,7 @@ def test_em_player_play_slider_phase_and_refit_change_the_picture(open_notebook,
 
     play_pause = output.locator(".widget-play button").first  # the second button is Stop (back to 0)
     play_pause.click()
-    expect(readout).to_contain_text(re.compile(rf"Iteration ([4-9]|1\d) of {last}"), timeout=20_000)
+    expect(readout).to_contain_text(re.compile(rf"Iteration ([4-9]|1\d) of {last}"))
     play_pause.click()
     played, log_likelihood = iteration_and_log_likelihood(readout)
     assert log_likelihood == f"{trace.log_likelihoods[played]:.4f}"
