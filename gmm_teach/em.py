@@ -20,14 +20,18 @@ E-step's pass); ``tests/test_engine_contract.py`` proves that it computes what t
 Nothing here imports matplotlib.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
 from . import _engine
 from . import _validation as check
-from .covariance import COVARIANCE_MODELS, LOG_2PI
+from .covariance import COVARIANCE_MODELS, LOG_2PI, CovarianceModel
 
 EPS = np.finfo(np.float64).eps
 
@@ -57,43 +61,44 @@ class MixtureParams:
     covariance_type: str
 
     @property
-    def n_components(self):
+    def n_components(self) -> int:
         return self.means.shape[0]
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.means.shape[1]
 
     @property
-    def model(self):
+    def model(self) -> CovarianceModel:
         """The covariance model object (see :mod:`gmm_teach.covariance`)."""
         return COVARIANCE_MODELS[self.covariance_type]
 
     @property
-    def n_parameters(self):
+    def n_parameters(self) -> int:
         """Number of free parameters (what AIC and BIC count); see :func:`n_parameters`."""
         return n_parameters(self.n_components, self.n_features, self.covariance_type)
 
     @property
-    def precisions(self):
+    def precisions(self) -> np.ndarray:
         """The precision matrices :math:`\\Sigma_k^{-1}`, in the shape of ``covariances``."""
         return self.model.precisions(self.precisions_cholesky)
 
-    def e_step(self, X):
+    def e_step(self, X: ArrayLike) -> tuple[np.ndarray, float]:
         """The E-step under these parameters, :func:`e_step` (a Bayesian posterior uses its variational one)."""
         return e_step(X, self)
 
-    def expected_log_terms(self):
+    def expected_log_terms(self) -> np.ndarray | None:
         r"""What the E-step adds to each component's log-density in place of :math:`\log\pi_k`: nothing here
         (None); a variational posterior gives its expected terms."""
         return None
 
-    def as_full(self):
+    def as_full(self) -> np.ndarray:
         """The covariances as full matrices, shape (n_components, n_features, n_features), for plotting."""
         return self.model.as_full(self.covariances, self.n_components, self.n_features)
 
     @classmethod
-    def from_covariances(cls, weights, means, covariances, covariance_type, reg_covar=0.0):
+    def from_covariances(cls, weights: ArrayLike, means: ArrayLike, covariances: ArrayLike, covariance_type: str,
+                         reg_covar: float = 0.0) -> MixtureParams:
         """Build parameters from weights, means and covariances (the precision Cholesky is computed)."""
         model = COVARIANCE_MODELS[covariance_type]
         precisions_cholesky = model.precisions_cholesky(np.asarray(covariances, dtype=float), reg_covar)
@@ -101,7 +106,8 @@ class MixtureParams:
                    precisions_cholesky, covariance_type)
 
     @classmethod
-    def from_precisions(cls, weights, means, precisions, covariance_type):
+    def from_precisions(cls, weights: ArrayLike, means: ArrayLike, precisions: ArrayLike,
+                        covariance_type: str) -> MixtureParams:
         """Build parameters from weights, means and precisions (inverse covariances)."""
         model = COVARIANCE_MODELS[covariance_type]
         precisions_cholesky = model.precisions_cholesky_from_precisions(np.asarray(precisions, dtype=float))
@@ -110,7 +116,7 @@ class MixtureParams:
                    covariance_type)
 
 
-def n_parameters(n_components, n_features, covariance_type):
+def n_parameters(n_components: int, n_features: int, covariance_type: str) -> int:
     r"""Free parameters of a mixture: the covariances, :math:`K d` means and :math:`K - 1` weights.
 
     The weights sum to one, so only :math:`K - 1` of them are free. The covariance count depends on the
@@ -151,7 +157,7 @@ class EMStep:
     converged: bool
 
 
-def log_gaussian_density(X, params):
+def log_gaussian_density(X: np.ndarray, params: MixtureParams) -> np.ndarray:
     r"""Log-density of every point under every component, shape (n_samples, n_components).
 
     .. math:: \log \mathcal{N}(x_i \mid \mu_k, \Sigma_k)
@@ -167,13 +173,13 @@ def log_gaussian_density(X, params):
     return -0.5 * (params.n_features * LOG_2PI + squared_distances) + log_det
 
 
-def weighted_log_density(X, params):
+def weighted_log_density(X: np.ndarray, params: MixtureParams) -> np.ndarray:
     r""":math:`\log \pi_k + \log \mathcal{N}(x_i \mid \mu_k, \Sigma_k)`, shape (n_samples, n_components)."""
     with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, which is right
         return log_gaussian_density(X, params) + np.log(params.weights)
 
 
-def log_density(X, params):
+def log_density(X: np.ndarray, params: MixtureParams) -> np.ndarray:
     r"""Log of the mixture density :math:`\log p(x_i) = \log\sum_k \pi_k\mathcal{N}(x_i\mid\mu_k,\Sigma_k)`, shape (n,).
 
     Computed with ``logsumexp`` so that no density is ever multiplied in linear space (they underflow).
@@ -181,7 +187,7 @@ def log_density(X, params):
     return logsumexp(weighted_log_density(X, params), axis=1)
 
 
-def log_likelihood(X, params):
+def log_likelihood(X: np.ndarray, params: MixtureParams) -> float:
     r"""The mean log-likelihood :math:`\frac1n\sum_i \log p(x_i)` of the points under ``params``.
 
     Examples
@@ -194,7 +200,7 @@ def log_likelihood(X, params):
     return float(np.mean(log_density(X, params)))
 
 
-def e_step(X, params):
+def e_step(X: ArrayLike, params: MixtureParams) -> tuple[np.ndarray, float]:
     r"""The E-step: how responsible each component is for each point.
 
     By Bayes' rule, the responsibility of component :math:`k` for point :math:`x_i` is the posterior
@@ -236,7 +242,8 @@ def e_step(X, params):
     return responsibilities, float(np.mean(log_p))
 
 
-def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6, sample_weight=None):
+def m_step(X: ArrayLike, responsibilities: ArrayLike, covariance_type: str = "full", reg_covar: float = 1e-6,
+           sample_weight: ArrayLike | None = None) -> MixtureParams:
     r"""The M-step: refit every component to the points it is responsible for.
 
     With :math:`N_k = \sum_i r_{ik}` the effective number of points of component :math:`k`:
@@ -325,7 +332,9 @@ class SufficientStatistics:
     covariance_type: str
 
     @classmethod
-    def from_responsibilities(cls, X, responsibilities, covariance_type, sample_weight=None, log_likelihood_sum=0.0):
+    def from_responsibilities(cls, X: ArrayLike, responsibilities: ArrayLike, covariance_type: str,
+                              sample_weight: ArrayLike | None = None,
+                              log_likelihood_sum: float = 0.0) -> SufficientStatistics:
         """The statistics of the points ``X`` with the given responsibilities (and sample weights)."""
         X = np.asarray(X, dtype=np.float64)
         weights = np.asarray(responsibilities, dtype=np.float64)
@@ -340,7 +349,8 @@ class SufficientStatistics:
         return cls(nk, centre, centred_means, scatters, float(log_likelihood_sum), weight_total, covariance_type)
 
     @classmethod
-    def from_block(cls, X, params, sample_weight=None):
+    def from_block(cls, X: ArrayLike, params: MixtureParams,
+                   sample_weight: ArrayLike | None = None) -> SufficientStatistics:
         """The E-step of ``params`` on the block ``X``, summed: its statistics and its log-likelihood sum.
 
         An empty block gives statistics that change nothing when merged.
@@ -358,7 +368,7 @@ class SufficientStatistics:
                                          float(np.sum(point_log_likelihoods)))
 
     @classmethod
-    def from_block_fast(cls, X, params):
+    def from_block_fast(cls, X: ArrayLike, params: MixtureParams) -> SufficientStatistics:
         """:meth:`from_block` (unweighted) by the engine's one-pass E-step: the same numbers to rounding, several
         times faster (a Dask fit's map step)."""
         X = np.asarray(X, dtype=np.float64)
@@ -369,16 +379,16 @@ class SufficientStatistics:
                    params.covariance_type)
 
     @property
-    def means(self):
+    def means(self) -> np.ndarray:
         r"""The weighted means :math:`\bar x_k`."""
         return self.centre + self.centred_means
 
     @property
-    def mean_log_likelihood(self):
+    def mean_log_likelihood(self) -> float:
         r""":math:`\frac{1}{\sum_i w_i}\sum_i w_i\log p(x_i)`."""
         return self.log_likelihood_sum / self.weight_total
 
-    def merge(self, other):
+    def merge(self, other: SufficientStatistics) -> SufficientStatistics:
         r"""The statistics of both sets of points together, by the centred (Chan et al.) formula
 
         .. math:: N = N_a + N_b, \quad \bar x = \bar x_a + \frac{N_b}{N}\delta, \quad
@@ -407,7 +417,7 @@ class SufficientStatistics:
                                     self.weight_total + other.weight_total, self.covariance_type)
 
 
-def m_step_from(stats, reg_covar=1e-6):
+def m_step_from(stats: SufficientStatistics, reg_covar: float = 1e-6) -> MixtureParams:
     r"""The M-step from sufficient statistics: :math:`\pi_k = N_k / \sum_j N_j`, :math:`\mu_k = \bar x_k`,
     :math:`\Sigma_k` from :math:`S_k / N_k` as the covariance model says (plus ``reg_covar``).
 
@@ -418,8 +428,9 @@ def m_step_from(stats, reg_covar=1e-6):
     return MixtureParams.from_covariances(nk / nk.sum(), stats.means, covariances, stats.covariance_type, reg_covar)
 
 
-def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6,
-             sample_weight=None):
+def em_steps(X: ArrayLike, initial_params: MixtureParams, initial_responsibilities: np.ndarray | None = None, *,
+             tol: float = 1e-3, max_iter: int = 100, reg_covar: float = 1e-6,
+             sample_weight: ArrayLike | None = None) -> Iterator[EMStep]:
     """Run EM from ``initial_params`` and yield one :class:`EMStep` per iteration.
 
     Step 0 holds the initial parameters. Each later iteration is :func:`m_step` on the responsibilities of
