@@ -44,16 +44,20 @@ def check_array(X, name="X", allow_1d=True):
     TypeError
         If ``X`` is not numeric.
     ValueError
-        If ``X`` is empty, has more than two dimensions, or contains NaN or infinity.
+        If ``X`` is complex, empty, has more than two dimensions, or contains NaN, infinity or ``pd.NA``.
     """
     if X is None:
         raise TypeError(f"{name} must be an array-like of numbers, got None.")
     if isinstance(X, str):
         raise TypeError(f"{name} must be an array-like of numbers, got the string {_describe(X)}.")
     try:
-        array = np.asarray(X)
+        # a pandas DataFrame's missing values (pd.NA) become NaN, reported below as missing values
+        array = X.to_numpy(na_value=np.nan) if hasattr(X, "to_numpy") else np.asarray(X)
     except (ValueError, TypeError) as error:
         raise TypeError(f"{name} must be a rectangular array-like of numbers ({error}).") from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"{name} must contain real numbers, got complex numbers (dtype {array.dtype}). "
+                         f"Pass {name}.real or np.abs({name}) if one of those is what you mean.")
     if array.dtype.kind not in "biuf":
         try:
             array = array.astype(np.float64)
@@ -116,19 +120,39 @@ def check_choice(value, name, choices):
     return value
 
 
-def check_random_state(random_state):
-    """Turn ``random_state`` (None, an int or a ``numpy.random.Generator``) into a Generator.
+def check_random_state(random_state, name="random_state"):
+    """Turn ``random_state`` into the random number generator to draw from, as scikit-learn does.
 
-    The same integer always gives the same numbers.
+    ============================  =======================================================================
+    ``random_state``              generator
+    ============================  =======================================================================
+    ``None``                      NumPy's global ``RandomState`` (so ``np.random.seed(s)`` first makes the
+                                  draws repeatable, and reproduces scikit-learn's)
+    an int in [0, 2**32 - 1]      a new ``numpy.random.RandomState(random_state)``: the same int gives the
+                                  same numbers, and scikit-learn's numbers
+    a ``numpy.random.RandomState`` itself: each use continues its stream, as in scikit-learn
+    a ``numpy.random.Generator``  itself (our extension: repeatable, but not scikit-learn's numbers, which
+                                  come from the legacy ``RandomState`` stream)
+    ============================  =======================================================================
+
+    Raises
+    ------
+    TypeError
+        For anything else (a float, a string, a bool...).
+    ValueError
+        For a negative int or one of 2**32 or more (``RandomState`` takes 32-bit seeds).
     """
-    if isinstance(random_state, np.random.Generator):
+    if random_state is None:
+        return np.random.mtrand._rand  # the generator behind np.random.seed, as scikit-learn uses it
+    if isinstance(random_state, (np.random.RandomState, np.random.Generator)):
         return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        if random_state is not None and random_state < 0:
-            raise ValueError(f"random_state must be a non-negative integer, got {random_state}.")
-        return np.random.default_rng(random_state)
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if not 0 <= random_state < 2**32:
+            raise ValueError(f"{name} must be a non-negative integer below 2**32, got {random_state}.")
+        return np.random.RandomState(int(random_state))
     raise TypeError(
-        f"random_state must be None, a non-negative integer or a numpy.random.Generator, got {_describe(random_state)}."
+        f"{name} must be None, a non-negative integer, a numpy.random.RandomState or a "
+        f"numpy.random.Generator, got {_describe(random_state)}."
     )
 
 

@@ -41,7 +41,7 @@ from . import _validation as check
 from .covariance import COVARIANCE_MODELS
 from .em import (EMStep, MixtureParams, _CentredData, _estimated_covariances, _expectation, _moments,
                  log_gaussian_density)
-from .initialization import initial_responsibilities
+from .initialization import SEED_METHODS, initial_responsibilities, seed_tied_covariance
 from .mixture import GaussianMixture
 
 PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
@@ -270,9 +270,14 @@ def variational_m_step(X, responsibilities, priors, covariance_type="full", reg_
 def _posterior(data, model, responsibilities, moments, priors, reg_covar):
     r""":func:`variational_m_step` from the sums of the chunked E-step (``gmm_teach.em._expectation``):
     :math:`N_k`, :math:`\bar x_k` and :math:`S_k` are the ordinary M-step's, computed as it computes them."""
+    nk, _, component_means, scatter, _ = _estimated_covariances(data, model, responsibilities, moments, reg_covar)
+    return _posterior_from_statistics(model, nk, component_means, scatter, priors, reg_covar)
+
+
+def _posterior_from_statistics(model, nk, component_means, scatter, priors, reg_covar):
+    """The variational M-step from :math:`N_k`, :math:`\\bar x_k` and :math:`S_k` (pooled for tied)."""
     weight_prior = WEIGHT_PRIORS[priors.weight_concentration_prior_type]
     covariance_type = model.name
-    nk, _, component_means, scatter, _ = _estimated_covariances(data, model, responsibilities, moments, reg_covar)
     mean_precision = priors.mean_precision + nk
     means = (priors.mean_precision * priors.mean + nk[:, np.newaxis] * component_means) / mean_precision[:, np.newaxis]
     shrinkage = nk * priors.mean_precision / mean_precision
@@ -417,14 +422,14 @@ def evidence_lower_bound(responsibilities, posterior):
 
 
 def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type="full", tol=1e-3,
-                         max_iter=100, reg_covar=1e-6):
+                         max_iter=100, reg_covar=1e-6, initial_posterior=None):
     """Run variational EM from initial responsibilities and yield one :class:`VariationalStep` per iteration.
 
     Step 0 holds the posterior after one variational M-step on ``initial_responsibilities``. Each later
     iteration is a variational E-step on the previous posterior followed by a variational M-step; its ELBO
     (:func:`evidence_lower_bound`) is computed from those responsibilities and the new posterior. The run
-    stops after the first iteration whose ELBO changed by less than ``tol`` (that step has
-    ``converged=True``) or after ``max_iter`` iterations.
+    stops after the first iteration :math:`t \ge 2` whose ELBO changed by less than ``tol`` from step
+    :math:`t - 1` (that step has ``converged=True``), or after ``max_iter`` iterations, as scikit-learn's.
 
     Parameters
     ----------
@@ -436,6 +441,9 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
         Convergence threshold on the change of the ELBO (a sum over points, as in scikit-learn).
     max_iter : int
     reg_covar : float
+    initial_posterior : VariationalParams, optional
+        Step 0's posterior, when it is not the variational M-step on ``initial_responsibilities`` (see
+        :func:`seed_posterior`).
 
     Yields
     ------
@@ -449,7 +457,10 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
     data = _CentredData(X, many_passes=True)
     model = COVARIANCE_MODELS[covariance_type]
     responsibilities = initial_responsibilities.T
-    posterior = _posterior(data, model, responsibilities, _moments(data, model, responsibilities), priors, reg_covar)
+    posterior = initial_posterior
+    if posterior is None:
+        posterior = _posterior(data, model, responsibilities, _moments(data, model, responsibilities), priors,
+                               reg_covar)
     elbo = evidence_lower_bound(initial_responsibilities, posterior)
     yield VariationalStep(0, posterior, initial_responsibilities, elbo, False)
     for iteration in range(1, max_iter + 1):
@@ -457,10 +468,22 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
         responsibilities, _, moments = _expectation(data, posterior, log_weights=_expected_log_weights(posterior))
         posterior = _posterior(data, model, responsibilities, moments, priors, reg_covar)
         previous_elbo, elbo = elbo, evidence_lower_bound(responsibilities.T, posterior)
-        converged = abs(elbo - previous_elbo) < tol
+        converged = iteration >= 2 and abs(elbo - previous_elbo) < tol  # scikit-learn never compares with step 0
         yield VariationalStep(iteration, posterior, responsibilities.T, elbo, converged)
         if converged:
             return
+
+
+def seed_posterior(X, seed_responsibilities, priors, reg_covar=1e-6):
+    """The tied posterior scikit-learn starts from after a seed method (``"k-means++"``, ``"random_from_data"``).
+
+    Its pooled :math:`S` is :func:`gmm_teach.initialization.seed_tied_covariance`, not what the seed
+    responsibilities give; kept so that the same ``random_state`` gives scikit-learn's fit.
+    """
+    nk = seed_responsibilities.sum(axis=0) + 10 * np.finfo(float).eps
+    component_means = seed_responsibilities.T @ X / nk[:, np.newaxis]
+    scatter = seed_tied_covariance(X, nk, component_means, reg_covar)
+    return _posterior_from_statistics(COVARIANCE_MODELS["tied"], nk, component_means, scatter, priors, reg_covar)
 
 
 # --------------------------------------------------------------------------------------- the estimator
@@ -595,12 +618,20 @@ class BayesianGaussianMixture(GaussianMixture):
         return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
 
     def _one_initialisation(self, X, rng, responsibilities=None):
+        initial_posterior = None
         if responsibilities is None and self._continues_previous_fit:
             responsibilities = variational_e_step(X, self.params_)[0]
         elif responsibilities is None:
             responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)
+            if self.covariance_type == "tied" and self.init_params in SEED_METHODS:
+                initial_posterior = seed_posterior(X, responsibilities, self.priors_, self.reg_covar)
         return variational_em_steps(X, responsibilities, self.priors_, covariance_type=self.covariance_type,
-                                    tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar)
+                                    tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
+                                    initial_posterior=initial_posterior)
+
+    def _start_score(self, elbos):
+        """How good a start ended: its last ELBO (that of the fitted posterior), as scikit-learn chooses."""
+        return elbos[-1]
 
     def _set_fitted(self, step, elbos, n_features):
         super()._set_fitted(step, elbos, n_features)
@@ -615,16 +646,15 @@ class BayesianGaussianMixture(GaussianMixture):
         self.covariance_prior_ = priors.covariance
 
     # ----------------------------------------------------------------- using a fitted mixture
-    def _weighted_log_density(self, X):
-        return variational_weighted_log_density(self._validate_predict_data(X), self.params_)
-
     def predict(self, X):
         """The most probable component of each point under the variational posterior, shape (n_samples,)."""
-        return self._weighted_log_density(X).argmax(axis=1)
+        X, _ = self._validate_predict_data(X)
+        return variational_weighted_log_density(X, self.params_).argmax(axis=1)
 
     def predict_proba(self, X):
         """Responsibilities of the variational E-step, shape (n_samples, n_components)."""
-        return variational_e_step(self._validate_predict_data(X), self.params_)[0]
+        X, dtype = self._validate_predict_data(X)
+        return variational_e_step(X, self.params_)[0].astype(dtype, copy=False)
 
     def score_samples(self, X):
         r""":math:`\log\sum_k\exp(\mathbb{E}_q[\log\pi_k\mathcal{N}(x_i\mid\mu_k,\Lambda_k^{-1})])` per point, as scikit-learn.
@@ -632,7 +662,8 @@ class BayesianGaussianMixture(GaussianMixture):
         Not the log-density of the point estimate (that is
         ``gmm_teach.em.log_density(X, model.params_)``), but close to it once the posterior is sharp.
         """
-        return logsumexp(self._weighted_log_density(X), axis=1)
+        X, dtype = self._validate_predict_data(X)
+        return logsumexp(variational_weighted_log_density(X, self.params_), axis=1).astype(dtype, copy=False)
 
 
 def _check_positive(value, name, shown=None, expected="greater than 0"):

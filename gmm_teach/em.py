@@ -171,7 +171,8 @@ class EMStep:
     log_likelihood : float
         Mean log-likelihood :math:`\\frac1n\\sum_i \\log p(x_i)` under ``params``. It never decreases.
     converged : bool
-        True when the log-likelihood changed by less than ``tol`` in this iteration; it is the last step.
+        True when the log-likelihood changed by less than ``tol`` between the two steps before this one
+        (scikit-learn's rule: it notices the change one M-step later); it is the last step.
     """
 
     iteration: int
@@ -572,8 +573,9 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
 
     Step 0 holds the initial parameters. Each later iteration costs one M-step (on the responsibilities of
     the previous parameters) and one E-step (on the new parameters), which gives both their log-likelihood
-    and the responsibilities for the next iteration. The run stops after the first iteration whose
-    log-likelihood changed by less than ``tol`` (that step has ``converged=True``) or after ``max_iter``
+    and the responsibilities for the next iteration. The run stops, as scikit-learn's does, after the first
+    iteration :math:`t \ge 2` whose M-step followed a change of less than ``tol`` in the log-likelihood,
+    :math:`|\ell_{t-1} - \ell_{t-2}| <` ``tol`` (that step has ``converged=True``), or after ``max_iter``
     iterations.
 
     Parameters
@@ -609,11 +611,13 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
     if initial_responsibilities is None:
         initial_responsibilities = responsibilities.T
     yield EMStep(0, params, initial_responsibilities, float(log_likelihood), False)
+    previous_log_likelihood = -np.inf  # step 1 cannot converge
     for iteration in range(1, max_iter + 1):
         params, far = _maximisation(data, model, responsibilities, moments, reg_covar)
+        # scikit-learn's rule: the change of the two log-likelihoods known before this step's E-step
+        converged = bool(abs(log_likelihood - previous_log_likelihood) < tol)
         previous_log_likelihood = log_likelihood
         next_responsibilities, log_likelihood, moments = _expectation(data, params, far)
-        converged = bool(abs(log_likelihood - previous_log_likelihood) < tol)
         yield EMStep(iteration, params, responsibilities.T, float(log_likelihood), converged)
         if converged:
             return

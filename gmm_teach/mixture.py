@@ -42,8 +42,12 @@ class GaussianMixture:
     weights_init, means_init, precisions_init : array-like, optional
         User-given initial weights (k,), means (k, d) and precisions (inverse covariances, in the shape of
         ``covariance_type``).
-    random_state : None, int or numpy.random.Generator, default=None
-        Seed for every random choice; the same integer gives the same fit.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=None
+        Where every random choice (the starts, :meth:`sample`) comes from, as in scikit-learn: an int gives
+        the same numbers as scikit-learn's ``GaussianMixture`` with that int; a ``RandomState`` is drawn
+        from in scikit-learn's order; None draws from NumPy's global ``RandomState`` (so after
+        ``np.random.seed(s)`` it reproduces scikit-learn too). A ``Generator`` is our extension: repeatable,
+        but not scikit-learn's numbers. See :func:`gmm_teach._validation.check_random_state`.
     warm_start : bool, default=False
         If True, a second ``fit`` starts from the fitted parameters (with a single initialisation).
     verbose : int, default=0
@@ -60,7 +64,8 @@ class GaussianMixture:
     n_iter_ : int
         Number of EM iterations of the best initialisation.
     lower_bound_ : float
-        Mean log-likelihood of the fitted parameters.
+        Mean log-likelihood of the fitted parameters (scikit-learn's is that of the parameters one M-step
+        before them).
     lower_bounds_ : list of float
         ``lower_bounds_[i]`` is the mean log-likelihood after ``i`` iterations of the best initialisation
         (``i = 0``: the initial parameters), so the last entry belongs to the fitted parameters.
@@ -72,10 +77,14 @@ class GaussianMixture:
 
     Notes
     -----
-    Convergence: iteration :math:`t` is converged when
-    :math:`|\ell_t - \ell_{t-1}| < \text{tol}` for the mean log-likelihoods of the parameters after
-    iterations :math:`t` and :math:`t-1`, and the fit stops there. scikit-learn notices the same thing one
-    M-step later, so its ``n_iter_`` is one larger and its parameters have had one more (tiny) M-step.
+    Convergence, as in scikit-learn: iteration :math:`t \ge 2` is converged when
+    :math:`|\ell_{t-1} - \ell_{t-2}| < \text{tol}` for the mean log-likelihoods :math:`\ell_j` of the
+    parameters after :math:`j` iterations; the fit keeps the parameters of iteration :math:`t` (one more,
+    tiny, M-step) and ``n_iter_`` is :math:`t`. Of ``n_init`` starts, the best is the one whose
+    :math:`\ell_{t-1}` (the last log-likelihood scikit-learn computes) is highest, so the same start wins.
+
+    float32 data: the fit runs in float64, and the fitted attributes and the outputs of ``predict_proba``
+    and ``score_samples`` on float32 data are float32, as scikit-learn returns them.
 
     Examples
     --------
@@ -172,17 +181,14 @@ class GaussianMixture:
             del self.feature_names_in_
         elif feature_names is not None:
             self.feature_names_in_ = feature_names
+        self._fit_dtype = X.dtype  # float32 data get float32 attributes, as in scikit-learn
         self._fit_data = X.astype(np.float64, copy=False)  # the training data, for visualize_* (not a copy)
         return self._fit_data
 
     def _validate_predict_data(self, X):
+        """Check ``X`` against the fit; returns it in float64 and the dtype the outputs take."""
         self._check_is_fitted()
-        names = _feature_names(X)
-        fitted_names = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted_names is not None and list(names) != list(fitted_names):
-            raise ValueError(
-                f"The feature names of X, {list(names)}, do not match those seen in fit, {list(fitted_names)}."
-            )
+        _check_feature_names(_feature_names(X), getattr(self, "feature_names_in_", None), type(self).__name__)
         if np.ndim(X) == 1 and self.n_features_in_ > 1 and len(X) == self.n_features_in_:
             raise ValueError(
                 f"X is one sample of {len(X)} features given as a 1-D array; pass a 2-D array, "
@@ -190,7 +196,7 @@ class GaussianMixture:
             )
         X = check.check_array(X)
         check.check_n_features(X, self.n_features_in_)
-        return X.astype(np.float64, copy=False)
+        return X.astype(np.float64, copy=False), np.result_type(X.dtype, self._fit_dtype)
 
     def _check_is_fitted(self):
         if not hasattr(self, "params_"):
@@ -269,7 +275,7 @@ class GaussianMixture:
             for step in self._one_initialisation(X, rng):
                 log_likelihoods.append(step.log_likelihood)
                 self._print_progress(init, step, log_likelihoods, started)
-            if best_step is None or step.log_likelihood > best_step.log_likelihood:
+            if best_step is None or self._start_score(log_likelihoods) > self._start_score(best_log_likelihoods):
                 best_step, best_log_likelihoods = step, log_likelihoods
         self._set_fitted(best_step, best_log_likelihoods, X.shape[1])
         if not self.converged_ and self.max_iter > 0:
@@ -281,6 +287,12 @@ class GaussianMixture:
                 ConvergenceWarning, stacklevel=2)
         return self
 
+    def _start_score(self, log_likelihoods):
+        """How good a start ended, for choosing the best of ``n_init``: scikit-learn's ``lower_bound``, the
+        last log-likelihood its loop computes, that of the parameters one M-step before the fitted ones (the
+        starts are then chosen as scikit-learn chooses them, also between near-ties)."""
+        return log_likelihoods[-2] if len(log_likelihoods) > 1 else log_likelihoods[-1]
+
     def fit_predict(self, X, y=None):
         """Fit, then return the most probable component of each point of ``X``."""
         return self.fit(X).predict(X)
@@ -288,11 +300,12 @@ class GaussianMixture:
     def _set_fitted(self, step, log_likelihoods, n_features):
         params = step.params
         self.params_ = params
-        self.weights_ = params.weights
-        self.means_ = params.means
-        self.covariances_ = params.covariances
-        self.precisions_cholesky_ = params.precisions_cholesky
-        self.precisions_ = params.precisions
+        dtype = self._fit_dtype
+        self.weights_ = params.weights.astype(dtype, copy=False)
+        self.means_ = params.means.astype(dtype, copy=False)
+        self.covariances_ = params.covariances.astype(dtype, copy=False)
+        self.precisions_cholesky_ = params.precisions_cholesky.astype(dtype, copy=False)
+        self.precisions_ = params.precisions.astype(dtype, copy=False)
         self.converged_ = bool(step.converged)
         self.n_iter_ = step.iteration
         self.lower_bound_ = step.log_likelihood
@@ -312,13 +325,13 @@ class GaussianMixture:
     # ----------------------------------------------------------------- using a fitted mixture
     def predict(self, X):
         """The most probable component of each point, shape (n_samples,)."""
-        X = self._validate_predict_data(X)
+        X, _ = self._validate_predict_data(X)
         return weighted_log_density(X, self.params_).argmax(axis=1)
 
     def predict_proba(self, X):
         """Responsibilities: the probability of each component for each point, shape (n_samples, n_components)."""
-        X = self._validate_predict_data(X)
-        return e_step(X, self.params_)[0]
+        X, dtype = self._validate_predict_data(X)
+        return e_step(X, self.params_)[0].astype(dtype, copy=False)
 
     def soft_predict(self, X):
         """The sealion tutorial's name for :meth:`predict_proba`."""
@@ -333,8 +346,8 @@ class GaussianMixture:
 
         A log *density*, not a log probability: ``np.exp`` of it can exceed one.
         """
-        X = self._validate_predict_data(X)
-        return log_density(X, self.params_)
+        X, dtype = self._validate_predict_data(X)
+        return log_density(X, self.params_).astype(dtype, copy=False)
 
     def score(self, X, y=None):
         """Mean log-density of ``X`` (the mean log-likelihood)."""
@@ -342,6 +355,10 @@ class GaussianMixture:
 
     def sample(self, n_samples=1):
         """Draw ``n_samples`` points from the fitted mixture.
+
+        First how many points each component gets (one multinomial draw with the weights), then each
+        component's points from its Gaussian. The draws are scikit-learn's, from ``random_state`` (a new
+        ``RandomState`` for an int), so the same ``random_state`` gives the same points.
 
         Returns
         -------
@@ -352,14 +369,16 @@ class GaussianMixture:
         self._check_is_fitted()
         n_samples = check.check_integer(n_samples, "n_samples", 1)
         rng = check.check_random_state(self.random_state)
-        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
-        covariances = self.params_.as_full()
-        X = np.vstack([
-            rng.multivariate_normal(mean, covariance, size=count, method="cholesky")
-            for mean, covariance, count in zip(self.means_, covariances, counts)
-        ])
+        counts = rng.multinomial(n_samples, self.weights_)
+        if self.covariance_type in ("full", "tied"):
+            covariances = self.covariances_ if self.covariance_type == "full" else [self.covariances_] * len(counts)
+            X = np.vstack([rng.multivariate_normal(mean, covariance, int(count))
+                           for mean, covariance, count in zip(self.means_, covariances, counts)])
+        else:  # independent features: scale standard normal draws by the standard deviations
+            X = np.vstack([mean + rng.standard_normal(size=(count, self.n_features_in_)) * np.sqrt(variance)
+                           for mean, variance, count in zip(self.means_, self.covariances_, counts)])
         y = np.repeat(np.arange(self.n_components), counts)
-        return X, y
+        return X.astype(np.float64, copy=False), y
 
     def _n_parameters(self):
         """Free parameters (scikit-learn's name): covariances, means (k d) and weights (k - 1)."""
@@ -367,12 +386,12 @@ class GaussianMixture:
 
     def aic(self, X):
         r"""Akaike information criterion: :math:`-2\log L + 2p`; lower is better."""
-        X = self._validate_predict_data(X)
+        X, _ = self._validate_predict_data(X)
         return -2 * log_density(X, self.params_).sum() + 2 * self._n_parameters()
 
     def bic(self, X):
         r"""Bayesian information criterion: :math:`-2\log L + p\log n`; lower is better."""
-        X = self._validate_predict_data(X)
+        X, _ = self._validate_predict_data(X)
         return -2 * log_density(X, self.params_).sum() + self._n_parameters() * np.log(X.shape[0])
 
     def anomaly_detect(self, X, threshold=4.0, method="density"):
@@ -459,13 +478,33 @@ class GaussianMixture:
 
 
 def _feature_names(X):
+    """The column names of a DataFrame when they are all strings, else None; mixed types are an error."""
     columns = getattr(X, "columns", None)
     if columns is None:
         return None
-    names = [str(name) for name in columns]
-    if not all(isinstance(name, str) for name in columns):
-        return None
-    return np.asarray(names, dtype=object)
+    is_string = [isinstance(name, str) for name in columns]
+    if any(is_string) and not all(is_string):
+        types = sorted({type(name).__name__ for name in columns})
+        raise TypeError(
+            f"X's column names must be all strings or all non-strings, got a mix of {types}: "
+            f"{list(columns)[:6]}. Convert them, for example with X.columns = X.columns.astype(str)."
+        )
+    return np.asarray(list(columns), dtype=object) if all(is_string) and is_string else None
+
+
+def _check_feature_names(names, fitted_names, estimator_name):
+    """Warn or raise as scikit-learn does when the feature names at predict time differ from those in fit."""
+    if names is not None and fitted_names is None:
+        warnings.warn(f"X has feature names, but {estimator_name} was fitted without feature names",
+                      UserWarning, stacklevel=4)
+    elif names is None and fitted_names is not None:
+        warnings.warn(f"X does not have valid feature names, but {estimator_name} was fitted with feature names",
+                      UserWarning, stacklevel=4)
+    elif names is not None and list(names) != list(fitted_names):
+        raise ValueError(
+            f"The feature names should match those that were passed during fit: X has {list(names)}, "
+            f"the fit had {list(fitted_names)}."
+        )
 
 
 def _last_change(log_likelihoods):
