@@ -428,7 +428,7 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
     Step 0 holds the posterior after one variational M-step on ``initial_responsibilities``. Each later
     iteration is a variational E-step on the previous posterior followed by a variational M-step; its ELBO
     (:func:`evidence_lower_bound`) is computed from those responsibilities and the new posterior. The run
-    stops after the first iteration :math:`t \ge 2` whose ELBO changed by less than ``tol`` from step
+    stops after the first iteration :math:`t \\ge 2` whose ELBO changed by less than ``tol`` from step
     :math:`t - 1` (that step has ``converged=True``), or after ``max_iter`` iterations, as scikit-learn's.
 
     Parameters
@@ -548,6 +548,7 @@ class BayesianGaussianMixture(GaussianMixture):
     """
 
     _objective = "ELBO"
+    _keeps_float32 = False  # scikit-learn's BayesianGaussianMixture returns float64 for float32 data
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
                  n_init=1, init_params="kmeans", weight_concentration_prior_type="dirichlet_process",

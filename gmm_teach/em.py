@@ -574,8 +574,8 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
     Step 0 holds the initial parameters. Each later iteration costs one M-step (on the responsibilities of
     the previous parameters) and one E-step (on the new parameters), which gives both their log-likelihood
     and the responsibilities for the next iteration. The run stops, as scikit-learn's does, after the first
-    iteration :math:`t \ge 2` whose M-step followed a change of less than ``tol`` in the log-likelihood,
-    :math:`|\ell_{t-1} - \ell_{t-2}| <` ``tol`` (that step has ``converged=True``), or after ``max_iter``
+    iteration :math:`t \\ge 2` whose M-step followed a change of less than ``tol`` in the log-likelihood,
+    :math:`|\\ell_{t-1} - \\ell_{t-2}| <` ``tol`` (that step has ``converged=True``), or after ``max_iter``
     iterations.
 
     Parameters

@@ -96,6 +96,7 @@ class GaussianMixture:
     """
 
     _objective = "mean log-likelihood"  # what EM maximises, in messages (the Bayesian mixture: the ELBO)
+    _keeps_float32 = True  # float32 data give float32 attributes and outputs, as in scikit-learn
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
@@ -181,7 +182,7 @@ class GaussianMixture:
             del self.feature_names_in_
         elif feature_names is not None:
             self.feature_names_in_ = feature_names
-        self._fit_dtype = X.dtype  # float32 data get float32 attributes, as in scikit-learn
+        self._fit_dtype = X.dtype if self._keeps_float32 else np.float64
         self._fit_data = X.astype(np.float64, copy=False)  # the training data, for visualize_* (not a copy)
         return self._fit_data
 

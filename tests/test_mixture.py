@@ -158,6 +158,8 @@ def test_a_fitted_model_pickles(fitted):
 
 
 def test_float32_and_integer_input_are_accepted():
-    for data in (X.astype(np.float32), np.round(X * 10).astype(int)):
+    for data, dtype in ((X.astype(np.float32), np.float32), (np.round(X * 10).astype(int), np.float64)):
         model = GaussianMixture(n_components=3, random_state=0).fit(data)
-        assert model.means_.dtype == np.float64 and np.isfinite(model.score(data))
+        assert model.means_.dtype == model.covariances_.dtype == model.weights_.dtype == dtype  # as scikit-learn
+        assert model.predict_proba(data).dtype == model.score_samples(data).dtype == dtype
+        assert np.isfinite(model.score(data))
