@@ -56,15 +56,15 @@ def check_array(X, name="X", allow_1d=True):
     except (ValueError, TypeError) as error:
         raise TypeError(f"{name} must be a rectangular array-like of numbers ({error}).") from None
     if array.dtype.kind == "c":
-        raise ValueError(f"{name} must contain real numbers, got complex numbers (dtype {array.dtype}). "
-                         f"Pass {name}.real or np.abs({name}) if one of those is what you mean.")
+        raise ValueError(f"{name} must contain real numbers, got complex numbers (dtype {array.dtype}). Complex "
+                         f"data not supported: pass {name}.real or np.abs({name}) if one of those is what you mean.")
     if array.dtype.kind not in "biuf":
         try:
             array = array.astype(np.float64)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError) as error:
             raise TypeError(
                 f"{name} must contain only numbers, got values of dtype {array.dtype} "
-                f"(for example {_describe(array.ravel()[:3].tolist())})."
+                f"(for example {_describe(array.ravel()[:3].tolist())}): {error}."
             ) from None
     if array.ndim == 0:
         raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got a scalar {_describe(X)}.")
@@ -77,8 +77,10 @@ def check_array(X, name="X", allow_1d=True):
             f"{name} must be a 2-D array (n_samples, n_features), got {array.ndim} dimensions "
             f"with shape {array.shape}. Reshape it, for example with {name}.reshape(len({name}), -1)."
         )
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"{name} must contain at least one sample and one feature, got shape {array.shape}.")
+    for axis, what in enumerate(("sample", "feature")):
+        if array.shape[axis] == 0:
+            raise ValueError(f"{name} must contain at least one sample and one feature: found 0 {what}(s) "
+                             f"(shape={array.shape}) while a minimum of 1 is required.")
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     array = np.ascontiguousarray(array, dtype=dtype)
     finite = np.isfinite(array)
@@ -239,9 +241,10 @@ def check_n_components_fit_data(n_components, n_samples):
         )
 
 
-def check_n_features(X, n_features_expected, name="X"):
+def check_n_features(X, n_features_expected, name="X", estimator_name="the model"):
     """At predict time the data must have as many features as at fit time."""
     if X.shape[1] != n_features_expected:
         raise ValueError(
-            f"{name} has {X.shape[1]} features, but the model was fitted with {n_features_expected} features."
+            f"{name} has {X.shape[1]} features, but {estimator_name} is expecting {n_features_expected} features "
+            f"as input (the number it was fitted with)."
         )

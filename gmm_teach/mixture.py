@@ -192,11 +192,11 @@ class GaussianMixture:
         _check_feature_names(_feature_names(X), getattr(self, "feature_names_in_", None), type(self).__name__)
         if np.ndim(X) == 1 and self.n_features_in_ > 1 and len(X) == self.n_features_in_:
             raise ValueError(
-                f"X is one sample of {len(X)} features given as a 1-D array; pass a 2-D array, "
-                "for example X.reshape(1, -1)."
+                f"X is one sample of {len(X)} features given as a 1-D array. Reshape your data: pass a 2-D "
+                "array, for example X.reshape(1, -1)."
             )
         X = check.check_array(X)
-        check.check_n_features(X, self.n_features_in_)
+        check.check_n_features(X, self.n_features_in_, estimator_name=type(self).__name__)
         return X.astype(np.float64, copy=False), np.result_type(X.dtype, self._fit_dtype)
 
     def _check_is_fitted(self):

@@ -94,7 +94,7 @@ def test_not_fitted_error_is_both_value_error_and_attribute_error():
 
 def test_wrong_number_of_features_at_predict():
     model = GaussianMixture(n_components=2, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="X has 3 features, but the model was fitted with 2 features"):
+    with pytest.raises(ValueError, match="X has 3 features, but GaussianMixture is expecting 2 features as input"):
         model.predict(np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"one sample of 2 features given as a 1-D array.*reshape\(1, -1\)"):
         model.predict(np.array([3.0, 70.0]))
