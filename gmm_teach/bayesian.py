@@ -422,7 +422,7 @@ def evidence_lower_bound(responsibilities, posterior):
 
 
 def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type="full", tol=1e-3,
-                         max_iter=100, reg_covar=1e-6, initial_posterior=None):
+                         max_iter=100, reg_covar=1e-6, initial_posterior=None, previous_elbo=-np.inf):
     """Run variational EM from initial responsibilities and yield one :class:`VariationalStep` per iteration.
 
     Step 0 holds the posterior after one variational M-step on ``initial_responsibilities``. Each later
@@ -442,8 +442,11 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
     max_iter : int
     reg_covar : float
     initial_posterior : VariationalParams, optional
-        Step 0's posterior, when it is not the variational M-step on ``initial_responsibilities`` (see
-        :func:`seed_posterior`).
+        Step 0's posterior, when it is not the variational M-step on ``initial_responsibilities`` (a warm
+        start, or :func:`seed_posterior`).
+    previous_elbo : float, default=-inf
+        When this run continues another (a warm start), the ELBO it ended on: step 1 converges when the
+        change from it is below ``tol``. A fresh start has none, so its step 1 never converges.
 
     Yields
     ------
@@ -463,12 +466,14 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
                                reg_covar)
     elbo = evidence_lower_bound(initial_responsibilities, posterior)
     yield VariationalStep(0, posterior, initial_responsibilities, elbo, False)
+    compared_with = previous_elbo  # step 1's ELBO is compared with this, as in scikit-learn (not with step 0's)
     for iteration in range(1, max_iter + 1):
         # the variational E-step and the sums of the next M-step in one pass, as em_steps does
         responsibilities, _, moments = _expectation(data, posterior, log_weights=_expected_log_weights(posterior))
         posterior = _posterior(data, model, responsibilities, moments, priors, reg_covar)
-        previous_elbo, elbo = elbo, evidence_lower_bound(responsibilities.T, posterior)
-        converged = iteration >= 2 and abs(elbo - previous_elbo) < tol  # scikit-learn never compares with step 0
+        elbo = evidence_lower_bound(responsibilities.T, posterior)
+        converged = bool(abs(elbo - compared_with) < tol)
+        compared_with = elbo
         yield VariationalStep(iteration, posterior, responsibilities.T, elbo, converged)
         if converged:
             return
@@ -619,16 +624,17 @@ class BayesianGaussianMixture(GaussianMixture):
         return super().iter_fit(X, initial_responsibilities=initial_responsibilities)
 
     def _one_initialisation(self, X, rng, responsibilities=None):
-        initial_posterior = None
-        if responsibilities is None and self._continues_previous_fit:
+        initial_posterior, previous_elbo = None, -np.inf
+        if responsibilities is None and self._continues_previous_fit:  # step 0 is the fitted posterior
             responsibilities = variational_e_step(X, self.params_)[0]
+            initial_posterior, previous_elbo = self.params_, self.lower_bound_
         elif responsibilities is None:
             responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)
             if self.covariance_type == "tied" and self.init_params in SEED_METHODS:
                 initial_posterior = seed_posterior(X, responsibilities, self.priors_, self.reg_covar)
         return variational_em_steps(X, responsibilities, self.priors_, covariance_type=self.covariance_type,
                                     tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
-                                    initial_posterior=initial_posterior)
+                                    initial_posterior=initial_posterior, previous_elbo=previous_elbo)
 
     def _start_score(self, elbos):
         """How good a start ended: its last ELBO (that of the fitted posterior), as scikit-learn chooses."""

@@ -568,7 +568,8 @@ def m_step(X, responsibilities, covariance_type="full", reg_covar=1e-6):
     return _maximisation(data, model, responsibilities, _moments(data, model, responsibilities), reg_covar)[0]
 
 
-def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6):
+def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6,
+             previous_log_likelihood=-np.inf):
     """Run EM from ``initial_params`` and yield one :class:`EMStep` per iteration.
 
     Step 0 holds the initial parameters. Each later iteration costs one M-step (on the responsibilities of
@@ -590,6 +591,10 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
         Number of EM iterations at most.
     reg_covar : float
         Added to the diagonal of every covariance in the M-step.
+    previous_log_likelihood : float, default=-inf
+        When this run continues another (a warm start), the mean log-likelihood of the parameters one
+        M-step before ``initial_params``: step 1 converges when the change from it is below ``tol``. A
+        fresh start has none, so its step 1 never converges.
 
     Yields
     ------
@@ -611,7 +616,6 @@ def em_steps(X, initial_params, initial_responsibilities=None, *, tol=1e-3, max_
     if initial_responsibilities is None:
         initial_responsibilities = responsibilities.T
     yield EMStep(0, params, initial_responsibilities, float(log_likelihood), False)
-    previous_log_likelihood = -np.inf  # step 1 cannot converge
     for iteration in range(1, max_iter + 1):
         params, far = _maximisation(data, model, responsibilities, moments, reg_covar)
         # scikit-learn's rule: the change of the two log-likelihoods known before this step's E-step

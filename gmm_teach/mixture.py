@@ -64,8 +64,9 @@ class GaussianMixture:
     n_iter_ : int
         Number of EM iterations of the best initialisation.
     lower_bound_ : float
-        Mean log-likelihood of the fitted parameters (scikit-learn's is that of the parameters one M-step
-        before them).
+        scikit-learn's ``lower_bound_``: the mean log-likelihood of the parameters one M-step before the
+        fitted ones (the last one its loop computes), which chose the best start; the fitted parameters' own
+        is ``lower_bounds_[-1]`` (or ``score(X)``).
     lower_bounds_ : list of float
         ``lower_bounds_[i]`` is the mean log-likelihood after ``i`` iterations of the best initialisation
         (``i = 0``: the initial parameters), so the last entry belongs to the fitted parameters.
@@ -253,7 +254,8 @@ class GaussianMixture:
             params, responsibilities = m_step(X, initial_responsibilities, self.covariance_type,
                                               self.reg_covar), initial_responsibilities
         elif self._continues_previous_fit:
-            params, responsibilities = self.params_, None
+            return em_steps(X, self.params_, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
+                            previous_log_likelihood=self.lower_bound_)
         else:
             params, responsibilities = initial_params(
                 X, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
@@ -309,7 +311,7 @@ class GaussianMixture:
         self.precisions_ = params.precisions.astype(dtype, copy=False)
         self.converged_ = bool(step.converged)
         self.n_iter_ = step.iteration
-        self.lower_bound_ = step.log_likelihood
+        self.lower_bound_ = self._start_score(log_likelihoods)
         self.lower_bounds_ = list(log_likelihoods)
         self.n_features_in_ = n_features
 

@@ -66,12 +66,13 @@ def fit_record(X, k, covariance_type, n_init=1, random_state=0):
         warnings.simplefilter("ignore", ConvergenceWarning)  # recorded in ``converged`` instead
         model.fit(X)
     n_samples, n_features = X.shape
-    total_log_likelihood = model.lower_bound_ * n_samples
+    mean_log_likelihood = model.lower_bounds_[-1]  # of the fitted parameters (lower_bound_ lags one M-step)
+    total_log_likelihood = mean_log_likelihood * n_samples
     p = n_parameters(k, n_features, covariance_type)
     record = CriterionRecord(k=k, covariance_type=covariance_type,
                              aic=float(-2 * total_log_likelihood + 2 * p),
                              bic=float(-2 * total_log_likelihood + p * np.log(n_samples)),
-                             converged=model.converged_, log_likelihood=float(model.lower_bound_),
+                             converged=model.converged_, log_likelihood=float(mean_log_likelihood),
                              n_parameters=p)
     return record, model
 
