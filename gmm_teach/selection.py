@@ -105,7 +105,7 @@ def information_criteria(X, k_range=range(1, 9), covariance_types=("full", "tied
     covariance_types : sequence of str, default=("full", "tied", "diag", "spherical")
     n_init : int, default=1
         Initialisations per model (the best is kept).
-    random_state : None, int or numpy.random.Generator, default=0
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
         Passed to every fit, so each model is reproducible on its own.
     progress : callable, optional
         Called as ``progress(done, total)`` after each fit (a progress bar uses it).

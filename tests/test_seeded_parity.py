@@ -197,3 +197,22 @@ def test_a_generator_is_repeatable_but_not_scikit_learn():
     start = GaussianMixture(2, init_params="random", max_iter=0, random_state=np.random.default_rng(0)).fit(X)
     legacy = GaussianMixture(2, init_params="random", max_iter=0, random_state=0).fit(X)
     assert not np.allclose(start.means_, legacy.means_)
+
+
+@pytest.mark.parametrize("estimator", list(ESTIMATORS))
+@pytest.mark.parametrize("max_iter", [1, 3])
+def test_warm_start_continues_and_converges_as_scikit_learn(estimator, max_iter):
+    X = DATA_SETS["old_faithful"]
+    settings = dict(n_components=2, warm_start=True, max_iter=max_iter, random_state=0)
+    ours, theirs = (classes(**settings) for classes in ESTIMATORS[estimator])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # every fit but the last stops at max_iter
+        for _ in range(100):
+            ours.fit(X)
+            theirs.fit(X)
+            np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-6)
+            assert (ours.n_iter_, ours.converged_) == (theirs.n_iter_, theirs.converged_)
+            assert ours.lower_bound_ == pytest.approx(float(np.ravel(theirs.lower_bound_)[0]), rel=1e-10)
+            if theirs.converged_:
+                break
+    assert ours.converged_
