@@ -96,12 +96,12 @@ def cluster_means(X, labels, previous_centres):
     """
     n_clusters = len(previous_centres)
     counts = np.bincount(labels, minlength=n_clusters).astype(float)
-    sums = np.array([np.bincount(labels, weights=column, minlength=n_clusters) for column in X.T]).T
+    sums = one_hot(labels, n_clusters).T @ X
     empty = np.flatnonzero(counts == 0)
-    distances = ((X - previous_centres[labels]) ** 2).sum(axis=1)
-    if empty.size and distances.max() > 0:
+    if empty.size:
+        distances = ((X - previous_centres[labels]) ** 2).sum(axis=1)
         farthest = np.argpartition(distances, -empty.size)[:-empty.size - 1:-1]
-        for cluster, point in zip(empty, farthest):
+        for cluster, point in zip(empty if distances.max() > 0 else [], farthest):
             sums[labels[point]] -= X[point]
             counts[labels[point]] -= 1
             sums[cluster], counts[cluster] = X[point], 1
