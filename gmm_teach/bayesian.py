@@ -549,7 +549,7 @@ class BayesianGaussianMixture(GaussianMixture):
     >>> bgm = BayesianGaussianMixture(n_components=6, weight_concentration_prior_type="dirichlet_distribution",
     ...                               random_state=0).fit(X)
     >>> bgm.weights_.round(2)                           # four of the six components are switched off
-    array([0.36, 0.  , 0.  , 0.  , 0.64, 0.  ])
+    array([0.36, 0.64, 0.  , 0.  , 0.  , 0.  ])
     """
 
     _objective = "ELBO"

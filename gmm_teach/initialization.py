@@ -89,27 +89,31 @@ def nearest_centre(X, centres):
 
 
 def cluster_means(X, labels, previous_centres):
-    """The mean of each cluster's points: one Lloyd update, with scikit-learn's rule for empty clusters.
-
-    A cluster that lost all its points takes the point farthest from its own centre (of
-    ``previous_centres``) instead, and that point leaves its cluster; so no component of EM starts empty.
-    """
+    """The mean of each cluster's points: one Lloyd update, with scikit-learn's rule for empty clusters
+    (see :func:`give_farthest_points_to`), so that no component of EM starts empty."""
     n_clusters = len(previous_centres)
     counts = np.bincount(labels, minlength=n_clusters).astype(float)
     sums = one_hot(labels, n_clusters).T @ X
     empty = np.flatnonzero(counts == 0)
     if empty.size:
-        distances = ((X - previous_centres[labels]) ** 2).sum(axis=1)
-        farthest = np.argpartition(distances, -empty.size)[:-empty.size - 1:-1]
-        for cluster, point in zip(empty if distances.max() > 0 else [], farthest):
-            sums[labels[point]] -= X[point]
-            counts[labels[point]] -= 1
-            sums[cluster], counts[cluster] = X[point], 1
-    # only when every point sits on its centre can a cluster stay empty: it joins the largest one
+        give_farthest_points_to(empty, X, labels, previous_centres, sums, counts)
     # times the reciprocal rather than divided, as scikit-learn rounds it
-    means = np.where(counts[:, np.newaxis] > 0, sums * (1.0 / np.maximum(counts, 1))[:, np.newaxis], 0.0)
-    means[counts == 0] = means[np.argmax(counts)]
+    means = sums * (1.0 / np.maximum(counts, 1))[:, np.newaxis]
+    means[counts == 0] = means[np.argmax(counts)]  # still empty (every point on its centre): join the largest
     return means
+
+
+def give_farthest_points_to(empty, X, labels, centres, sums, counts):
+    """Move the points farthest from their own centres, one to each ``empty`` cluster (scikit-learn's rule),
+    updating the clusters' ``sums`` and ``counts`` in place. Nothing moves when every point is on its centre."""
+    distances = ((X - centres[labels]) ** 2).sum(axis=1)
+    if distances.max() == 0:
+        return
+    farthest = np.argpartition(distances, -empty.size)[:-empty.size - 1:-1]  # the farthest first
+    for cluster, point in zip(empty, farthest):
+        sums[labels[point]] -= X[point]
+        counts[labels[point]] -= 1
+        sums[cluster], counts[cluster] = X[point], 1
 
 
 def kmeans_labels(X, n_components, random_state):

@@ -121,7 +121,7 @@ def information_criteria(X, k_range=range(1, 9), covariance_types=("full", "tied
     >>> X = datasets.load_old_faithful()
     >>> records = information_criteria(X, k_range=range(1, 4), covariance_types=["full"])
     >>> [(record.k, round(record.bic)) for record in records]
-    [(1, 2608), (2, 2322), (3, 2335)]
+    [(1, 2608), (2, 2322), (3, 2349)]
     >>> best = best_model(records)
     >>> best.k, best.covariance_type
     (2, 'full')

@@ -216,3 +216,18 @@ def test_warm_start_continues_and_converges_as_scikit_learn(estimator, max_iter)
             if theirs.converged_:
                 break
     assert ours.converged_
+
+
+def test_an_empty_k_means_cluster_takes_the_farthest_point_as_in_scikit_learn():
+    relocate = pytest.importorskip("sklearn.cluster._k_means_common")._relocate_empty_clusters_dense
+    from gmm_teach.initialization import cluster_means
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    centres = np.array([[0.0, 0.0], [0.5, 0.5], [50.0, 50.0], [-50.0, 50.0]])  # the last two win no point
+    labels = np.argmin(((X[:, np.newaxis] - centres) ** 2).sum(axis=2), axis=1).astype(np.int32)
+    sums = np.array([X[labels == k].sum(axis=0) for k in range(4)])
+    counts = np.bincount(labels, minlength=4).astype(float)
+    relocate(X, np.ones(len(X)), centres, sums, counts, labels)  # scikit-learn's, in place
+    np.testing.assert_allclose(cluster_means(X, labels, centres), sums / counts[:, np.newaxis], rtol=1e-12)
+    assert np.all(counts > 0)
