@@ -230,7 +230,7 @@ def _add_common_arguments(parser, k_help, k_type=_positive_integer):
     parser.add_argument("--k", required=True, type=k_type, help=k_help)
     parser.add_argument("--columns", help="columns to use: names or 1-based positions, e.g. waiting,eruptions or 1-4")
     parser.add_argument("--seed", type=_seed, default=0,
-                        help="random seed (default 0): same seed, same result, and scikit-learn's with random_state=SEED")
+                        help="random seed (default 0): same seed, same result (scikit-learn's with random_state=SEED)")
 
 
 def build_parser():

@@ -69,7 +69,8 @@ def kmeans_plusplus(X, n_components, random_state):
     closest = squared_distances(X[indices[:1]], X, X_squared_norms)[0]
     total = closest @ np.ones(n_samples)  # summed as scikit-learn sums it, so the same draws pick the same points
     for k in range(1, n_components):
-        # a uniform draw in [0, total) lands in point i's stretch of the cumulated D(x)^2 with probability D(x_i)^2 / total
+        # a uniform draw in [0, total) lands in point i's stretch of the cumulated D(x)^2 with
+        # probability D(x_i)^2 / total
         targets = random_state.uniform(size=n_trials) * total
         candidates = np.minimum(np.searchsorted(np.cumsum(closest), targets), n_samples - 1)
         closest_if_chosen = np.minimum(closest, squared_distances(X[candidates], X, X_squared_norms))

@@ -47,7 +47,7 @@ def test_em_trace_and_animate_em_take_a_random_state(tmp_path):
     path = animate_em(FAITHFUL, n_components=2, random_state=np.random.RandomState(5), max_iter=1,
                       path=tmp_path / "em.html", dpi=30)
     assert path.stat().st_size > 0
-    with pytest.raises(TypeError, match="random_state must be None, a non-negative integer, a numpy.random.RandomState"):
+    with pytest.raises(TypeError, match="random_state must be None, a non-negative integer, a numpy.random.Random"):
         EMTrace.run(FAITHFUL, n_components=2, random_state="seed")
 
 

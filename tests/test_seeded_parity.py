@@ -84,7 +84,8 @@ def assert_same_fit(ours, theirs, X, n_samples=50):
     if not np.allclose(ours.means_, theirs.means_, rtol=1e-6, atol=1e-10):
         order = np.argmin(((ours.means_[:, np.newaxis] - theirs.means_) ** 2).sum(axis=2), axis=0)
         assert sorted(order) == list(range(ours.n_components)), "not the same components in another order"
-        assert ours._start_score(ours.lower_bounds_) == pytest.approx(float(np.ravel(theirs.lower_bound_)[0]), rel=1e-12)
+        their_lower_bound = float(np.ravel(theirs.lower_bound_)[0])
+        assert ours._start_score(ours.lower_bounds_) == pytest.approx(their_lower_bound, rel=1e-12)
     for name in FITTED:
         ours_value = getattr(ours, name)
         if ours.covariance_type != "tied" or name in ("weights_", "means_"):

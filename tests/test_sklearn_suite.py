@@ -20,8 +20,8 @@ EXPECTED_FAILURES = {
     "test_gaussian_mixture.py::test_regularisation": OUR_MESSAGES,
     "test_gaussian_mixture.py::test_sample": OUR_MESSAGES,
     "test_bayesian_mixture.py::test_bayesian_mixture_precisions_prior_initialisation": OUR_MESSAGES,
-    **{f"test_gaussian_mixture.py::test_gaussian_mixture_precisions_init[{covariance_type}]": PRIVATE + " (_set_parameters)"
-       for covariance_type in ("full", "tied", "diag", "spherical")},
+    **{f"test_gaussian_mixture.py::test_gaussian_mixture_precisions_init[{covariance_type}]":
+       PRIVATE + " (_set_parameters)" for covariance_type in ("full", "tied", "diag", "spherical")},
     "test_gaussian_mixture.py::test_gaussian_mixture_all_init_does_not_estimate_gaussian_parameters":
         PRIVATE + " (mocks _estimate_gaussian_parameters)",
     "test_bayesian_mixture.py::test_compare_covar_type": PRIVATE + " (_check_parameters(X))",
