@@ -86,7 +86,10 @@ def nearest_centre(X, centres):
     :math:`\lVert x - c_k\rVert^2 = \lVert x\rVert^2 - 2\,x\cdot c_k + \lVert c_k\rVert^2`, and the first term
     is the same for every :math:`k`, so the nearest centre minimises :math:`\lVert c_k\rVert^2 - 2\,x\cdot c_k`.
     """
-    return np.argmin(squared_norms(centres) - 2 * (X @ centres.T), axis=1)
+    distances_less_norms = X @ centres.T
+    distances_less_norms *= -2  # in place: one (n_samples, n_centres) array, not three
+    distances_less_norms += squared_norms(centres)
+    return np.argmin(distances_less_norms, axis=1)
 
 
 def cluster_means(X, labels, previous_centres):
