@@ -44,6 +44,7 @@ class BaseMixture:
 
     _objective = "objective"  # what the algorithm maximises, in messages; each subclass names its own
     _fits_dask_arrays = False  # whether fit takes a Dask array (one map-reduce per iteration, see _distributed)
+    _keeps_float32 = False  # whether float32 data give float32 attributes and outputs (scikit-learn's EM does)
 
     def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
                  reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
@@ -67,7 +68,12 @@ class BaseMixture:
 
     @staticmethod
     def _objective_of(step) -> float:
-        """The number in ``step`` that the fit maximises (and compares between initialisations)."""
+        """The number in ``step`` that the fit maximises."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _start_score(objectives) -> float:
+        """How good a start ended, for choosing the best of ``n_init`` (and ``lower_bound_``), as scikit-learn."""
         raise NotImplementedError
 
     def _weighted_log_density(self, X):
@@ -145,17 +151,16 @@ class BaseMixture:
             del self.feature_names_in_
         elif feature_names is not None:
             self.feature_names_in_ = feature_names
+        self._fit_dtype = X.dtype if self._keeps_float32 and X.dtype == np.float32 else np.dtype(np.float64)
         return X if _distributed.is_dask_array(X) else X.astype(np.float64, copy=False)
 
     def _validate_predict_data(self, X):
+        """Check ``X`` against the fit; return it in float64, and the dtype the outputs take (float32 for float32
+        data when the fit kept float32, as scikit-learn)."""
         self._check_is_fitted()
-        names = _feature_names(X)
-        fitted_names = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted_names is not None and list(names) != list(fitted_names):
-            raise ValueError(
-                f"The feature names of X, {list(names)}, do not match those seen in fit, {list(fitted_names)}."
-            )
-        return check.check_array(X, n_features=self.n_features_in_).astype(np.float64, copy=False)
+        _check_feature_names(_feature_names(X), getattr(self, "feature_names_in_", None), type(self).__name__)
+        X = check.check_array(X, n_features=self.n_features_in_)
+        return X.astype(np.float64, copy=False), np.result_type(X.dtype, self._fit_dtype)
 
     def _check_is_fitted(self):
         if not hasattr(self, "params_"):
@@ -236,7 +241,7 @@ class BaseMixture:
             for step in self._initial_steps(X, rng, sample_weight=sample_weight):
                 objectives.append(self._objective_of(step))
                 self._print_progress(init, step, objectives, started)
-            if best_step is None or objectives[-1] > best_objectives[-1]:
+            if best_step is None or self._start_score(objectives) > self._start_score(best_objectives):
                 best_step, best_objectives = step, objectives
         self._set_fitted(best_step, best_objectives, X.shape[1])
         if not self.converged_ and self.max_iter > 0:
@@ -253,16 +258,16 @@ class BaseMixture:
         return self.fit(X, sample_weight=sample_weight).predict(X)
 
     def _set_fitted(self, step, objectives, n_features):
-        params = step.params
+        params, dtype = step.params, self._fit_dtype
         self.params_ = params
-        self.weights_ = params.weights
-        self.means_ = params.means
-        self.covariances_ = params.covariances
-        self.precisions_cholesky_ = params.precisions_cholesky
-        self.precisions_ = params.precisions
+        self.weights_ = params.weights.astype(dtype, copy=False)
+        self.means_ = params.means.astype(dtype, copy=False)
+        self.covariances_ = params.covariances.astype(dtype, copy=False)
+        self.precisions_cholesky_ = params.precisions_cholesky.astype(dtype, copy=False)
+        self.precisions_ = params.precisions.astype(dtype, copy=False)
         self.converged_ = bool(step.converged)
         self.n_iter_ = step.iteration
-        self.lower_bound_ = objectives[-1]
+        self.lower_bound_ = self._start_score(objectives)
         self.lower_bounds_ = list(objectives)
         self.n_features_in_ = n_features
 
@@ -286,15 +291,15 @@ class BaseMixture:
         """The most probable component of each point, shape (n_samples,). A Dask array gives a Dask array."""
         if _distributed.is_dask_array(X):
             return self._per_block(X, self.predict, dtype=np.intp)
-        return self._weighted_log_density(self._validate_predict_data(X)).argmax(axis=1)
+        return self._weighted_log_density(self._validate_predict_data(X)[0]).argmax(axis=1)
 
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities: the probability of each component for each point, shape (n_samples, n_components).
         A Dask array gives a Dask array."""
         if _distributed.is_dask_array(X):
             return self._per_block(X, self.predict_proba, self.n_components)
-        X = self._validate_predict_data(X)
-        return self.params_.e_step(X)[0]
+        X, dtype = self._validate_predict_data(X)
+        return self.params_.e_step(X)[0].astype(dtype, copy=False)
 
     def soft_predict(self, X) -> np.ndarray:
         """The sealion tutorial's name for :meth:`predict_proba`."""
@@ -311,7 +316,8 @@ class BaseMixture:
         """
         if _distributed.is_dask_array(X):
             return self._per_block(X, self.score_samples)
-        return logsumexp(self._weighted_log_density(self._validate_predict_data(X)), axis=1)
+        X, dtype = self._validate_predict_data(X)
+        return logsumexp(self._weighted_log_density(X), axis=1).astype(dtype, copy=False)
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Mean of :meth:`score_samples` over ``X`` (weighted by ``sample_weight`` when given)."""
@@ -322,6 +328,10 @@ class BaseMixture:
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` points from the fitted mixture (its point estimate).
 
+        First how many points each component gets (one multinomial draw with the weights), then each
+        component's points from its Gaussian. The draws are scikit-learn's, from ``random_state`` (a new
+        ``RandomState`` for an int), so the same ``random_state`` gives the same points.
+
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
@@ -331,14 +341,16 @@ class BaseMixture:
         self._check_is_fitted()
         n_samples = check.check_integer(n_samples, "n_samples", 1)
         rng = check.check_random_state(self.random_state)
-        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
-        covariances = self.params_.as_full()
-        X = np.vstack([
-            rng.multivariate_normal(mean, covariance, size=count, method="cholesky")
-            for mean, covariance, count in zip(self.means_, covariances, counts)
-        ])
+        counts = rng.multinomial(n_samples, self.weights_)
+        if self.covariance_type in ("full", "tied"):
+            covariances = self.params_.as_full()
+            X = np.vstack([rng.multivariate_normal(mean, covariance, int(count))
+                           for mean, covariance, count in zip(self.means_, covariances, counts)])
+        else:  # independent features: scale standard normal draws by the standard deviations
+            X = np.vstack([mean + rng.standard_normal(size=(count, self.n_features_in_)) * np.sqrt(variance)
+                           for mean, variance, count in zip(self.means_, self.covariances_, counts)])
         y = np.repeat(np.arange(self.n_components), counts)
-        return X, y
+        return X.astype(np.float64, copy=False), y
 
     def _n_parameters(self) -> int:
         """Free parameters (scikit-learn's name): covariances, means (k d) and weights (k - 1)."""
@@ -346,7 +358,7 @@ class BaseMixture:
 
     def _log_likelihood_sum(self, X, sample_weight):
         r""":math:`\sum_i w_i \log p(x_i)` of the point estimate, and :math:`n = \sum_i w_i` (the number of points)."""
-        X = self._validate_predict_data(X)
+        X = self._validate_predict_data(X)[0]
         point_log_likelihoods = log_density(X, self.params_)
         sample_weight = check.check_sample_weight(sample_weight, X.shape[0])
         if sample_weight is None:
@@ -399,7 +411,7 @@ class BaseMixture:
         if X is None:
             raise TypeError(f"{type(self).__name__}.{method} needs the data X: a fitted model keeps its "
                             f"parameters, not its training data. Pass it: model.{method}(X, ...).")
-        return self._validate_predict_data(X)
+        return self._validate_predict_data(X)[0]
 
     def visualize_clustering(self, X=None, color_dict: dict | None = None, ax=None):
         """Draw ``X`` coloured by responsibilities, with each component's ellipses and mean.
@@ -462,13 +474,33 @@ class BaseMixture:
 
 
 def _feature_names(X):
+    """The column names of a DataFrame when they are all strings, else None; mixed types are an error."""
     columns = getattr(X, "columns", None)
     if columns is None:
         return None
-    names = [str(name) for name in columns]
-    if not all(isinstance(name, str) for name in columns):
-        return None
-    return np.asarray(names, dtype=object)
+    is_string = [isinstance(name, str) for name in columns]
+    if any(is_string) and not all(is_string):
+        types = sorted({type(name).__name__ for name in columns})
+        raise TypeError(
+            f"X's column names must be all strings or all non-strings, got a mix of {types}: "
+            f"{list(columns)[:6]}. Convert them, for example with X.columns = X.columns.astype(str)."
+        )
+    return np.asarray(list(columns), dtype=object) if all(is_string) and is_string else None
+
+
+def _check_feature_names(names, fitted_names, estimator_name):
+    """Warn or raise as scikit-learn does when the feature names at predict time differ from those in fit."""
+    if names is not None and fitted_names is None:
+        warnings.warn(f"X has feature names, but {estimator_name} was fitted without feature names",
+                      UserWarning, stacklevel=4)
+    elif names is None and fitted_names is not None:
+        warnings.warn(f"X does not have valid feature names, but {estimator_name} was fitted with feature names",
+                      UserWarning, stacklevel=4)
+    elif names is not None and list(names) != list(fitted_names):
+        raise ValueError(
+            f"The feature names should match those that were passed during fit: X has {list(names)}, "
+            f"the fit had {list(fitted_names)}."
+        )
 
 
 def _last_change(objectives):

@@ -63,8 +63,8 @@ def _refuse_non_real(array, name):
         kinds = {_kind_of_item(item) for item in array.flat}
         kind = next((odd for odd in "cU" if odd in kinds), kind)
     if kind == "c":
-        raise TypeError(f"{name} must hold real numbers, got complex numbers ({_describe(array)}); pass "
-                        f"{name}.real or abs({name}) if one of those is what you mean.")
+        raise ValueError(f"{name} must hold real numbers, got complex numbers ({_describe(array)}). Complex data "
+                         f"not supported: pass {name}.real or abs({name}) if one of those is what you mean.")
     if kind in "USa":
         raise TypeError(f"{name} must hold numbers, got text ({_describe(array)}, for example "
                         f"{_describe(array.ravel()[:3].tolist())}); convert it first, e.g. {name}.astype(float).")
@@ -80,13 +80,16 @@ def as_real_array(value, name):
     ------
     TypeError
         If ``value`` is not an array-like of real numbers: None, a string, a dict, a set, an iterator, a ragged
-        list, or values that are complex, text, dates or other objects.
+        list, or values that are text, dates or other objects.
+    ValueError
+        If the values are complex numbers (scikit-learn's "Complex data not supported").
     """
     _refuse_non_arrays(value, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # NumPy's ragged-array warning (old versions) becomes the error below
-            array = np.asarray(value)
+            # a pandas DataFrame's missing values (pd.NA) become NaN, reported as missing values by check_array
+            array = value.to_numpy(na_value=np.nan) if hasattr(value, "to_numpy") else np.asarray(value)
     except (ValueError, TypeError, Warning) as error:
         raise TypeError(f"{name} must be a rectangular array-like of numbers ({error}).") from None
     _refuse_non_real(array, name)
@@ -147,8 +150,10 @@ def check_array(X, name="X", allow_1d=True, n_features=None):
             f"{name} must be a 2-D array (n_samples, n_features), got {array.ndim} dimensions "
             f"with shape {array.shape}. Reshape it, for example with {name}.reshape(len({name}), -1)."
         )
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"{name} must contain at least one sample and one feature, got shape {array.shape}.")
+    for axis, what in enumerate(("sample", "feature")):
+        if array.shape[axis] == 0:
+            raise ValueError(f"{name} must contain at least one sample and one feature: found 0 {what}(s) "
+                             f"(shape={array.shape}) while a minimum of 1 is required.")
     if n_features is not None:
         check_n_features(array, n_features, name)
     _check_finite(array, name)
@@ -216,19 +221,39 @@ def check_choice(value, name, choices):
     return value
 
 
-def check_random_state(random_state):
-    """Turn ``random_state`` (None, an int or a ``numpy.random.Generator``) into a Generator.
+def check_random_state(random_state, name="random_state"):
+    """Turn ``random_state`` into the random number generator to draw from, as scikit-learn does.
 
-    The same integer always gives the same numbers.
+    ============================  =======================================================================
+    ``random_state``              generator
+    ============================  =======================================================================
+    ``None``                      NumPy's global ``RandomState`` (so ``np.random.seed(s)`` first makes the
+                                  draws repeatable, and reproduces scikit-learn's)
+    an int in [0, 2**32 - 1]      a new ``numpy.random.RandomState(random_state)``: the same int gives the
+                                  same numbers, and scikit-learn's numbers
+    a ``numpy.random.RandomState`` itself: each use continues its stream, as in scikit-learn
+    a ``numpy.random.Generator``  itself (our extension: repeatable, but not scikit-learn's numbers, which
+                                  come from the legacy ``RandomState`` stream)
+    ============================  =======================================================================
+
+    Raises
+    ------
+    TypeError
+        For anything else (a float, a string, a bool...).
+    ValueError
+        For a negative int or one of 2**32 or more (``RandomState`` takes 32-bit seeds).
     """
-    if isinstance(random_state, np.random.Generator):
+    if random_state is None:
+        return np.random.mtrand._rand  # the generator behind np.random.seed, as scikit-learn uses it
+    if isinstance(random_state, (np.random.RandomState, np.random.Generator)):
         return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        if random_state is not None and random_state < 0:
-            raise ValueError(f"random_state must be a non-negative integer, got {random_state}.")
-        return np.random.default_rng(random_state)
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if not 0 <= random_state < 2**32:
+            raise ValueError(f"{name} must be a non-negative integer below 2**32, got {random_state}.")
+        return np.random.RandomState(int(random_state))
     raise TypeError(
-        f"random_state must be None, a non-negative integer or a numpy.random.Generator, got {_describe(random_state)}."
+        f"{name} must be None, a non-negative integer, a numpy.random.RandomState or a "
+        f"numpy.random.Generator, got {_describe(random_state)}."
     )
 
 
@@ -315,11 +340,12 @@ def check_n_components_fit_data(n_components, n_samples):
         )
 
 
-def check_n_features(X, n_features_expected, name="X"):
+def check_n_features(X, n_features_expected, name="X", estimator_name="the model"):
     """At predict time the data must have as many features as at fit time."""
     if X.shape[1] != n_features_expected:
         raise ValueError(
-            f"{name} has {X.shape[1]} features, but the model was fitted with {n_features_expected} features."
+            f"{name} has {X.shape[1]} features, but {estimator_name} is expecting {n_features_expected} features "
+            f"as input (the number it was fitted with)."
         )
 
 

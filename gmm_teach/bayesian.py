@@ -45,7 +45,7 @@ from . import _validation as check
 from .covariance import COVARIANCE_MODELS
 from ._base import BaseMixture
 from .em import MixtureParams, log_gaussian_density
-from .initialization import initial_responsibilities
+from .initialization import SEED_METHODS, initial_responsibilities, seed_tied_covariance
 
 PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
 
@@ -293,9 +293,13 @@ def variational_m_step(X, responsibilities, priors, covariance_type="full", reg_
 def _posterior(data, responsibilities, sums, priors, reg_covar):
     r""":func:`variational_m_step` from the sums of the engine's E-step: :math:`N_k`, :math:`\bar x_k` and
     :math:`S_k` are the ordinary M-step's, computed as it computes them."""
-    weight_prior = WEIGHT_PRIORS[priors.weight_concentration_prior_type]
-    covariance_type = data.model.name
     nk, component_means, scatter, _ = _engine.estimate(data, responsibilities, sums, reg_covar)
+    return _posterior_from_statistics(data.model.name, nk, component_means, scatter, priors, reg_covar)
+
+
+def _posterior_from_statistics(covariance_type, nk, component_means, scatter, priors, reg_covar):
+    """The variational M-step from :math:`N_k`, :math:`\\bar x_k` and :math:`S_k` (pooled for tied)."""
+    weight_prior = WEIGHT_PRIORS[priors.weight_concentration_prior_type]
     mean_precision = priors.mean_precision + nk
     means = (priors.mean_precision * priors.mean + nk[:, np.newaxis] * component_means) / mean_precision[:, np.newaxis]
     shrinkage = nk * priors.mean_precision / mean_precision
@@ -430,14 +434,15 @@ def evidence_lower_bound(responsibilities, posterior, sample_weight=None):
 
 
 def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type="full", tol=1e-3,
-                         max_iter=100, reg_covar=1e-6, sample_weight=None):
+                         max_iter=100, reg_covar=1e-6, sample_weight=None, initial_posterior=None,
+                         previous_elbo=-np.inf):
     """Run variational EM from initial responsibilities and yield one :class:`VariationalStep` per iteration.
 
     Step 0 holds the posterior after one variational M-step on ``initial_responsibilities``. Each later
     iteration is a variational E-step on the previous posterior followed by a variational M-step; its ELBO
     (:func:`evidence_lower_bound`) is computed from those responsibilities and the new posterior. The run
-    stops after the first iteration whose ELBO changed by less than ``tol`` (that step has
-    ``converged=True``) or after ``max_iter`` iterations.
+    stops after the first iteration :math:`t \\ge 2` whose ELBO changed by less than ``tol`` from step
+    :math:`t - 1` (that step has ``converged=True``), or after ``max_iter`` iterations, as scikit-learn's.
 
     Parameters
     ----------
@@ -451,6 +456,12 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
     reg_covar : float
     sample_weight : ndarray of shape (n_samples,), optional
         Non-negative weights of the points: a point of weight 2 counts as two copies of it.
+    initial_posterior : VariationalParams, optional
+        Step 0's posterior, when it is not the variational M-step on ``initial_responsibilities`` (a warm
+        start, or :func:`seed_posterior`).
+    previous_elbo : float, default=-inf
+        When this run continues another (a warm start), the ELBO it ended on: step 1 converges when the
+        change from it is below ``tol``. A fresh start has none, so its step 1 never converges.
 
     Yields
     ------
@@ -463,19 +474,35 @@ def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type
     """
     data = _engine.prepare(X, covariance_type, many_passes=True, sample_weight=sample_weight)
     responsibilities = initial_responsibilities.T
-    posterior = _posterior(data, responsibilities, _engine.sums_of(data, responsibilities), priors, reg_covar)
+    posterior = initial_posterior
+    if posterior is None:
+        posterior = _posterior(data, responsibilities, _engine.sums_of(data, responsibilities), priors, reg_covar)
     elbo = evidence_lower_bound(initial_responsibilities, posterior, sample_weight)
     yield VariationalStep(0, posterior, initial_responsibilities, elbo, False)
+    compared_with = previous_elbo  # step 1's ELBO is compared with this, as in scikit-learn (not with step 0's)
     for iteration in range(1, max_iter + 1):
         # the variational E-step and the sums of the next M-step in one pass, as em_steps does
         expectation = _engine.expectation(data, posterior, expected_log_terms=posterior.expected_log_terms())
         responsibilities = expectation.responsibilities
         posterior = _posterior(data, responsibilities, expectation.sums, priors, reg_covar)
-        previous_elbo, elbo = elbo, evidence_lower_bound(responsibilities.T, posterior, sample_weight)
-        converged = abs(elbo - previous_elbo) < tol
+        elbo = evidence_lower_bound(responsibilities.T, posterior, sample_weight)
+        converged = bool(abs(elbo - compared_with) < tol)
+        compared_with = elbo
         yield VariationalStep(iteration, posterior, responsibilities.T, elbo, converged)
         if converged:
             return
+
+
+def seed_posterior(X, seed_responsibilities, priors, reg_covar=1e-6):
+    """The tied posterior scikit-learn starts from after a seed method (``"k-means++"``, ``"random_from_data"``).
+
+    Its pooled :math:`S` is :func:`gmm_teach.initialization.seed_tied_covariance`, not what the seed
+    responsibilities give; kept so that the same ``random_state`` gives scikit-learn's fit.
+    """
+    nk = seed_responsibilities.sum(axis=0) + 10 * np.finfo(float).eps
+    component_means = seed_responsibilities.T @ X / nk[:, np.newaxis]
+    scatter = seed_tied_covariance(X, nk, component_means, reg_covar)
+    return _posterior_from_statistics("tied", nk, component_means, scatter, priors, reg_covar)
 
 
 # --------------------------------------------------------------------------------------- the estimator
@@ -538,10 +565,11 @@ class BayesianGaussianMixture(BaseMixture):
     >>> bgm = BayesianGaussianMixture(n_components=6, weight_concentration_prior_type="dirichlet_distribution",
     ...                               random_state=0).fit(X)
     >>> bgm.weights_.round(2)                           # four of the six components are switched off
-    array([0.36, 0.  , 0.  , 0.  , 0.64, 0.  ])
+    array([0.36, 0.64, 0.  , 0.  , 0.  , 0.  ])
     """
 
     _objective = "ELBO"
+    _keeps_float32 = False  # scikit-learn's BayesianGaussianMixture returns float64 for float32 data
 
     def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
                  reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
@@ -616,17 +644,26 @@ class BayesianGaussianMixture(BaseMixture):
 
     def _initial_steps(self, X, rng, responsibilities=None, sample_weight=None):
         self.priors_ = self._priors(X, sample_weight)
-        if responsibilities is None and self._continues_previous_fit:
+        initial_posterior, previous_elbo = None, -np.inf
+        if responsibilities is None and self._continues_previous_fit:  # step 0 is the fitted posterior
             responsibilities = variational_e_step(X, self.params_)[0]
+            initial_posterior, previous_elbo = self.params_, self.lower_bound_
         elif responsibilities is None:
             responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)
+            if self.covariance_type == "tied" and self.init_params in SEED_METHODS:
+                initial_posterior = seed_posterior(X, responsibilities, self.priors_, self.reg_covar)
         return variational_em_steps(X, responsibilities, self.priors_, covariance_type=self.covariance_type,
                                     tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
-                                    sample_weight=sample_weight)
+                                    sample_weight=sample_weight, initial_posterior=initial_posterior,
+                                    previous_elbo=previous_elbo)
 
     @staticmethod
     def _objective_of(step: VariationalStep) -> float:
         return step.evidence_lower_bound
+
+    def _start_score(self, elbos):
+        """How good a start ended: its last ELBO (that of the fitted posterior), as scikit-learn chooses."""
+        return elbos[-1]
 
     def _set_fitted(self, step, elbos, n_features):
         super()._set_fitted(step, elbos, n_features)

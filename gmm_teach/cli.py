@@ -177,7 +177,8 @@ def _add_common_arguments(parser, k_help, k_type=_positive_integer):
                         help=f"a CSV file, or a shipped data set: {', '.join(datasets.SHIPPED)}")
     parser.add_argument("--k", required=True, type=k_type, help=k_help)
     parser.add_argument("--columns", help="columns to use: names or 1-based positions, e.g. waiting,eruptions or 1-4")
-    parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0): same seed, same result")
+    parser.add_argument("--seed", type=_seed, default=0,
+                        help="random seed (default 0): same seed, same result (scikit-learn's with random_state=SEED)")
 
 
 def build_parser():
@@ -242,8 +243,8 @@ def _describe_data(source, X, names):
 def fit_with_progress(X, k, covariance_type, n_init, max_iter, seed, progress):
     """Fit like ``GaussianMixture(k, n_init=n_init, random_state=seed).fit(X)``, reporting every EM iteration.
 
-    Each start is the estimator's :meth:`~gmm_teach.GaussianMixture.iter_fit` and continues the same random
-    generator, as ``fit`` does, so the result is the same.
+    Each start continues the same random generator, as ``fit`` does, and the best start is chosen by
+    ``lower_bound_`` as ``fit`` chooses it, so the result is the same.
     """
     rng = check.check_random_state(seed)
     best = None
@@ -276,8 +277,9 @@ def run_fit(args, X, names):
     print()
     print("\n\n".join(_parameter_tables(model, names)))
     print()
-    rows = [["mean log-likelihood", _number(model.lower_bound_)],
-            ["total log-likelihood", _number(model.lower_bound_ * n_samples)],
+    mean_log_likelihood = model.lower_bounds_[-1]  # of the fitted parameters (lower_bound_ lags one M-step)
+    rows = [["mean log-likelihood", _number(mean_log_likelihood)],
+            ["total log-likelihood", _number(mean_log_likelihood * n_samples)],
             ["free parameters", str(n_parameters(args.k, X.shape[1], args.covariance))],
             ["AIC", _number(model.aic(X))],
             ["BIC", _number(model.bic(X))]]

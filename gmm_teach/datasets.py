@@ -36,7 +36,8 @@ def make_blobs(n_samples=300, means=None, covariances=None, weights=None, random
         Default: the identity for every component.
     weights : array-like of shape (n_components,), optional
         Mixing proportions summing to one. Default: equal.
-    random_state : None, int or numpy.random.Generator
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        See :func:`gmm_teach._validation.check_random_state`.
 
     Returns
     -------
@@ -78,7 +79,8 @@ def make_moons(n_samples=100, noise=None, random_state=None):
     n_samples : int, default=100
     noise : float, optional
         Standard deviation of Gaussian noise added to each coordinate.
-    random_state : None, int or numpy.random.Generator
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        See :func:`gmm_teach._validation.check_random_state`.
 
     Returns
     -------

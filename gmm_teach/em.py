@@ -147,7 +147,8 @@ class EMStep:
     log_likelihood : float
         Mean log-likelihood :math:`\\frac1n\\sum_i \\log p(x_i)` under ``params``. It never decreases.
     converged : bool
-        True when the log-likelihood changed by less than ``tol`` in this iteration; it is the last step.
+        True when the log-likelihood changed by less than ``tol`` between the two steps before this one
+        (scikit-learn's rule: it notices the change one M-step later); it is the last step.
     """
 
     iteration: int
@@ -430,13 +431,14 @@ def m_step_from(stats: SufficientStatistics, reg_covar: float = 1e-6) -> Mixture
 
 def em_steps(X: ArrayLike, initial_params: MixtureParams, initial_responsibilities: np.ndarray | None = None, *,
              tol: float = 1e-3, max_iter: int = 100, reg_covar: float = 1e-6,
-             sample_weight: ArrayLike | None = None) -> Iterator[EMStep]:
+             sample_weight: ArrayLike | None = None, previous_log_likelihood: float = -np.inf) -> Iterator[EMStep]:
     """Run EM from ``initial_params`` and yield one :class:`EMStep` per iteration.
 
     Step 0 holds the initial parameters. Each later iteration is :func:`m_step` on the responsibilities of
     the previous parameters, then :func:`e_step` on the new parameters, which gives both their log-likelihood
-    and the responsibilities for the next iteration. The run stops after the first iteration whose
-    log-likelihood changed by less than ``tol`` (that step has ``converged=True``) or after ``max_iter``
+    and the responsibilities for the next iteration. The run stops, as scikit-learn's does, after the first
+    iteration :math:`t \\ge 2` whose M-step followed a change of less than ``tol`` in the log-likelihood,
+    :math:`|\\ell_{t-1} - \\ell_{t-2}| <` ``tol`` (that step has ``converged=True``), or after ``max_iter``
     iterations.
 
     Parameters
@@ -453,6 +455,10 @@ def em_steps(X: ArrayLike, initial_params: MixtureParams, initial_responsibiliti
         Added to the diagonal of every covariance in the M-step.
     sample_weight : ndarray of shape (n_samples,), optional
         Non-negative weights of the points (see :func:`m_step`); the log-likelihood is then the weighted mean.
+    previous_log_likelihood : float, default=-inf
+        When this run continues another (a warm start), the mean log-likelihood of the parameters one
+        M-step before ``initial_params``: step 1 converges when the change from it is below ``tol``. A
+        fresh start has none, so its step 1 never converges.
 
     Yields
     ------
@@ -478,8 +484,10 @@ def em_steps(X: ArrayLike, initial_params: MixtureParams, initial_responsibiliti
         estimate = _engine.maximisation(data, current.responsibilities, current.sums, reg_covar)
         params = MixtureParams(estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky,
                                covariance_type)
+        # scikit-learn's rule: the change of the two log-likelihoods known before this step's E-step
+        converged = bool(abs(current.log_likelihood - previous_log_likelihood) < tol)
+        previous_log_likelihood = current.log_likelihood
         following = _engine.expectation(data, params, far=estimate.far)
-        converged = bool(abs(following.log_likelihood - current.log_likelihood) < tol)
         yield EMStep(iteration, params, current.responsibilities.T, following.log_likelihood, converged)
         if converged:
             return

@@ -2,103 +2,148 @@
 
 EM climbs to the nearest peak of the likelihood, so where it starts matters. Every method here first
 produces *responsibilities* (a hard or soft assignment of points to components); one M-step turns them into
-initial parameters, exactly as scikit-learn does. User-given ``weights_init``, ``means_init`` and
-``precisions_init`` then replace the estimated values.
+initial parameters. User-given ``weights_init``, ``means_init`` and ``precisions_init`` then replace the
+estimated values.
 
 ======================  =====================================================================================
 ``init_params``         initial responsibilities
 ======================  =====================================================================================
-``"kmeans"``            one-hot labels of k-means (Lloyd's algorithm) from k-means++ seeds
-``"k-means++"``         one-hot labels of the nearest k-means++ seed (no Lloyd iterations)
+``"kmeans"``            one-hot labels of k-means (Lloyd's algorithm from greedy k-means++ seeds)
+``"k-means++"``         each greedy k-means++ seed point wholly to its own component, every other point to none
 ``"random"``            uniform random numbers, each row normalised to sum to one
-``"random_from_data"``  one-hot labels of the nearest of ``n_components`` distinct random data points
+``"random_from_data"``  each of ``n_components`` distinct random data points wholly to its own component,
+                        every other point to none
 ======================  =====================================================================================
 
-scikit-learn gives ``"k-means++"`` and ``"random_from_data"`` responsibility only to the chosen seed points,
-so their initial covariances are just ``reg_covar``; here every point goes to its nearest seed, so the
-first picture a learner sees already has ellipses of a sensible size.
+Everything is drawn from ``random_state`` exactly as scikit-learn draws it (the same calls on the same
+``numpy.random.RandomState``, in the same order), so the same ``random_state`` gives scikit-learn's start,
+and from there scikit-learn's fit. With ``"k-means++"`` and ``"random_from_data"`` each component starts
+from a single point: its mean is that point, its covariance only ``reg_covar`` (a tiny ellipse), and its
+weight ``1 / n_samples``; the first E-step then gives every point to the nearest seed. The ``"tied"``
+model is the exception: scikit-learn's tied formula assumes every point's responsibilities sum to one, so
+from seeds it starts from a broad shared ellipse (see :func:`seed_tied_covariance`); it is kept, for the
+same numbers.
 """
 
 import numpy as np
 
-from ._engine.models import row_dots as _row_dots
-from .em import MixtureParams, m_step
+from . import _engine
+from .em import MixtureParams
 
 KMEANS_MAX_ITER = 300
 KMEANS_TOL = 1e-4
-"""k-means stops when the centres moved (summed squared shift in one Lloyd iteration) by less than this
+"""k-means stops when the centres moved (summed squared shift in one Lloyd iteration) by at most this
 fraction of the data's mean feature variance, as scikit-learn's ``KMeans(tol=1e-4)`` does."""
 
-KMEANS_SAMPLE = 20_000
-"""k-means on more points than this runs on a random sample of this many (a start for EM as good as the
-centres of all of them, at a fraction of the cost), then labels every point by its nearest centre."""
+
+def squared_norms(X):
+    r""":math:`\lVert x_i\rVert^2` for every row of ``X``, shape (n_samples,)."""
+    return np.einsum("ij,ij->i", X, X)
 
 
-def kmeans_plusplus_centres(X, n_components, rng):
-    r"""Choose ``n_components`` seed points by k-means++.
+def squared_distances(points, X, X_squared_norms):
+    r"""Squared distances from each of ``points`` to every row of ``X``, shape (len(points), n_samples).
 
-    The first seed is a uniformly random point; each next seed is a point drawn with probability
-    proportional to :math:`D(x)^2`, its squared distance to the nearest seed chosen so far, so seeds spread out.
-    The distances to a new seed :math:`c` come from those to the first one, :math:`c_0`, by
-    :math:`\lVert x - c\rVert^2 = \lVert x - c_0\rVert^2 - 2 (x - c_0)\cdot(c - c_0) + \lVert c - c_0\rVert^2`:
-    one matrix-vector product per seed instead of an n x d difference.
+    :math:`\lVert x - c\rVert^2 = \lVert c\rVert^2 - 2\,c\cdot x + \lVert x\rVert^2`: one matrix product
+    for all pairs. Rounding can make a distance slightly negative; it is clipped at zero.
     """
-    centres = np.empty((n_components, X.shape[1]))
-    centres[0] = X[rng.integers(X.shape[0])]
-    difference = X - centres[0]
-    from_first = _row_dots(difference, difference)
-    squared_distances = from_first.copy()
+    distances = -2 * (points @ X.T)
+    distances += squared_norms(points)[:, np.newaxis]
+    distances += X_squared_norms
+    return np.maximum(distances, 0, out=distances)
+
+
+def kmeans_plusplus(X, n_components, random_state):
+    r"""Choose ``n_components`` seed points by greedy k-means++; returns the seeds and their row indices.
+
+    The first seed is a uniformly random point. Each next seed is chosen among
+    :math:`2 + \lfloor\ln K\rfloor` candidates, each drawn with probability proportional to
+    :math:`D(x)^2`, its squared distance to the nearest seed so far: the candidate that leaves the smallest
+    total :math:`\sum_i D(x_i)^2` wins. So seeds spread out over the data. This is scikit-learn's
+    ``kmeans_plusplus``, with the same draws from ``random_state``.
+    """
+    n_samples = X.shape[0]
+    n_trials = 2 + int(np.log(n_components))
+    X_squared_norms = squared_norms(X)
+    indices = np.empty(n_components, dtype=int)
+    indices[0] = random_state.choice(n_samples, p=np.full(n_samples, 1.0 / n_samples))
+    closest = squared_distances(X[indices[:1]], X, X_squared_norms)[0]
+    total = closest @ np.ones(n_samples)  # summed as scikit-learn sums it, so the same draws pick the same points
     for k in range(1, n_components):
-        total = squared_distances.sum()
-        probabilities = squared_distances / total if total > 0 else None  # all points identical: uniform
-        centres[k] = X[rng.choice(X.shape[0], p=probabilities)]
-        step = centres[k] - centres[0]
-        to_new = from_first - 2.0 * (X @ step - centres[0] @ step) + step @ step
-        np.minimum(squared_distances, np.maximum(to_new, 0.0, out=to_new), out=squared_distances)
-    return centres
+        # a uniform draw in [0, total) lands in point i's stretch of the cumulated D(x)^2 with
+        # probability D(x_i)^2 / total
+        targets = random_state.uniform(size=n_trials) * total
+        candidates = np.minimum(np.searchsorted(np.cumsum(closest), targets), n_samples - 1)
+        closest_if_chosen = np.minimum(closest, squared_distances(X[candidates], X, X_squared_norms))
+        totals = closest_if_chosen @ np.ones(n_samples)
+        best = np.argmin(totals)
+        indices[k], closest, total = candidates[best], closest_if_chosen[best], totals[best]
+    return X[indices], indices
 
 
 def nearest_centre(X, centres):
-    r"""The index of the nearest centre for every point.
+    r"""The index of the nearest centre for every point (the first one on a tie).
 
-    :math:`\lVert x - c_k\rVert^2 = \lVert x - o\rVert^2 - 2 x \cdot s_k + \lVert s_k\rVert^2 + 2 o \cdot s_k`
-    with :math:`s_k = c_k - o` for the centres' mean :math:`o`. The first term is the same for every
-    :math:`k`, so the nearest centre minimises the rest: one matrix product for all points, and measured from
-    the centres' own mean it keeps its digits for data far from the origin.
+    :math:`\lVert x - c_k\rVert^2 = \lVert x\rVert^2 - 2\,x\cdot c_k + \lVert c_k\rVert^2`, and the first term
+    is the same for every :math:`k`, so the nearest centre minimises :math:`\lVert c_k\rVert^2 - 2\,x\cdot c_k`.
     """
-    origin = centres.mean(axis=0)
-    shifted = centres - origin
-    offsets = _row_dots(shifted, shifted) + 2.0 * (shifted @ origin)
-    return np.argmin(X @ (-2.0 * shifted.T) + offsets, axis=1)
+    distances_less_norms = X @ centres.T
+    distances_less_norms *= -2  # in place: one (n_samples, n_centres) array, not three
+    distances_less_norms += squared_norms(centres)
+    return np.argmin(distances_less_norms, axis=1)
 
 
-def kmeans_labels(X, n_components, rng):
-    """Labels of k-means (Lloyd's algorithm from k-means++ seeds), run until the labels stop changing or the
-    centres barely move (:data:`KMEANS_TOL`).
+def cluster_means(X, labels, previous_centres):
+    """The mean of each cluster's points: one Lloyd update, with scikit-learn's rule for empty clusters
+    (see :func:`give_farthest_points_to`), so that no component of EM starts empty."""
+    n_clusters = len(previous_centres)
+    counts = np.bincount(labels, minlength=n_clusters).astype(float)
+    sums = one_hot(labels, n_clusters).T @ X
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        give_farthest_points_to(empty, X, labels, previous_centres, sums, counts)
+    # times the reciprocal rather than divided, as scikit-learn rounds it
+    means = sums * (1.0 / np.maximum(counts, 1))[:, np.newaxis]
+    means[counts == 0] = means[np.argmax(counts)]  # still empty (every point on its centre): join the largest
+    return means
 
-    With more than :data:`KMEANS_SAMPLE` points, the seeds and Lloyd's iterations use a random sample of that
-    many points, and every point then gets the label of its nearest centre.
+
+def give_farthest_points_to(empty, X, labels, centres, sums, counts):
+    """Move the points farthest from their own centres, one to each ``empty`` cluster (scikit-learn's rule),
+    updating the clusters' ``sums`` and ``counts`` in place. Nothing moves when every point is on its centre."""
+    distances = ((X - centres[labels]) ** 2).sum(axis=1)
+    if distances.max() == 0:
+        return
+    farthest = np.argpartition(distances, -empty.size)[:-empty.size - 1:-1]  # the farthest first
+    for cluster, point in zip(empty, farthest):
+        sums[labels[point]] -= X[point]
+        counts[labels[point]] -= 1
+        sums[cluster], counts[cluster] = X[point], 1
+
+
+def kmeans_labels(X, n_components, random_state):
+    """Labels of k-means: Lloyd's algorithm from greedy k-means++ seeds, as scikit-learn's
+    ``KMeans(n_components, n_init=1, random_state=random_state)`` computes them.
+
+    Each Lloyd iteration labels every point by its nearest centre, then moves each centre to the mean of its
+    points. It stops when no label changed, or when the centres moved in total (summed squared shift) by at
+    most :data:`KMEANS_TOL` times the data's mean feature variance, or after :data:`KMEANS_MAX_ITER`
+    iterations; then the labels are those of the final centres.
     """
-    sample = X if X.shape[0] <= KMEANS_SAMPLE else X[rng.choice(X.shape[0], KMEANS_SAMPLE, replace=False)]
-    centres = kmeans_plusplus_centres(sample, n_components, rng)
+    tolerance = KMEANS_TOL * np.var(X, axis=0).mean()
+    centred = X - X.mean(axis=0)  # distances from centred data keep their digits far from the origin
+    centres = kmeans_plusplus(centred, n_components, random_state)[0]
     labels = None
-    tolerance = KMEANS_TOL * sample.var(axis=0).mean()
     for _ in range(KMEANS_MAX_ITER):
-        # one Lloyd iteration: the labels of ``centres``, then the means of those labels
-        new_labels = nearest_centre(sample, centres)
-        new_centres = _cluster_means(sample, new_labels, centres)
-        settled = np.array_equal(new_labels, labels) or np.sum((new_centres - centres) ** 2) <= tolerance
+        new_labels = nearest_centre(centred, centres)
+        new_centres = cluster_means(centred, new_labels, centres)
+        shift = np.sum((new_centres - centres) ** 2)
+        if np.array_equal(new_labels, labels):
+            return labels  # nothing changed: these are already the labels of the final centres
         centres, labels = new_centres, new_labels
-        if settled:
+        if shift <= tolerance:
             break
-    return labels if sample is X else nearest_centre(X, centres)
-
-
-def _cluster_means(X, labels, centres):
-    """The mean of each cluster's points; a cluster that lost all its points keeps its centre."""
-    counts = np.bincount(labels, minlength=len(centres))
-    sums = one_hot(labels, len(centres)).T @ X
-    return np.where(counts[:, np.newaxis] > 0, sums / np.maximum(counts, 1)[:, np.newaxis], centres)
+    return nearest_centre(centred, centres)
 
 
 def one_hot(labels, n_components):
@@ -108,43 +153,85 @@ def one_hot(labels, n_components):
     return responsibilities
 
 
-def initial_responsibilities(X, n_components, init_params, rng):
-    """Initial responsibilities, shape (n_samples, n_components), by one of the methods in the module table."""
+def seed_responsibilities(n_samples, seed_indices):
+    """Responsibilities that give seed point ``seed_indices[k]`` wholly to component ``k``, and no other point
+    to any component."""
+    responsibilities = np.zeros((n_samples, len(seed_indices)))
+    responsibilities[seed_indices, np.arange(len(seed_indices))] = 1.0
+    return responsibilities
+
+
+def initial_responsibilities(X, n_components, init_params, random_state):
+    """Initial responsibilities, shape (n_samples, n_components), by one of the methods in the module table.
+
+    ``random_state`` is a ``numpy.random.RandomState`` (or a ``Generator``), as
+    :func:`gmm_teach._validation.check_random_state` returns it; each call continues its stream.
+    """
+    n_samples = X.shape[0]
     if init_params == "kmeans":
-        return one_hot(kmeans_labels(X, n_components, rng), n_components)
+        return one_hot(kmeans_labels(X, n_components, random_state), n_components)
     if init_params == "k-means++":
-        seeds = kmeans_plusplus_centres(X, n_components, rng)
-    elif init_params == "random_from_data":
-        seeds = X[rng.choice(X.shape[0], size=n_components, replace=False)]
-    else:  # "random"
-        responsibilities = rng.uniform(size=(X.shape[0], n_components))
-        return responsibilities / responsibilities.sum(axis=1, keepdims=True)
-    return one_hot(nearest_centre(X, seeds), n_components)
+        return seed_responsibilities(n_samples, kmeans_plusplus(X, n_components, random_state)[1])
+    if init_params == "random_from_data":
+        return seed_responsibilities(n_samples, random_state.choice(n_samples, size=n_components, replace=False))
+    responsibilities = random_state.uniform(size=(n_samples, n_components))  # "random"
+    return responsibilities / responsibilities.sum(axis=1, keepdims=True)
 
 
-def initial_params(X, n_components, covariance_type, init_params, rng, reg_covar=1e-6,
+SEED_METHODS = ("k-means++", "random_from_data")
+"""The methods that start each component from one seed point (the other points belong to no component)."""
+
+
+def seed_tied_covariance(X, nk, means, reg_covar):
+    r"""The tied covariance scikit-learn starts from after a seed method:
+    :math:`\big(\sum_i x_i x_i^\top - \sum_k N_k \mu_k\mu_k^\top\big) / \sum_k N_k + \epsilon I`.
+
+    That is the tied M-step's formula when every point's responsibilities sum to one. With seed
+    responsibilities (only the :math:`K` seeds count, :math:`N_k = 1`, :math:`\mu_k` the seeds) it is the
+    second moment of the other points about the origin divided by :math:`K`: a broad ellipse, where the
+    responsibilities themselves would give just :math:`\epsilon I`. Kept so that the same ``random_state``
+    gives scikit-learn's fit.
+    """
+    covariance = (X.T @ X - nk * means.T @ means) / nk.sum()
+    covariance.flat[:: X.shape[1] + 1] += reg_covar
+    return covariance
+
+
+def initial_params(X, n_components, covariance_type, init_params, random_state, reg_covar=1e-6,
                    weights_init=None, means_init=None, precisions_init=None, sample_weight=None):
     """Initial ``MixtureParams`` and the responsibilities that produced them.
 
-    When all of ``weights_init``, ``means_init`` and ``precisions_init`` are given, nothing is estimated and
-    the responsibilities are ``None``. With ``sample_weight``, the M-step of the initial responsibilities
-    weights the points (the responsibilities themselves do not depend on the weights). Inputs are assumed
-    valid (see :mod:`gmm_teach._validation`).
+    The responsibilities are always drawn, even when ``weights_init``, ``means_init`` and
+    ``precisions_init`` are all given (then they are not used, and ``None`` is returned in their place), so
+    that ``random_state`` is consumed as scikit-learn consumes it. With ``sample_weight``, the M-step of the
+    initial responsibilities weights the points (the responsibilities themselves do not depend on the
+    weights). Inputs are assumed valid (see :mod:`gmm_teach._validation`).
     """
-    given = (weights_init, means_init, precisions_init)
-    responsibilities = None
-    if any(value is None for value in given):
-        responsibilities = initial_responsibilities(X, n_components, init_params, rng)
-        estimated = m_step(X, responsibilities, covariance_type, reg_covar, sample_weight)
-        # scikit-learn divides the initial N_k by n (not by their sum); parity tests rely on it
-        if sample_weight is None:
-            weights = (responsibilities.sum(axis=0) + 10 * np.finfo(float).eps) / X.shape[0]
-        else:
-            weights = (sample_weight @ responsibilities + 10 * np.finfo(float).eps) / sample_weight.sum()
+    responsibilities = initial_responsibilities(X, n_components, init_params, random_state)
+    estimated = _start_m_step(X, responsibilities, covariance_type, reg_covar, sample_weight)
+    # scikit-learn divides the initial N_k by n (not by their sum): with seed responsibilities the weights
+    # start at 1 / n each and do not sum to one until the first M-step
+    counts = responsibilities.sum(axis=0) if sample_weight is None else sample_weight @ responsibilities
+    weights = (counts + 10 * np.finfo(float).eps) / (X.shape[0] if sample_weight is None else sample_weight.sum())
     if weights_init is not None:
         weights = np.asarray(weights_init, dtype=float)
     means = estimated.means if means_init is None else np.asarray(means_init, dtype=float)
+    if precisions_init is None and covariance_type == "tied" and init_params in SEED_METHODS:
+        covariance = seed_tied_covariance(X, responsibilities.sum(axis=0) + 10 * np.finfo(float).eps,
+                                          estimated.means, reg_covar)
+        return MixtureParams.from_covariances(weights, means, covariance, "tied"), responsibilities
     if precisions_init is None:
         return MixtureParams(weights, means, estimated.covariances, estimated.precisions_cholesky,
                              covariance_type), responsibilities
+    if weights_init is not None and means_init is not None:
+        responsibilities = None  # they produced nothing
     return MixtureParams.from_precisions(weights, means, precisions_init, covariance_type), responsibilities
+
+
+def _start_m_step(X, responsibilities, covariance_type, reg_covar, sample_weight):
+    """:func:`gmm_teach.em.m_step` of the initial responsibilities, by the engine (the same numbers to 1e-10,
+    tested; several times faster on large data, where the start is a visible part of a fit)."""
+    data = _engine.prepare(np.asarray(X, dtype=np.float64), covariance_type, sample_weight=sample_weight)
+    estimate = _engine.m_step(data, responsibilities.T, reg_covar)
+    return MixtureParams(estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky,
+                         covariance_type)

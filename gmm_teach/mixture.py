@@ -46,8 +46,12 @@ class GaussianMixture(BaseMixture):
     weights_init, means_init, precisions_init : array-like, optional
         User-given initial weights (k,), means (k, d) and precisions (inverse covariances, in the shape of
         ``covariance_type``).
-    random_state : None, int or numpy.random.Generator, default=None
-        Seed for every random choice; the same integer gives the same fit.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=None
+        Where every random choice (the starts, :meth:`sample`) comes from, as in scikit-learn: an int gives
+        the same numbers as scikit-learn's ``GaussianMixture`` with that int; a ``RandomState`` is drawn
+        from in scikit-learn's order; None draws from NumPy's global ``RandomState`` (so after
+        ``np.random.seed(s)`` it reproduces scikit-learn too). A ``Generator`` is our extension: repeatable,
+        but not scikit-learn's numbers. See :func:`gmm_teach._validation.check_random_state`.
     warm_start : bool, default=False
         If True, a second ``fit`` starts from the fitted parameters (with a single initialisation).
     verbose : int, default=0
@@ -64,7 +68,9 @@ class GaussianMixture(BaseMixture):
     n_iter_ : int
         Number of EM iterations of the best initialisation.
     lower_bound_ : float
-        Mean log-likelihood of the fitted parameters.
+        scikit-learn's ``lower_bound_``: the mean log-likelihood of the parameters one M-step before the
+        fitted ones (the last one its loop computes), which chose the best start; the fitted parameters' own
+        is ``lower_bounds_[-1]`` (or ``score(X)``).
     lower_bounds_ : list of float
         ``lower_bounds_[i]`` is the mean log-likelihood after ``i`` iterations of the best initialisation
         (``i = 0``: the initial parameters), so the last entry belongs to the fitted parameters.
@@ -76,10 +82,14 @@ class GaussianMixture(BaseMixture):
 
     Notes
     -----
-    Convergence: iteration :math:`t` is converged when
-    :math:`|\ell_t - \ell_{t-1}| < \text{tol}` for the mean log-likelihoods of the parameters after
-    iterations :math:`t` and :math:`t-1`, and the fit stops there. scikit-learn notices the same thing one
-    M-step later, so its ``n_iter_`` is one larger and its parameters have had one more (tiny) M-step.
+    Convergence, as in scikit-learn: iteration :math:`t \ge 2` is converged when
+    :math:`|\ell_{t-1} - \ell_{t-2}| < \text{tol}` for the mean log-likelihoods :math:`\ell_j` of the
+    parameters after :math:`j` iterations; the fit keeps the parameters of iteration :math:`t` (one more,
+    tiny, M-step) and ``n_iter_`` is :math:`t`. Of ``n_init`` starts, the best is the one whose
+    :math:`\ell_{t-1}` (the last log-likelihood scikit-learn computes) is highest, so the same start wins.
+
+    float32 data: the fit runs in float64, and the fitted attributes and the outputs of ``predict_proba``
+    and ``score_samples`` on float32 data are float32, as scikit-learn returns them.
 
     Examples
     --------
@@ -92,6 +102,7 @@ class GaussianMixture(BaseMixture):
 
     _objective = "mean log-likelihood"
     _fits_dask_arrays = True
+    _keeps_float32 = True  # float32 data give float32 attributes and outputs, as in scikit-learn
 
     def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
                  reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
@@ -143,7 +154,8 @@ class GaussianMixture(BaseMixture):
             params = m_step(X, initial_responsibilities, self.covariance_type, self.reg_covar, sample_weight)
             responsibilities = initial_responsibilities
         elif self._continues_previous_fit:
-            params, responsibilities = self.params_, None
+            return em_steps(X, self.params_, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
+                            previous_log_likelihood=self.lower_bound_)
         else:
             # a Dask array: the start from a random sample of its rows (see _distributed.START_SAMPLE)
             start = _distributed.start_sample(X, rng)[0] if _distributed.is_dask_array(X) else X
@@ -172,7 +184,7 @@ class GaussianMixture(BaseMixture):
         parameters of its last E-step.
         """
         if hasattr(self, "params_"):
-            X = self._validate_predict_data(X)
+            X = self._validate_predict_data(X)[0]
             params = self.params_
         else:
             X = self._validate_fit_data(X)
@@ -188,11 +200,19 @@ class GaussianMixture(BaseMixture):
         step = EMStep(getattr(self, "n_iter_", 0) + 1, m_step_from(total, self.reg_covar), responsibilities,
                       total.mean_log_likelihood, False)
         self._set_fitted(step, [*self.lower_bounds_, total.mean_log_likelihood], X.shape[1])
+        self.lower_bound_ = total.mean_log_likelihood
         return self
 
     @staticmethod
     def _objective_of(step: EMStep) -> float:
         return step.log_likelihood
+
+    @staticmethod
+    def _start_score(log_likelihoods):
+        """How good a start ended, for choosing the best of ``n_init``: scikit-learn's ``lower_bound``, the
+        last log-likelihood its loop computes, that of the parameters one M-step before the fitted ones (the
+        starts are then chosen as scikit-learn chooses them, also between near-ties)."""
+        return log_likelihoods[-2] if len(log_likelihoods) > 1 else log_likelihoods[-1]
 
     def _weighted_log_density(self, X):
         return weighted_log_density(X, self.params_)

@@ -70,7 +70,7 @@ def information_criteria(X, k_range: Iterable[int] = range(1, 9),
     covariance_types : sequence of str, default=("full", "tied", "diag", "spherical")
     n_init : int, default=1
         Initialisations per model (the best is kept).
-    random_state : None, int or numpy.random.Generator, default=0
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
         Passed to every fit, so each model is reproducible on its own.
     progress : callable, optional
         Called as ``progress(done, total)`` after each fit (a progress bar uses it).
@@ -86,7 +86,7 @@ def information_criteria(X, k_range: Iterable[int] = range(1, 9),
     >>> X = datasets.load_old_faithful()
     >>> records = information_criteria(X, k_range=range(1, 4), covariance_types=["full"])
     >>> [(record.k, round(record.bic)) for record in records]
-    [(1, 2608), (2, 2322), (3, 2335)]
+    [(1, 2608), (2, 2322), (3, 2349)]
     >>> best = best_model(records)
     >>> best.k, best.covariance_type
     (2, 'full')

@@ -58,7 +58,7 @@ class EMTrace:
     >>> from gmm_teach import datasets
     >>> trace = EMTrace.run(datasets.load_old_faithful(), n_components=2, random_state=0)
     >>> len(trace), trace[-1].converged
-    (4, True)
+    (5, True)
     >>> trace[2].responsibilities.shape
     (272, 2)
     """

@@ -27,7 +27,7 @@ def blobs(n_samples=30_000, seed=0):
 
 
 def same_start(X, covariance_type):
-    params = initial_params(X, 3, covariance_type, "k-means++", np.random.default_rng(0))[0]
+    params = initial_params(X, 3, covariance_type, "kmeans", np.random.default_rng(0))[0]
     return dict(n_components=3, covariance_type=covariance_type, weights_init=params.weights,
                 means_init=params.means, precisions_init=params.precisions, tol=1e-6)
 

@@ -132,12 +132,18 @@ def test_each_step_holds_the_responsibilities_that_produced_its_parameters():
         assert step.log_likelihood == pytest.approx(e_step(X, step.params)[1], rel=1e-12)
 
 
-def test_em_stops_at_the_first_step_whose_change_is_below_tol():
+def test_em_stops_one_step_after_the_first_change_below_tol_as_scikit_learn():
     _, _, steps = _steps(tol=1e-3, max_iter=200)
     changes = np.diff([step.log_likelihood for step in steps])
     assert steps[-1].converged and not any(step.converged for step in steps[:-1])
-    assert abs(changes[-1]) < 1e-3 and np.all(np.abs(changes[:-1]) >= 1e-3)
+    # the last step is converged because the change *before* it was below tol; it made one more M-step
+    assert abs(changes[-2]) < 1e-3 and np.all(np.abs(changes[:-2]) >= 1e-3)
     assert [step.iteration for step in steps] == list(range(len(steps)))
+
+
+def test_the_first_step_never_converges():
+    _, _, steps = _steps(tol=1e9, max_iter=200)  # any change is below this tol
+    assert [step.iteration for step in steps] == [0, 1, 2] and [s.converged for s in steps] == [False, False, True]
 
 
 def test_em_stops_at_max_iter_without_converging():

@@ -24,7 +24,8 @@ def test_fitted_attributes_have_scikit_learn_shapes():
         model = GaussianMixture(n_components=3, covariance_type=covariance_type, random_state=0).fit(X)
         assert model.weights_.shape == (3,) and model.means_.shape == (3, 2)
         assert model.covariances_.shape == model.precisions_.shape == model.precisions_cholesky_.shape == shape
-        assert model.lower_bound_ == model.lower_bounds_[-1] == pytest.approx(model.score(X), rel=1e-12)
+        assert model.lower_bounds_[-1] == pytest.approx(model.score(X), rel=1e-12)  # the fitted parameters'
+        assert model.lower_bound_ == model.lower_bounds_[-2]  # scikit-learn's: one M-step before them
         assert len(model.lower_bounds_) == model.n_iter_ + 1
 
 
@@ -171,6 +172,8 @@ def test_a_fitted_model_pickles(fitted):
 
 
 def test_float32_and_integer_input_are_accepted():
-    for data in (X.astype(np.float32), np.round(X * 10).astype(int)):
+    for data, dtype in ((X.astype(np.float32), np.float32), (np.round(X * 10).astype(int), np.float64)):
         model = GaussianMixture(n_components=3, random_state=0).fit(data)
-        assert model.means_.dtype == np.float64 and np.isfinite(model.score(data))
+        assert model.means_.dtype == model.covariances_.dtype == model.weights_.dtype == dtype  # as scikit-learn
+        assert model.predict_proba(data).dtype == model.score_samples(data).dtype == dtype
+        assert np.isfinite(model.score(data))

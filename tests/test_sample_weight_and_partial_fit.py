@@ -17,7 +17,7 @@ def two_blobs(seed=0):
 
 
 def same_start(X, covariance_type):
-    params = initial_params(X, 2, covariance_type, "k-means++", np.random.default_rng(0))[0]
+    params = initial_params(X, 2, covariance_type, "kmeans", np.random.default_rng(0))[0]
     return dict(n_components=2, covariance_type=covariance_type, weights_init=params.weights,
                 means_init=params.means, precisions_init=params.precisions, tol=0.0, max_iter=25)
 

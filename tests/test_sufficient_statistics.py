@@ -18,7 +18,7 @@ def blobs(offset=0.0, n_samples=600, seed=0):
 
 
 def start(X, covariance_type):
-    return initial_params(X, 3, covariance_type, "k-means++", np.random.default_rng(1))[0]
+    return initial_params(X, 3, covariance_type, "kmeans", np.random.default_rng(1))[0]
 
 
 def merged_blocks(X, params, cuts, sample_weight=None):

@@ -40,7 +40,10 @@ def test_bad_data_is_refused_with_a_message_naming_X(data, exception, match):
     (dict(max_iter=-1), ValueError, r"max_iter must be at least 0, got -1"),
     (dict(n_init=0), ValueError, r"n_init must be at least 1, got 0"),
     (dict(random_state="seed"), TypeError, r"random_state must be None, a non-negative integer"),
-    (dict(random_state=-3), ValueError, r"random_state must be a non-negative integer"),
+    (dict(random_state=-3), ValueError, r"random_state must be a non-negative integer below 2\*\*32, got -3"),
+    (dict(random_state=2**32), ValueError, r"random_state must be a non-negative integer below 2\*\*32"),
+    (dict(random_state=0.5), TypeError, r"random_state must be None, a non-negative integer, a "
+                                        r"numpy.random.RandomState or a numpy.random.Generator, got 0.5"),
 ])
 def test_bad_parameters_are_refused_with_a_message_naming_them(params, exception, match):
     _fit_error(exception, match, **params)
@@ -91,7 +94,7 @@ def test_not_fitted_error_is_both_value_error_and_attribute_error():
 
 def test_wrong_number_of_features_at_predict():
     model = GaussianMixture(n_components=2, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="X has 3 features, but the model was fitted with 2 features"):
+    with pytest.raises(ValueError, match="X has 3 features, but GaussianMixture is expecting 2 features as input"):
         model.predict(np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"one sample of 2 features given as a 1-D array.*reshape\(1, -1\)"):
         model.predict(np.array([3.0, 70.0]))
@@ -115,9 +118,33 @@ def test_feature_names_must_match_those_seen_in_fit():
     model = GaussianMixture(n_components=2, random_state=0).fit(frame)
     assert list(model.feature_names_in_) == ["eruptions", "waiting"]
     swapped = frame[["waiting", "eruptions"]]
-    with pytest.raises(ValueError, match="feature names of X.*do not match"):
+    with pytest.raises(ValueError, match="feature names should match those that were passed during fit: X has"):
         model.predict(swapped)
     assert isinstance(pandas.DataFrame, type)
+
+
+def test_feature_names_warn_as_scikit_learn_when_only_one_side_has_them():
+    pandas = pytest.importorskip("pandas")
+    frame = datasets.load_old_faithful(as_frame=True)
+    on_frame = GaussianMixture(n_components=2, random_state=0).fit(frame)
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but GaussianMixture was fitted with"):
+        on_frame.predict(frame.to_numpy())
+    on_array = GaussianMixture(n_components=2, random_state=0).fit(frame.to_numpy())
+    with pytest.warns(UserWarning, match="X has feature names, but GaussianMixture was fitted without feature names"):
+        on_array.predict(frame)
+    assert not hasattr(on_array, "feature_names_in_")
+    mixed = pandas.DataFrame(frame.to_numpy(), columns=["eruptions", 1])
+    with pytest.raises(TypeError, match=r"column names must be all strings or all non-strings, got a mix of \['int', 'str'\]"):
+        GaussianMixture(n_components=2).fit(mixed)
+
+
+def test_complex_input_and_pandas_missing_values_are_value_errors():
+    pandas = pytest.importorskip("pandas")
+    with pytest.raises(ValueError, match="X must contain real numbers, got complex numbers"):
+        GaussianMixture(n_components=2).fit(np.array([[1 + 1j, 2], [3, 4], [5, 6j]]))
+    frame = pandas.DataFrame({"a": pandas.array([1, None, 3, 4], dtype="Int64"), "b": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ValueError, match="X must not contain NaN or infinity; found nan at row 1, column 0"):
+        GaussianMixture(n_components=2).fit(frame)
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])

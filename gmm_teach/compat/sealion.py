@@ -37,7 +37,7 @@ class GaussianMixture:
     kmeans_init : bool, default=True
         Start each run from k-means labels (``init_params="kmeans"``); with False, from ``n_clusters``
         random data points (``init_params="random_from_data"``).
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=None
         Not in sealion: seed every random choice, so the same seed gives the same fit.
 
     Attributes

@@ -41,7 +41,8 @@ class AnomalyExplorer(Explorer):
     method : {"density", "confidence"}, default="density"
     y_true : array-like of bool of shape (n_samples,), optional
         The true anomalies; the readout then gives precision, recall and F1.
-    random_state : int, default=0
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
+        As for :class:`~gmm_teach.GaussianMixture`.
     model : GaussianMixture or BayesianGaussianMixture, optional
         A fitted mixture to use instead of fitting one (``n_components``, ``covariance_type`` and
         ``random_state`` are then ignored). Its ``score_samples`` and ``confidence_samples`` give both the

@@ -37,8 +37,9 @@ class BayesianExplorer(Explorer):
         The starting value of :math:`\alpha_0`, between 1e-4 and 1e4.
     weight_concentration_prior_type : {"dirichlet_process", "dirichlet_distribution"}, default="dirichlet_process"
     covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
-    random_state : int, default=0
-        Seed of the (single) k-means start, the same for every refit.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
+        Where the (single) start of every fit comes from: an int gives the same start to every refit (and
+        scikit-learn's start for that ``random_state``); a generator is continued from fit to fit.
     max_iter : int, default=200
     active_threshold : float, default=0.01
         A component with a weight above this counts as active.
@@ -75,7 +76,7 @@ class BayesianExplorer(Explorer):
         _check_concentration(concentration)
         check.check_choice(weight_concentration_prior_type, "weight_concentration_prior_type", PRIOR_TYPES)
         check.check_choice(covariance_type, "covariance_type", check.COVARIANCE_TYPES)
-        check.check_integer(random_state, "random_state", 0)
+        check.check_random_state(random_state)  # refuses a bad one before any fit
         check.check_integer(max_iter, "max_iter", 1)
         self.active_threshold = check.check_number(active_threshold, "active_threshold", 0.0, 1.0)
         self.X = X

@@ -28,7 +28,8 @@ class ElbowExplorer(Explorer):
     covariance_types : sequence of str, default=("full", "tied", "diag", "spherical")
     n_init : int, default=3
         Initialisations per model (the best is kept).
-    random_state : int, default=0
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
+        As for :class:`~gmm_teach.GaussianMixture`; a generator is continued from fit to fit.
 
     Attributes
     ----------
@@ -63,7 +64,8 @@ class ElbowExplorer(Explorer):
                  random_state=0):
         X, self.ks, self.covariance_types = check_grid(X, k_range, covariance_types)
         self.n_init = check.check_integer(n_init, "n_init", 1)
-        self.random_state = check.check_integer(random_state, "random_state", 0)
+        check.check_random_state(random_state)  # refuses a bad one before any fit
+        self.random_state = random_state
         self.X = X
         self._ready = False
         super().__init__()

@@ -1,5 +1,6 @@
 """EMPlayer: watch EM converge, one E-step and one M-step at a time."""
 
+import numbers
 from itertools import combinations
 
 import ipywidgets as widgets
@@ -32,8 +33,10 @@ class EMPlayer(Explorer):
     n_components : int, default=3
     covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
-    random_state : int, default=0
-        The first seed; "new start" adds one.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
+        An int is the first seed, and "new start" adds one (seed ``s`` gives the start scikit-learn's
+        ``random_state=s`` gives). Otherwise every run (a new start, a changed control) draws its start from
+        this generator (None: NumPy's global one), continuing its stream; ``seed`` then counts the starts.
     max_iter : int, default=100
     tol : float, default=1e-3
         EM stops when the mean log-likelihood changes by less than this (``GaussianMixture``'s ``tol``); a
@@ -74,14 +77,16 @@ class EMPlayer(Explorer):
         check.check_integer(n_components, "n_components", 1, self._max_components)
         check.check_choice(covariance_type, "covariance_type", check.COVARIANCE_TYPES)
         check.check_choice(init_params, "init_params", check.INIT_METHODS)
-        check.check_integer(random_state, "random_state", 0)
+        generator = check.check_random_state(random_state)  # refuses a bad one before any work
+        # an int seeds each run itself ("new start" adds one); any other random_state is continued by every run
+        self._generator = None if isinstance(random_state, numbers.Integral) else generator
         self.max_iter = check.check_integer(max_iter, "max_iter", 1)
         self.tol = check.check_number(tol, "tol", minimum=0.0)
         self.X = X
         self._ready = False
         super().__init__()
         self.n_components, self.covariance_type = n_components, covariance_type
-        self.init_params, self.seed = init_params, random_state
+        self.init_params, self.seed = init_params, (random_state if self._generator is None else 0)
         self.trace = self._run()
         self._layout(self._make_controls(), FIGURE_SIZE)
         self.view = EMView(self.figure, self.trace, projection_for(X))
@@ -129,7 +134,9 @@ class EMPlayer(Explorer):
 
     def _run(self):
         return EMTrace.run(self.X, n_components=self.n_components, covariance_type=self.covariance_type,
-                           init_params=self.init_params, random_state=self.seed, max_iter=self.max_iter,
+                           init_params=self.init_params,
+                           random_state=self.seed if self._generator is None else self._generator,
+                           max_iter=self.max_iter,
                            tol=self.tol)
 
     # ----------------------------------------------------------------- validation of the traits
