@@ -365,9 +365,9 @@ def run_select(args, X, names):
 # --------------------------------------------------------------------------------------------- animate
 def _animation_writer(path, fps):
     """The matplotlib writer for the suffix of ``path``; the same formats as :func:`~gmm_teach.animation.animate_em`."""
-    from matplotlib.animation import HTMLWriter, PillowWriter
+    from matplotlib.animation import PillowWriter
 
-    from .animation import ffmpeg_available, mp4_writer
+    from .animation import OfflineHTMLWriter, ffmpeg_available, mp4_writer
 
     suffix = path.suffix.lower()
     if not path.parent.is_dir():
@@ -376,7 +376,7 @@ def _animation_writer(path, fps):
         raise UsageError(f"--output: writing {path.name} needs ffmpeg, which was not found: install it (pip "
                          "install gmm-teach[video], or your system's ffmpeg package), or write a .gif or .html.")
     writers = {".gif": lambda: PillowWriter(fps=fps), ".mp4": lambda: mp4_writer(fps),
-               ".html": lambda: HTMLWriter(fps=fps, embed_frames=True, default_mode="once")}
+               ".html": lambda: OfflineHTMLWriter(fps=fps, embed_frames=True, default_mode="once")}
     if suffix not in writers:
         raise UsageError(f"--output must end in .gif, .mp4 or .html, got {path.name!r}.")
     return writers[suffix]()

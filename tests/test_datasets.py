@@ -14,7 +14,7 @@ def test_old_faithful_is_the_classic_272_eruptions():
     assert X[0].tolist() == [3.6, 79.0]
     np.testing.assert_allclose(X.mean(axis=0), [3.487783, 70.897059], atol=1e-6)
     frame = datasets.load_old_faithful(as_frame=True)
-    assert list(frame.columns) == ["eruptions", "waiting"]
+    assert list(frame.columns) == ["eruption duration (min)", "waiting time to next eruption (min)"]
 
 
 def test_iris_has_fifty_flowers_of_each_species():

@@ -185,7 +185,7 @@ def test_five_features_can_be_viewed_through_a_feature_pair():
     player.view_menu.value = (1, 3)
     assert player.features == (1, 3)
     np.testing.assert_allclose(means_drawn(player), player.trace[0].params.means[:, [1, 3]])
-    assert player.view.clustering_ax.get_xlabel() == "feature 1"
+    assert player.view.clustering_ax.get_xlabel() == "x₂"
     player.close()
 
 
