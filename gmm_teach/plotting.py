@@ -542,8 +542,12 @@ class ClusteringArtists:
 
     def _update_curves(self, params):
         components = np.exp(weighted_log_density(self.grid[:, np.newaxis], params))
-        for curve, density in zip(self.component_curves, components.T):
+        for k, (curve, density) in enumerate(zip(self.component_curves, components.T)):
             curve.set_ydata(density)
+            # the component's marker every 50 grid points (staggered between components) where the curve is
+            # high enough to be told apart, so that shapes as well as colours say which curve is which
+            marked = np.arange(25 + 7 * k % 50, len(self.grid), 50)
+            curve.set_markevery(marked[density[marked] > 0.05 * density.max()].tolist())
         mixture = np.exp(log_density(self.grid[:, np.newaxis], params))
         self.mixture_curve.set_ydata(mixture)
         bottom, top = self.ax.get_ylim()
@@ -624,11 +628,9 @@ def _plot_clustering_1d(ax, x, params, point_colors, point_shapes, colors, proje
     (x_limits,) = data_limits(x[:, np.newaxis])
     grid = np.linspace(*x_limits, 400)
     _, _, histogram = ax.hist(x, bins="auto", density=True, color="0.85", edgecolor="white", zorder=1)
-    # each curve carries its component's marker every 50 grid points (staggered), so shapes tell them apart
     component_curves = [ax.plot(grid, np.zeros_like(grid), color=color, linewidth=2, zorder=3, marker=marker,
-                                markersize=6, markeredgecolor="black", markeredgewidth=0.6,
-                                markevery=(25 + 7 * k % 50, 50))[0]
-                        for k, (color, marker) in enumerate(zip(colors, component_markers(len(colors))))]
+                                markersize=6, markeredgecolor="black", markeredgewidth=0.6)[0]
+                        for color, marker in zip(colors, component_markers(len(colors)))]
     (mixture_curve,) = ax.plot(grid, np.zeros_like(grid), color="black", linewidth=1.5, linestyle="--", zorder=3,
                                label="mixture density p(x)")
     top = max(bar.get_height() for bar in histogram)

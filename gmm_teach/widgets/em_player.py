@@ -10,7 +10,7 @@ from .. import _validation as check
 from ..animation import FIGURE_SIZE, PHASES, EMView, frame_state, to_jshtml
 from ..plotting import feature_names_of, projection_for
 from ..trace import EMTrace
-from ._base import Explorer, control_layout
+from ._base import Explorer, control_layout, count
 
 MAX_COMPONENTS = 10
 MAX_FEATURE_PAIRS = 15
@@ -227,17 +227,12 @@ class EMPlayer(Explorer):
         lines.append(sentence + ".")
         lines.append(f"Weights (share of the points each component takes): {weights}.")
         if trace.converged[-1]:
-            lines.append(f"EM converged after {iterations(len(trace) - 1)}: the log-likelihood then changed by "
+            lines.append(f"EM converged after {count(len(trace) - 1, 'iteration')}: the log-likelihood then changed by "
                          f"less than {self.tol:g}.")
         else:
-            lines.append(f"EM stopped after max_iter={iterations(self.max_iter)} without converging.")
+            lines.append(f"EM stopped after max_iter={count(self.max_iter, 'iteration')} without converging.")
         return "<br>".join(lines)
 
     def to_html(self, fps=2.0):
         """The current run as a self-contained JavaScript animation (HTML string), for static pages."""
         return to_jshtml(self.trace, fps=fps, projection=self.view.projection)
-
-
-def iterations(count):
-    """``"1 iteration"``, ``"2 iterations"``: a count of EM iterations in words."""
-    return f"{count} iteration" + ("" if count == 1 else "s")
