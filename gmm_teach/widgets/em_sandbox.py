@@ -491,8 +491,11 @@ class EMSandbox(Explorer):
 
     def _readout(self):
         state = self._state
-        lines = [f"<b>Last action: {state.action}.</b> Next: the <b>{state.phase}-step</b> "
-                 "(press it, or call <code>step()</code>)."]
+        if self._drag is not None:
+            lines = [f"<b>Dragging: you {state.action}.</b> Let go to keep it (Step back undoes it)."]
+        else:
+            lines = [f"<b>Last action: {state.action}.</b> Next: the <b>{state.phase}-step</b> "
+                     "(press it, or call <code>step()</code>)."]
         if state.phase == "M":
             lines.append("The colours show the responsibilities of the parameters on screen; the M-step will move "
                          "each component to the points it is responsible for.")
@@ -574,6 +577,8 @@ class EMSandbox(Explorer):
     def _on_release(self, event):
         if self._drag is None:
             return
+        # the front end may drop motion events while an image is on its way: the drag ends where it is let go
+        self._on_motion(event)
         drag, self._drag = self._drag, None
         if self._state is not drag["before"]:
             self._remember(drag["before"])
