@@ -28,7 +28,8 @@ FIGURE_SIZE = (10.0, 4.4)
 PICK_RADIUS_PIXELS = 12
 MAX_UNDO = 500
 PLAY_INTERVAL_SECONDS = 0.2
-HALF_STEPS = ("E", "M")
+PHASE_CAPTIONS = {"E": "the components moved; next, the E-step recolours the points",
+                  "M": "the colours show the responsibilities; next, the M-step moves the components"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -412,12 +413,11 @@ class EMSandbox(Explorer):
         self.clustering.update(state.params, state.responsibilities)
         self._handle_axes = self._principal_handles() if self._drag is None else self._handle_axes
         self._place_handles()
-        what = {"E": "next: the E-step (recolour the points)", "M": "next: the M-step (move the components)"}
-        self.caption.set_text(f"Mean log-likelihood {state.log_likelihood:.4f}; {what[state.phase]}")
-        changed_artists = [*self.clustering.changing(), self.handles, self.caption]
-        if history_curve:
+        changed_artists = [*self.clustering.changing(), self.handles]
+        if history_curve:  # not while dragging or playing: text takes long to draw, and the readout has it
+            self.caption.set_text(f"After {count(len(self._history), 'action')}: {PHASE_CAPTIONS[state.phase]}")
             self._show_history()
-            changed_artists += [self.history_line, self.current_marker, self.curve_ax.title]
+            changed_artists += [self.caption, self.history_line, self.current_marker, self.curve_ax.title]
         self._sync_controls()
         self.readout.value = self._readout()
         self.redraw(None if changed else changed_artists)
@@ -468,7 +468,7 @@ class EMSandbox(Explorer):
         self.curve_ax.relim()
         self.curve_ax.autoscale_view()
         self.curve_ax.set_xlim(-0.5, max(len(values) - 0.5, 5.5))
-        self.curve_ax.set_title(f"after {count(len(values) - 1, 'action')}: {values[-1]:.4f}", fontsize=10)
+        self.curve_ax.set_title(f"mean log-likelihood now: {values[-1]:.4f}", fontsize=10)
 
     def _sync_controls(self):
         self.e_button.disabled = self.phase != "E"
@@ -541,7 +541,8 @@ class EMSandbox(Explorer):
         kind, k = hit
         pointer = np.array([event.xdata, event.ydata])
         mean = self.projection.points(self.params.means[k:k + 1])[0]
-        self._drag = {"kind": kind, "k": k, "before": self._state, "offset": pointer[:len(mean)] - mean}
+        self._drag = {"kind": kind, "k": k, "before": self._state, "offset": pointer[:len(mean)] - mean,
+                      "pressed_at": (event.x, event.y)}
         if kind == "handle":
             covariance = self.projection.params(self.params).as_full()[k]
             axis = self._handle_axes[k]
@@ -578,7 +579,8 @@ class EMSandbox(Explorer):
         if self._drag is None:
             return
         # the front end may drop motion events while an image is on its way: the drag ends where it is let go
-        self._on_motion(event)
+        if (event.x, event.y) != self._drag["pressed_at"]:
+            self._on_motion(event)
         drag, self._drag = self._drag, None
         if self._state is not drag["before"]:
             self._remember(drag["before"])

@@ -21,13 +21,13 @@ LOG_LIKELIHOOD = re.compile(r"Mean log-likelihood: (-?\d+\.\d+)")
 
 
 @pytest.fixture(scope="module")
-def headless(tmp_path_factory):
-    import os
-
-    os.environ["GMM_MPL_BACKEND"] = "inline"
+def headless():
+    """The notebook's sandbox, built in this process without a browser."""
     from gmm_teach.widgets import EMSandbox
 
-    sandbox = EMSandbox(datasets.load_old_faithful(), n_components=2, means=START)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GMM_MPL_BACKEND", "inline")
+        sandbox = EMSandbox(datasets.load_old_faithful(), n_components=2, means=START)
     yield sandbox
     sandbox.close()
 
