@@ -107,9 +107,20 @@ class EMSandbox(Explorer):
         Mean log-likelihood of ``X`` under ``params``.
     responsibilities : ndarray of shape (n_samples, n_components)
         The colours on screen.
+    n_undo : int
+        How many actions :meth:`back` can undo.
+    play_interval : float
+        Seconds between the iterations :meth:`play` draws with the ipympl backend (default 0.2).
     figure : matplotlib.figure.Figure
     clustering : ClusteringArtists
-        The points, means and ellipses (or curves) drawn; ``handles`` are the 1σ handles.
+        The points, means and ellipses (or curves) drawn.
+    handles : PathCollection
+        The white 1σ handles, one per component.
+    history_line : Line2D
+        The mean log-likelihood after each action (right panel).
+    mean_fields : list of list of ipywidgets.FloatText
+        ``mean_fields[k][j]``: the shown coordinate ``j`` of component ``k``'s mean.
+    e_button, m_button, play_button, back_button, reset_button : ipywidgets.Button
 
     Notes
     -----
@@ -315,17 +326,17 @@ class EMSandbox(Explorer):
         strip = self._state.strip if strip is False else strip
         return SandboxState(X, params, responsibilities, "M", log_likelihood, action, strip)
 
-    def _with_mean(self, k, mean, action=None):
+    def _with_mean(self, k, mean):
         means = self.params.means.copy()
         means[k] = mean
         params = MixtureParams.from_covariances(self.params.weights, means, self.params.covariances, "full")
-        return self._hand_made(self.X, params, action or f"moved the mean of component {k + 1}")
+        return self._hand_made(self.X, params, f"moved the mean of component {k + 1}")
 
-    def _with_covariance(self, k, covariance, action=None):
+    def _with_covariance(self, k, covariance):
         covariances = self.params.covariances.copy()
         covariances[k] = covariance
         params = MixtureParams.from_covariances(self.params.weights, self.params.means, covariances, "full")
-        return self._hand_made(self.X, params, action or f"changed the covariance of component {k + 1}")
+        return self._hand_made(self.X, params, f"changed the covariance of component {k + 1}")
 
     def _commit(self, state):
         """Make ``state`` the current one; the one it replaces can be restored by :meth:`back`."""
