@@ -90,7 +90,7 @@ def drag_latencies(page, output, canvas):
     mouse.down()
     times = []
     for step in range(1, REPEATS + 1):
-        times.append(measure(page, canvas, lambda: mouse.move(start[0] + 4 * step, start[1] - 3 * step)))
+        times.append(measure(page, canvas, lambda step=step: mouse.move(start[0] + 4 * step, start[1] - 3 * step)))
     mouse.up()
     return times
 
