@@ -202,8 +202,8 @@ class EMPlayer(Explorer):
 
     def _show(self):
         self.view.show(self.iteration, self.phase)
+        self.redraw(self.view.changing())  # the picture first: it is what the learner waits for
         self.readout.value = self._readout()
-        self.redraw(self.view.changing())
 
     def _readout(self):
         """What the picture shows, in plain words."""

@@ -429,9 +429,9 @@ class EMSandbox(Explorer):
             self.caption.set_text(f"After {count(len(self._history), 'action')}: {PHASE_CAPTIONS[state.phase]}")
             self._show_history()
             changed_artists += [self.caption, self.history_line, self.current_marker, self.curve_ax.title]
+        self.redraw(None if changed else changed_artists)  # the picture first: it is what the learner waits for
         self._sync_controls()
         self.readout.value = self._readout()
-        self.redraw(None if changed else changed_artists)
 
     def _show_points(self):
         """Show the points if they changed (added or removed); returns whether they did."""
