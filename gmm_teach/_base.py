@@ -159,7 +159,7 @@ class BaseMixture:
         data when the fit kept float32, as scikit-learn)."""
         self._check_is_fitted()
         _check_feature_names(_feature_names(X), getattr(self, "feature_names_in_", None), type(self).__name__)
-        X = check.check_array(X, n_features=self.n_features_in_)
+        X = check.check_array(X, n_features=self.n_features_in_, estimator_name=type(self).__name__)
         return X.astype(np.float64, copy=False), np.result_type(X.dtype, self._fit_dtype)
 
     def _check_is_fitted(self):

@@ -96,10 +96,10 @@ def as_real_array(value, name):
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     try:
         return np.asarray(array, dtype=dtype, order="C")  # not ascontiguousarray: it makes a scalar 1-D
-    except (ValueError, TypeError):
+    except (ValueError, TypeError) as error:
         raise TypeError(
             f"{name} must contain only numbers, got values of dtype {array.dtype} "
-            f"(for example {_describe(array.ravel()[:3].tolist())})."
+            f"(for example {_describe(array.ravel()[:3].tolist())}): {error}."
         ) from None
 
 
@@ -121,7 +121,7 @@ def _check_finite(array, name):
                          f"example divide it by its largest absolute value.")
 
 
-def check_array(X, name="X", allow_1d=True, n_features=None):
+def check_array(X, name="X", allow_1d=True, n_features=None, estimator_name="the model"):
     """Return ``X`` as a C-contiguous float array of shape (n_samples, n_features).
 
     A 1-D input is read as one feature, ``(n_samples, 1)``, because learners meet 1-D mixtures first.
@@ -155,7 +155,7 @@ def check_array(X, name="X", allow_1d=True, n_features=None):
             raise ValueError(f"{name} must contain at least one sample and one feature: found 0 {what}(s) "
                              f"(shape={array.shape}) while a minimum of 1 is required.")
     if n_features is not None:
-        check_n_features(array, n_features, name)
+        check_n_features(array, n_features, name, estimator_name)
     _check_finite(array, name)
     return array
 

@@ -12,6 +12,7 @@ Each EM iteration :math:`t \ge 1` is shown in two frames, as a learner should se
 picture in a notebook and in a GIF is the same picture.
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from matplotlib.animation import FFMpegWriter, HTMLWriter, PillowWriter
 from matplotlib.figure import Figure
 
 from . import _validation as check
-from .plotting import plot_clustering, plot_log_likelihood, projection_for
+from .plotting import feature_names_of, plot_clustering, plot_log_likelihood, projection_for
 from .trace import EMTrace
 
 PHASES = ("E", "M")
@@ -30,6 +31,48 @@ PHASE_CAPTIONS = {
     "start": "start: the initial parameters",
 }
 FIGURE_SIZE = (10.0, 4.4)
+
+# matplotlib's HTML player draws its buttons with Font Awesome, linked from a CDN: offline they are blank. The
+# link is dropped and every icon drawn as inline SVG (16 x 16, in the button's text colour) instead.
+_CDN_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')
+_ICON = re.compile(r'<i class="fa (fa-[a-z-]+)( fa-flip-horizontal)?"></i>')
+_BAR, _LEFT_BAR = '<rect x="12" y="2" width="2" height="12"/>', '<rect x="2" y="2" width="2" height="12"/>'
+_ICON_SHAPES = {
+    "fa-minus": '<rect x="2" y="7" width="12" height="2"/>',
+    "fa-plus": '<rect x="2" y="7" width="12" height="2"/><rect x="7" y="2" width="2" height="12"/>',
+    "fa-play": '<polygon points="4,2 14,8 4,14"/>',
+    "fa-pause": '<rect x="3" y="2" width="4" height="12"/><rect x="9" y="2" width="4" height="12"/>',
+    "fa-step-forward": '<polygon points="3,2 11,8 3,14"/>' + _BAR,
+    "fa-step-backward": _LEFT_BAR + '<polygon points="13,2 5,8 13,14"/>',
+    "fa-fast-forward": '<polygon points="1,2 7,8 1,14"/><polygon points="6,2 12,8 6,14"/>' + _BAR,
+    "fa-fast-backward": _LEFT_BAR + '<polygon points="10,2 4,8 10,14"/><polygon points="15,2 9,8 15,14"/>',
+}
+
+
+def _inline_icon(match):
+    flip = ' transform="matrix(-1 0 0 1 16 0)"' if match.group(2) else ""
+    return (f'<svg class="gmm-icon" width="14" height="14" viewBox="0 0 16 16" fill="currentColor" '
+            f'aria-hidden="true"><g{flip}>{_ICON_SHAPES[match.group(1)]}</g></svg>')
+
+
+def offline_player(html):
+    """matplotlib's HTML animation player made self-contained: no stylesheet from a CDN, icons as inline SVG.
+
+    Examples
+    --------
+    >>> offline_player('<button><i class="fa fa-play"></i></button>')[:33]
+    '<button><svg class="gmm-icon" wid'
+    """
+    return _ICON.sub(_inline_icon, _CDN_STYLESHEET.sub("", html))
+
+
+class OfflineHTMLWriter(HTMLWriter):
+    """matplotlib's HTML movie writer, whose page needs no network (see :func:`offline_player`)."""
+
+    def finish(self):
+        super().finish()
+        path = Path(self.outfile)
+        path.write_text(offline_player(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def frame_state(trace, iteration, phase):
@@ -121,24 +164,25 @@ MAX_PIXELS = 250_000_000
 BYTES_PER_PIXEL = 4
 
 
-def em_animation(trace, fps=2.0, dpi=80, feature_names=None):
+def em_animation(trace, fps=2.0, dpi=80, projection=None):
     """A :class:`matplotlib.animation.FuncAnimation` of a whole run, on a new figure (not registered in pyplot).
 
-    ``feature_names`` label the axes, as in :func:`~gmm_teach.plotting.projection_for`.
+    ``projection`` is the view of the data (:func:`~gmm_teach.plotting.projection_for`, which also names the axes).
     """
     from matplotlib.animation import FuncAnimation
 
     fps = check.check_number(fps, "fps", minimum=0.1)
     figure = Figure(figsize=FIGURE_SIZE, dpi=dpi)
-    view = EMView(figure, trace, projection=projection_for(trace.X, feature_names=feature_names))
+    view = EMView(figure, trace, projection)
     frames = em_frames(trace)
     return FuncAnimation(figure, lambda frame: view.show(*frame), frames=frames, interval=1000.0 / fps,
                          repeat=False, cache_frame_data=False)
 
 
-def to_jshtml(trace, fps=2.0, dpi=80):
-    """A self-contained HTML/JavaScript player of a run (frames embedded as PNG), for static pages."""
-    return em_animation(trace, fps, dpi).to_jshtml(fps=fps, default_mode="once")
+def to_jshtml(trace, fps=2.0, dpi=80, projection=None):
+    """A self-contained HTML/JavaScript player of a run (frames embedded as PNG, no external URL), for static
+    pages; ``projection`` as for :func:`em_animation`."""
+    return offline_player(em_animation(trace, fps, dpi, projection).to_jshtml(fps=fps, default_mode="once"))
 
 
 def ffmpeg_path():
@@ -217,7 +261,7 @@ def _movie_writer(suffix, fps):
     # Frames within MAX_PIXELS all fit (PNG is smaller than raw pixels); matplotlib's default limit of 20 MB
     # would silently drop the last frames of a large page.
     embed_limit_mb = MAX_PIXELS * BYTES_PER_PIXEL * 4 / 3 / 1e6  # base64 makes 4 bytes of every 3
-    return HTMLWriter(fps=fps, embed_frames=True, default_mode="once", embed_limit=embed_limit_mb)
+    return OfflineHTMLWriter(fps=fps, embed_frames=True, default_mode="once", embed_limit=embed_limit_mb)
 
 
 def write_animation(trace, path="em.gif", fps=2.0, dpi=80, feature_names=None, progress=None):
@@ -248,19 +292,19 @@ def write_animation(trace, path="em.gif", fps=2.0, dpi=80, feature_names=None, p
     dpi = check_movie_size(n_frames, dpi)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable progress(done, total) or None, got {progress!r}.")
-    movie = em_animation(trace, fps, dpi, feature_names)
+    movie = em_animation(trace, fps, dpi, projection_for(trace.X, feature_names=feature_names))
     report = None if progress is None else (lambda frame, total: progress(frame + 1, total))
     movie.save(path, writer=_movie_writer(path.suffix.lower(), fps), dpi=dpi, progress_callback=report)
     return path
 
 
 def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0, max_iter=100,
-               path="em.gif", fps=2.0, dpi=80):
+               path="em.gif", fps=2.0, dpi=80, feature_names=None):
     """Run EM on ``X`` and write the run as a GIF, an MP4 or an HTML page (see :func:`write_animation`).
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or pandas.DataFrame of shape (n_samples, n_features)
     n_components, covariance_type, init_params, random_state
         As for :class:`~gmm_teach.GaussianMixture` (one initialisation).
     max_iter : int, default=100
@@ -271,6 +315,8 @@ def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", 
         Frames per second; each iteration has an E and an M frame.
     dpi : int, default=80
         At most ``MAX_DPI``.
+    feature_names : sequence of str, optional
+        Axis labels for the features of an array (default: a DataFrame's columns, else x₁, x₂, ...).
 
     Returns
     -------
@@ -279,9 +325,10 @@ def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", 
     """
     # Everything that can be checked before EM runs is checked now; the size once the frames are counted.
     check_output_path(path)
+    feature_names = feature_names_of(X, feature_names)
     check.check_number(fps, "fps", minimum=0.1)
     check.check_integer(dpi, "dpi", 10, MAX_DPI)
     check.check_integer(max_iter, "max_iter", 0, MAX_ITER)
     trace = EMTrace.run(X, n_components=n_components, covariance_type=covariance_type, init_params=init_params,
                         random_state=random_state, max_iter=max_iter)
-    return write_animation(trace, path, fps, dpi)
+    return write_animation(trace, path, fps, dpi, feature_names)

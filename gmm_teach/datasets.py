@@ -291,10 +291,15 @@ def _as_frame(values, columns):
     return pd.DataFrame(values, columns=columns)
 
 
+#: Old Faithful's columns with their units (the CSV file keeps R's short names, eruptions and waiting).
+OLD_FAITHFUL_COLUMNS = ("eruption duration (min)", "waiting time to next eruption (min)")
+
+
 def load_old_faithful(as_frame=False):
     """The Old Faithful geyser data: 272 eruptions in Yellowstone, two clear groups.
 
-    Columns: ``eruptions`` (eruption time, minutes) and ``waiting`` (time to the next eruption, minutes).
+    Columns: the eruption duration and the waiting time to the next eruption, both in minutes (the DataFrame's
+    column names, :data:`OLD_FAITHFUL_COLUMNS`, say so, and the explorers put them on their axes).
     Source: R's ``datasets::faithful`` (Härdle 1991; Azzalini and Bowman 1990), see ``gmm_teach/data/README.md``.
 
     Parameters
@@ -306,8 +311,8 @@ def load_old_faithful(as_frame=False):
     -------
     ndarray of shape (272, 2) or DataFrame
     """
-    values, names = load_shipped("old_faithful")
-    return _as_frame(values, names) if as_frame else values
+    values, _ = load_shipped("old_faithful")
+    return _as_frame(values, OLD_FAITHFUL_COLUMNS) if as_frame else values
 
 
 def load_iris(as_frame=False):

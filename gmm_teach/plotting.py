@@ -19,13 +19,20 @@ How the pictures encode the maths:
   \sigma_k^2)` and their sum, the mixture density :math:`p(x)`; the points sit in a strip under the axis,
   coloured by responsibilities.
 
-The colours are the Okabe-Ito palette, chosen to stay distinguishable for colour-blind readers.
+Every component has one style, a colour and a marker shape (:func:`component_style`), used by every picture:
+the colours are the Okabe-Ito palette, chosen to stay distinguishable for colour-blind readers, and the shapes
+tell the components apart where colours alone would not (a grey print, a tenth component). A point takes the
+shape of the component most responsible for it; a mean is drawn large, in its component's shape.
+
+Axes are labelled with the data's own names (:func:`feature_names_of`): a DataFrame's columns, ``feature_names=``
+for an array, else :math:`x_1, x_2, \ldots`.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.colors import to_rgba_array
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Ellipse
 
 from . import _validation as check
@@ -34,9 +41,73 @@ from .em import MixtureParams, e_step, log_density, weighted_log_density
 
 #: Okabe-Ito colours, most distinct first (yellow is last but one: it is faint on white).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: A marker shape per component, all different, so that ten components have ten distinct (colour, shape) styles.
+COMPONENT_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h", "<", "p")
 #: A marker per covariance type, so curves differ by shape as well as colour.
 COVARIANCE_MARKERS = {"full": "o", "tied": "s", "diag": "^", "spherical": "D"}
 DEFAULT_N_STD = (1.0, 2.0)
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def component_style(component):
+    """The (colour, marker) of one component, the one place every picture takes it from.
+
+    Colours repeat after the 8 of the palette, shapes after 10; no two of the first 40 components share both.
+
+    Examples
+    --------
+    >>> component_style(0), component_style(8)
+    (('#0072B2', 'o'), ('#0072B2', '<'))
+    """
+    component = check.check_integer(component, "component", 0)
+    return PALETTE[component % len(PALETTE)], COMPONENT_MARKERS[component % len(COMPONENT_MARKERS)]
+
+
+def component_markers(n_components):
+    """The marker of each of ``n_components`` components (see :func:`component_style`)."""
+    return [component_style(k)[1] for k in range(check.check_integer(n_components, "n_components", 1))]
+
+
+def marker_path(marker):
+    """The :class:`~matplotlib.path.Path` of a marker at unit size, as ``scatter`` draws it (for ``set_paths``)."""
+    style = MarkerStyle(marker)
+    return style.get_path().transformed(style.get_transform())
+
+
+def feature_names_of(X, feature_names=None):
+    """Names for the columns of ``X``: ``feature_names`` if given, else a DataFrame's columns, else x₁, x₂, ...
+
+    Parameters
+    ----------
+    X : array-like or pandas.DataFrame of shape (n_samples, n_features) or (n_samples,)
+    feature_names : sequence of str, optional
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> feature_names_of(np.zeros((5, 2)))
+    ('x₁', 'x₂')
+    >>> feature_names_of(np.zeros((5, 2)), feature_names=["height (cm)", "weight (kg)"])
+    ('height (cm)', 'weight (kg)')
+    """
+    if getattr(X, "ndim", None) in (1, 2):  # an array or a DataFrame: counted without a copy
+        n_features = 1 if X.ndim == 1 else X.shape[1]
+    else:
+        n_features = check.check_array(X).shape[1]  # a list, or bad input that check_array names clearly
+    if feature_names is None:
+        columns = getattr(X, "columns", None)
+        if columns is None:
+            return tuple(f"x{j + 1}".translate(SUBSCRIPT_DIGITS) for j in range(n_features))
+        feature_names = columns
+    if isinstance(feature_names, str):
+        raise TypeError(f"feature_names must be a sequence of names, one per feature, got the string {feature_names!r}.")
+    names = tuple(str(name) for name in feature_names)
+    if len(names) != n_features:
+        raise ValueError(f"feature_names must have one name per feature ({n_features}), got {len(names)}: {names!r}.")
+    return names
 
 
 def component_colors(n_components):
@@ -78,6 +149,12 @@ def responsibility_colors(responsibilities, colors=None):
     mixed = responsibilities @ colors
     mixed[:, 3] = 1.0
     return np.clip(mixed, 0.0, 1.0)
+
+
+def point_paths(responsibilities):
+    """The marker path of each point: the shape of the component most responsible for it."""
+    paths = [marker_path(marker) for marker in component_markers(responsibilities.shape[1])]
+    return [paths[k] for k in np.argmax(responsibilities, axis=1)]
 
 
 # ----------------------------------------------------------------------------------------------- projections
@@ -130,7 +207,7 @@ def projection_for(X, features=None, feature_names=None):
         Two column indices to show. By default one or two features are shown as they are, and more than two
         through the first two principal components of ``X``.
     feature_names : sequence of str, optional
-        Names for the axis labels (default ``"feature 0"``, ...).
+        Names for the axis labels (default: a DataFrame's columns, else x₁, x₂, ...; see :func:`feature_names_of`).
 
     Returns
     -------
@@ -151,13 +228,11 @@ def projection_for(X, features=None, feature_names=None):
            [2., 1.],
            [0., 3.]])
     >>> view.labels
-    ('feature 0', 'feature 2')
+    ('x₁', 'x₃')
     """
+    names = feature_names_of(X, feature_names)
     X = check.check_array(X)
     n_features = X.shape[1]
-    names = [f"feature {j}" for j in range(n_features)] if feature_names is None else [str(n) for n in feature_names]
-    if len(names) != n_features:
-        raise ValueError(f"feature_names must have one name per feature ({n_features}), got {len(names)}.")
     if features is None and n_features <= 2:
         features = tuple(range(n_features))
     elif features is None:
@@ -252,13 +327,18 @@ def plot_ellipses(ax, means, covariances, n_std=DEFAULT_N_STD, colors=None, line
     return ellipses
 
 
-def plot_means(ax, means, colors=None, size=150):
-    """Mark the component means with large crosses outlined in black; returns the PathCollection."""
+def plot_means(ax, means, colors=None, size=170):
+    """Mark the component means with large markers, each in its component's shape, outlined in black.
+
+    Returns the PathCollection (1-D means sit on the horizontal axis).
+    """
     means = np.asarray(means, dtype=float)
     colors = component_colors(len(means)) if colors is None else to_rgba_array(colors)
     offsets = means if means.shape[1] == 2 else np.column_stack([means[:, 0], np.zeros(len(means))])
-    return ax.scatter(offsets[:, 0], offsets[:, 1], s=size, marker="X", c=colors, edgecolors="black",
-                      linewidths=1.2, zorder=4, clip_on=means.shape[1] == 2)
+    collection = ax.scatter(offsets[:, 0], offsets[:, 1], s=size, c=colors, edgecolors="black", linewidths=1.5,
+                            zorder=4, clip_on=means.shape[1] == 2)
+    collection.set_paths([marker_path(marker) for marker in component_markers(len(means))])
+    return collection
 
 
 # ----------------------------------------------------------------------------------------------- grids
@@ -452,6 +532,7 @@ class ClusteringArtists:
     def update(self, params, responsibilities):
         """Show ``params`` and ``responsibilities`` by moving the existing artists (no clearing)."""
         self.points.set_facecolor(responsibility_colors(responsibilities, self.colors))
+        self.points.set_paths(point_paths(responsibilities))
         view = self.projection.params(params)
         if self.projection.n_dims == 2:
             self.means.set_offsets(view.means)
@@ -464,8 +545,12 @@ class ClusteringArtists:
 
     def _update_curves(self, params):
         components = np.exp(weighted_log_density(self.grid[:, np.newaxis], params))
-        for curve, density in zip(self.component_curves, components.T):
+        for k, (curve, density) in enumerate(zip(self.component_curves, components.T)):
             curve.set_ydata(density)
+            # the component's marker every 50 grid points (staggered between components) where the curve is
+            # high enough to be told apart, so that shapes as well as colours say which curve is which
+            marked = np.arange(25 + 7 * k % 50, len(self.grid), 50)
+            curve.set_markevery(marked[density[marked] > 0.05 * density.max()].tolist())
         mixture = np.exp(log_density(self.grid[:, np.newaxis], params))
         self.mixture_curve.set_ydata(mixture)
         bottom, top = self.ax.get_ylim()
@@ -522,14 +607,16 @@ def plot_clustering(ax, X, params, responsibilities=None, projection=None, n_std
     view = projection.params(params)
     points = projection.points(X)
     point_colors = responsibility_colors(responsibilities, colors)
+    shapes = point_paths(responsibilities)
     if projection.n_dims == 2:
-        return _plot_clustering_2d(ax, points, view, point_colors, colors, projection, tuple(n_std), size)
-    return _plot_clustering_1d(ax, points[:, 0], view, point_colors, colors, projection, tuple(n_std), size)
+        return _plot_clustering_2d(ax, points, view, point_colors, shapes, colors, projection, tuple(n_std), size)
+    return _plot_clustering_1d(ax, points[:, 0], view, point_colors, shapes, colors, projection, tuple(n_std), size)
 
 
-def _plot_clustering_2d(ax, points, params, point_colors, colors, projection, n_std, size):
+def _plot_clustering_2d(ax, points, params, point_colors, point_shapes, colors, projection, n_std, size):
     scatter = ax.scatter(points[:, 0], points[:, 1], s=size, c=point_colors, edgecolors="none", alpha=0.85,
                          zorder=2)
+    scatter.set_paths(point_shapes)
     (x_limits, y_limits) = data_limits(points)
     ax.set_xlim(x_limits)
     ax.set_ylim(y_limits)
@@ -540,18 +627,20 @@ def _plot_clustering_2d(ax, points, params, point_colors, colors, projection, n_
     return ClusteringArtists(ax, projection, n_std, scatter, means, ellipses=ellipses, colors=colors)
 
 
-def _plot_clustering_1d(ax, x, params, point_colors, colors, projection, n_std, size):
+def _plot_clustering_1d(ax, x, params, point_colors, point_shapes, colors, projection, n_std, size):
     (x_limits,) = data_limits(x[:, np.newaxis])
     grid = np.linspace(*x_limits, 400)
     _, _, histogram = ax.hist(x, bins="auto", density=True, color="0.85", edgecolor="white", zorder=1)
-    component_curves = [ax.plot(grid, np.zeros_like(grid), color=color, linewidth=2, zorder=3)[0]
-                        for color in colors]
+    component_curves = [ax.plot(grid, np.zeros_like(grid), color=color, linewidth=2, zorder=3, marker=marker,
+                                markersize=6, markeredgecolor="black", markeredgewidth=0.6)[0]
+                        for color, marker in zip(colors, component_markers(len(colors)))]
     (mixture_curve,) = ax.plot(grid, np.zeros_like(grid), color="black", linewidth=1.5, linestyle="--", zorder=3,
                                label="mixture density p(x)")
     top = max(bar.get_height() for bar in histogram)
     # the points in a strip under the axis, spread vertically (a fixed jitter) so that they do not hide each other
     jitter = np.random.default_rng(0).uniform(-0.04, -0.01, size=len(x)) * top
     scatter = ax.scatter(x, jitter, s=size / 2, c=point_colors, edgecolors="none", alpha=0.85, zorder=2)
+    scatter.set_paths(point_shapes)
     means = plot_means(ax, params.means, colors)
     ax.set_xlim(x_limits)
     ax.set_ylim(-0.06 * top, 1.15 * top)

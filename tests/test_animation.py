@@ -1,5 +1,7 @@
 """animation.py: the frames of a run, and the files written from them."""
 
+import re
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -7,8 +9,8 @@ from PIL import Image
 
 from gmm_teach import datasets
 from gmm_teach.animation import (EMView, animate_em, check_movie_size, check_output_path, em_frames, ffmpeg_available,
-                                  frame_state, write_animation)
-from gmm_teach.plotting import responsibility_colors
+                                  frame_state, offline_player, to_jshtml, write_animation)
+from gmm_teach.plotting import projection_for, responsibility_colors
 from gmm_teach.trace import EMTrace
 
 BLOBS = datasets.make_blobs(90, means=[[0, 0], [2.5, 0.5], [0.5, 2.5]], random_state=0)[0]
@@ -58,6 +60,32 @@ def test_html_page_is_self_contained(tmp_path):
     path = animate_em(BLOBS[:, :1], n_components=2, max_iter=1, path=tmp_path / "em.html", dpi=40)
     text = path.read_text()
     assert "<script" in text and text.count("data:image/png;base64") == 3
+    assert_needs_no_network(text)
+
+
+def assert_needs_no_network(page):
+    """No URL to fetch (matplotlib links Font Awesome from a CDN), and every player button has an inline icon."""
+    assert re.findall(r"(?:src|href)=[\"']?(?:https?:)?//", page) == [] and "font-awesome" not in page
+    assert 'class="fa ' not in page
+    buttons = re.findall(r"<button.*?</button>", page, flags=re.S)
+    assert len(buttons) == 9 and all("<svg" in button and ("<polygon" in button or "<rect" in button)
+                                     for button in buttons)
+
+
+def test_offline_player_replaces_every_icon_of_matplotlibs_player():
+    from matplotlib._animation_data import DISPLAY_TEMPLATE, JS_INCLUDE
+
+    assert_needs_no_network(offline_player(JS_INCLUDE + DISPLAY_TEMPLATE))
+
+
+def test_animation_axes_are_named_from_the_data(tmp_path):
+    frame = datasets.load_old_faithful(as_frame=True)
+    trace = EMTrace.run(frame, n_components=2, max_iter=1)
+    view = EMView(Figure(), trace, projection_for(frame))
+    assert view.clustering_ax.get_xlabel() == "eruption duration (min)"
+    assert EMView(Figure(), trace).clustering_ax.get_ylabel() == "x₂"
+    html = to_jshtml(trace, dpi=20, projection=projection_for(trace.X, feature_names=["a (s)", "b (m)"]))
+    assert_needs_no_network(html)
 
 
 def test_mp4_has_a_frame_per_e_and_m_step(tmp_path):

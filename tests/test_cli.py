@@ -233,6 +233,7 @@ def test_animate_writes_a_self_contained_html_player(tmp_path, capsys):
     run(["animate", "iris", "--k", "3", "-o", str(path), "--max-iter", "1", "--dpi", "30"], capsys)
     page = path.read_text()
     assert "<script" in page and page.count("data:image/png;base64") == 3
+    assert "http" not in page.split("<script")[0] and "font-awesome" not in page and "<svg" in page
 
 
 def test_the_animation_labels_its_axes_with_the_column_names(tmp_path, monkeypatch, capsys):

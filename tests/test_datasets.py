@@ -19,7 +19,7 @@ def test_old_faithful_is_the_classic_272_eruptions():
 def test_old_faithful_as_a_data_frame_names_its_columns():
     pytest.importorskip("pandas")  # optional: `make test-oldest` runs without it
     frame = datasets.load_old_faithful(as_frame=True)
-    assert list(frame.columns) == ["eruptions", "waiting"]
+    assert list(frame.columns) == ["eruption duration (min)", "waiting time to next eruption (min)"]
 
 
 def test_iris_has_fifty_flowers_of_each_species():

@@ -7,7 +7,8 @@ from matplotlib.colors import to_rgba_array
 
 from gmm_teach import GaussianMixture, datasets
 from gmm_teach.em import MixtureParams
-from gmm_teach.plotting import (PALETTE, component_colors, ellipse_geometry, plot_clustering,
+from gmm_teach.plotting import (COMPONENT_MARKERS, PALETTE, component_colors, component_style, ellipse_geometry,
+                                feature_names_of, marker_path, plot_clustering,
                                 plot_decision_boundaries, plot_density_contours, plot_ellipses,
                                 plot_information_criteria, plot_log_likelihood, projection_for,
                                 responsibility_colors)
@@ -35,6 +36,42 @@ def test_palette_repeats_after_eight_components():
     colors = component_colors(10)
     np.testing.assert_array_equal(colors[8], colors[0])
     assert len(set(PALETTE)) == 8
+
+
+def test_ten_components_have_ten_distinct_colour_and_shape_styles():
+    styles = [component_style(k) for k in range(10)]
+    assert len(set(styles)) == 10 and len({marker for _, marker in styles}) == 10
+    assert [colour for colour, _ in styles] == [PALETTE[k % 8] for k in range(10)]
+    paths = [marker_path(marker).vertices.round(6).tobytes() for marker in COMPONENT_MARKERS]
+    assert len(set(paths)) == len(COMPONENT_MARKERS)                      # ten different drawn shapes
+
+
+def test_points_and_means_take_their_components_shape(faithful_model):
+    X, model = faithful_model
+    artists = plot_clustering(new_axes(), X, model.params_)
+    owners = model.predict(X)
+    shapes = [marker_path(marker) for marker in COMPONENT_MARKERS[:2]]
+    drawn = artists.points.get_paths()
+    assert all(drawn[i] is shapes[owners[i]] or np.array_equal(drawn[i].vertices, shapes[owners[i]].vertices)
+               for i in range(len(X)))
+    assert [len(path.vertices) for path in artists.means.get_paths()] == [len(path.vertices) for path in shapes]
+
+
+def test_axis_names_come_from_the_data():
+    frame = datasets.load_old_faithful(as_frame=True)
+    assert feature_names_of(frame) == ("eruption duration (min)", "waiting time to next eruption (min)")
+    assert feature_names_of(np.zeros((3, 12)))[-1] == "x₁₂" and feature_names_of(np.zeros(3)) == ("x₁",)
+    assert projection_for(frame).labels == feature_names_of(frame)
+    assert projection_for(frame.to_numpy(), feature_names=["a", "b"]).labels == ("a", "b")
+    artists = plot_clustering(new_axes(), frame, GaussianMixture(2, random_state=0).fit(frame).params_,
+                              projection=projection_for(frame))
+    assert artists.ax.get_ylabel() == "waiting time to next eruption (min)"
+    with pytest.raises(ValueError, match="feature_names must have one name per feature"):
+        feature_names_of(frame, ["one"])
+    with pytest.raises(TypeError, match="feature_names must be a sequence"):
+        feature_names_of(np.zeros((3, 2)), "ab")
+    with pytest.raises(TypeError, match="X must"):
+        feature_names_of("not data")
 
 
 def test_ellipse_axes_are_scaled_eigenvectors():

@@ -12,6 +12,7 @@ from gmm_teach.plotting import responsibility_colors
 from gmm_teach.selection import best_model
 from gmm_teach.widgets import AnomalyExplorer, ElbowExplorer, EMPlayer
 from gmm_teach.widgets.anomaly_explorer import GRID_RESOLUTION
+from helpers import three_blobs
 
 FAITHFUL = datasets.load_old_faithful()
 BLOBS = datasets.make_blobs(150, means=[[0, 0], [2.5, 0.5], [0.5, 2.5]], random_state=0)[0]
@@ -160,11 +161,47 @@ def test_player_tol_sets_where_em_stops():
     assert np.all(np.abs(np.diff(strict.trace.log_likelihoods))[:-1] >= 1e-8)
 
 
+@pytest.mark.parametrize("X", [FAITHFUL, three_blobs()[0],
+                               datasets.make_blobs(300, means=[[0, 0], [10, 0], [0, 10]], random_state=1)[0]],
+                         ids=["old faithful", "three blobs", "three far blobs"])
+def test_default_player_shows_em_at_work(X):
+    player = EMPlayer(X)
+    assert len(player.trace) - 1 >= 5
+    log_likelihoods = player.trace.log_likelihoods
+    assert np.all(np.diff(log_likelihoods) >= -1e-12)
+    player.init_params = "kmeans"                             # still one choice of "start from"
+    assert player.init_menu.value == "kmeans" and player.trace.params[0] is not None
+    player.close()
+
+
+def test_iterations_are_counted_with_the_right_plural():
+    player = EMPlayer(FAITHFUL, n_components=1)                # one component: done after one iteration
+    assert len(player.trace) - 1 == 1
+    assert "converged after 1 iteration:" in player.readout.value
+    player.n_components = 2
+    assert f"converged after {len(player.trace) - 1} iterations:" in player.readout.value
+    player.close()
+
+
+def test_player_axes_are_named_from_the_data():
+    player = EMPlayer(datasets.load_old_faithful(as_frame=True), n_components=2)
+    assert player.view.clustering_ax.get_xlabel() == "eruption duration (min)"
+    assert player.view.clustering_ax.get_ylabel() == "waiting time to next eruption (min)"
+    player.close()
+    X = datasets.make_blobs(60, means=np.eye(3) * 4, random_state=0)[0]
+    player = EMPlayer(X, n_components=2, feature_names=["height (cm)", "mass (kg)", "age (years)"])
+    assert ("mass (kg) vs age (years)", (1, 2)) in player.view_menu.options
+    player.features = (1, 2)
+    assert player.view.clustering_ax.get_xlabel() == "mass (kg)"
+    player.close()
+
+
 def test_to_html_is_a_self_contained_animation():
     player = EMPlayer(BLOBS, n_components=3, init_params="random_from_data", max_iter=2)
     html = player.to_html(fps=4)
     assert "<script" in html and "data:image/png;base64" in html
     assert html.count("data:image/png;base64") == 1 + 2 * 2          # the start, then E and M of 2 iterations
+    assert "https://" not in html and "http://" not in html and html.count("<svg") == 9   # icons inline
     player.close()
 
 
@@ -201,7 +238,7 @@ def test_five_features_can_be_viewed_through_a_feature_pair():
     player.view_menu.value = (1, 3)
     assert player.features == (1, 3)
     np.testing.assert_allclose(means_drawn(player), player.trace[0].params.means[:, [1, 3]])
-    assert player.view.clustering_ax.get_xlabel() == "feature 1"
+    assert player.view.clustering_ax.get_xlabel() == "x₂"
     player.close()
 
 

@@ -4,6 +4,7 @@
 * :class:`AnomalyExplorer`: choose the share of points to flag as anomalies, by density or by confidence.
 * :class:`ElbowExplorer`: read AIC and BIC against the number of components, and see the chosen model.
 * :class:`BayesianExplorer`: change the prior on the weights and watch components switch off.
+* :class:`EMSandbox`: set EM's start by hand (drag means and ellipses, add and remove points), then step it.
 * :class:`LowerBoundExplorer`: step EM half a step at a time and see the bound and the KL gap (why EM climbs).
 * :class:`LikelihoodSurfaceExplorer`: click a start on the log-likelihood surface of two means, watch EM's path.
 * :class:`CollapseExplorer`: shrink a component onto one point and watch the log-likelihood run away.
@@ -26,8 +27,9 @@ from .bayesian_explorer import BayesianExplorer
 from .collapse_explorer import CollapseExplorer
 from .elbow_explorer import ElbowExplorer
 from .em_player import EMPlayer
+from .em_sandbox import EMSandbox
 from .likelihood_surface_explorer import LikelihoodSurfaceExplorer
 from .lower_bound_explorer import LowerBoundExplorer
 
-__all__ = ["AnomalyExplorer", "BayesianExplorer", "CollapseExplorer", "EMPlayer", "ElbowExplorer",
+__all__ = ["AnomalyExplorer", "BayesianExplorer", "CollapseExplorer", "EMPlayer", "EMSandbox", "ElbowExplorer",
            "LikelihoodSurfaceExplorer", "LowerBoundExplorer", "backend_mode"]

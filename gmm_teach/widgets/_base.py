@@ -191,3 +191,8 @@ class Explorer(widgets.VBox):
 def control_layout(width="auto"):
     """A layout that keeps a control's description readable."""
     return widgets.Layout(width=width, margin="2px 10px 2px 0")
+
+
+def count(number, noun):
+    """A count in words with the right plural: ``count(1, "iteration")`` is "1 iteration", else "2 iterations"."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")

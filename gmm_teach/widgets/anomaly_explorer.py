@@ -9,7 +9,7 @@ from .. import _validation as check
 from .._base import BaseMixture
 from ..anomaly import METHODS, anomaly_scores, flag_lowest
 from ..mixture import GaussianMixture
-from ..plotting import PALETTE, plot_clustering, projection_for
+from ..plotting import PALETTE, feature_names_of, plot_clustering, projection_for
 from ._base import Explorer, control_layout
 
 MAX_THRESHOLD = 20.0
@@ -47,6 +47,8 @@ class AnomalyExplorer(Explorer):
         A fitted mixture to use instead of fitting one (``n_components``, ``covariance_type`` and
         ``random_state`` are then ignored). Its ``score_samples`` and ``confidence_samples`` give both the
         flags and the threshold curve, so the curve is exactly the line the flags use.
+    feature_names : sequence of str, optional
+        Axis labels for the features of an array (default: a DataFrame's columns, else x₁, x₂, ...).
 
     Attributes
     ----------
@@ -73,7 +75,8 @@ class AnomalyExplorer(Explorer):
     method = traitlets.Unicode("density")
 
     def __init__(self, X, n_components=3, covariance_type="full", threshold=4.0, method="density", y_true=None,
-                 random_state=0, model=None):
+                 random_state=0, model=None, feature_names=None):
+        self.feature_names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=False)
         check.check_number(threshold, "threshold", 0.0, MAX_THRESHOLD)
         check.check_choice(method, "method", METHODS)
@@ -106,7 +109,7 @@ class AnomalyExplorer(Explorer):
         self.ax = self.figure.add_subplot()
         self.figure.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.93)
         params = self.model.params_
-        self.projection = projection_for(self.X)
+        self.projection = projection_for(self.X, feature_names=self.feature_names)
         self.clustering = plot_clustering(self.ax, self.X, params, self.model.predict_proba(self.X),
                                           projection=self.projection)
         self._points = self.projection.points(self.X)

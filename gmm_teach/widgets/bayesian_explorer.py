@@ -7,7 +7,7 @@ import traitlets
 from .. import _validation as check
 from ..bayesian import PRIOR_TYPES, BayesianGaussianMixture
 from ..em import MixtureParams
-from ..plotting import PALETTE, component_colors, plot_clustering
+from ..plotting import PALETTE, component_colors, feature_names_of, plot_clustering, projection_for
 from ._base import Explorer, control_layout
 
 MAX_COMPONENTS = 20
@@ -43,6 +43,8 @@ class BayesianExplorer(Explorer):
     max_iter : int, default=200
     active_threshold : float, default=0.01
         A component with a weight above this counts as active.
+    feature_names : sequence of str, optional
+        Axis labels for the features of an array (default: a DataFrame's columns, else x₁, x₂, ...).
 
     Attributes
     ----------
@@ -69,7 +71,8 @@ class BayesianExplorer(Explorer):
 
     def __init__(self, X, n_components=10, weight_concentration_prior=None,
                  weight_concentration_prior_type="dirichlet_process", covariance_type="full", random_state=0,
-                 max_iter=200, active_threshold=0.01):
+                 max_iter=200, active_threshold=0.01, feature_names=None):
+        self.feature_names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=False)
         n_components = check.check_integer(n_components, "n_components", 1, min(MAX_COMPONENTS, X.shape[0]))
         concentration = 1.0 / n_components if weight_concentration_prior is None else weight_concentration_prior
@@ -114,7 +117,8 @@ class BayesianExplorer(Explorer):
         """Make the two panels once; :meth:`_show` then updates their artists in place."""
         clustering_ax, self.weights_ax = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
         params, responsibilities = self._sorted_fit()
-        self.clustering = plot_clustering(clustering_ax, self.X, params, responsibilities)
+        self.clustering = plot_clustering(clustering_ax, self.X, params, responsibilities,
+                                          projection=projection_for(self.X, feature_names=self.feature_names))
         n_components = self._settings["n_components"]
         positions = np.arange(1, n_components + 1)
         self.bars = self.weights_ax.bar(positions, params.weights, color=component_colors(n_components),

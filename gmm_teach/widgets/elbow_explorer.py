@@ -4,7 +4,7 @@ import ipywidgets as widgets
 import traitlets
 
 from .. import _validation as check
-from ..plotting import plot_clustering, plot_information_criteria, projection_for
+from ..plotting import feature_names_of, plot_clustering, plot_information_criteria, projection_for
 from ..selection import CRITERIA, best_model, check_grid, fit_record
 from ._base import Explorer, control_layout
 
@@ -30,6 +30,8 @@ class ElbowExplorer(Explorer):
         Initialisations per model (the best is kept).
     random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
         As for :class:`~gmm_teach.GaussianMixture`; a generator is continued from fit to fit.
+    feature_names : sequence of str, optional
+        Axis labels for the features of an array (default: a DataFrame's columns, else x₁, x₂, ...).
 
     Attributes
     ----------
@@ -61,7 +63,8 @@ class ElbowExplorer(Explorer):
     criterion = traitlets.Unicode("bic")
 
     def __init__(self, X, k_range=range(1, 9), covariance_types=("full", "tied", "diag", "spherical"), n_init=3,
-                 random_state=0):
+                 random_state=0, feature_names=None):
+        self.feature_names = feature_names_of(X, feature_names)
         X, self.ks, self.covariance_types = check_grid(X, k_range, covariance_types)
         self.n_init = check.check_integer(n_init, "n_init", 1)
         check.check_random_state(random_state)  # refuses a bad one before any fit
@@ -153,7 +156,7 @@ class ElbowExplorer(Explorer):
     def _draw(self):
         self.curve_ax, self.clustering_ax = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
         self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9, wspace=0.25)
-        self.projection = projection_for(self.X)
+        self.projection = projection_for(self.X, feature_names=self.feature_names)
         self._draw_curves()
 
     def _draw_curves(self):

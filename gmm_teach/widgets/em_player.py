@@ -9,9 +9,9 @@ import traitlets
 
 from .. import _validation as check
 from ..animation import FIGURE_SIZE, PHASES, EMView, frame_state, to_jshtml
-from ..plotting import projection_for
+from ..plotting import feature_names_of, projection_for
 from ..trace import EMTrace
-from ._base import Explorer, control_layout
+from ._base import Explorer, control_layout, count
 
 MAX_COMPONENTS = 10
 MAX_FEATURE_PAIRS = 15
@@ -27,20 +27,24 @@ class EMPlayer(Explorer):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or pandas.DataFrame of shape (n_samples, n_features)
         With more than two features the picture shows the first two principal components (or a chosen
-        pair of features); with one feature, the density curves.
+        pair of features); with one feature, the density curves. A DataFrame's column names label the axes.
     n_components : int, default=3
     covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
-    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+    init_params : {"random_from_data", "kmeans", "k-means++", "random"}, default="random_from_data"
+        Where EM starts. The default, components centred on randomly chosen points, leaves EM work to do;
+        "kmeans" starts where k-means ended, so on well separated groups EM has little left to show.
     random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
         An int is the first seed, and "new start" adds one (seed ``s`` gives the start scikit-learn's
         ``random_state=s`` gives). Otherwise every run (a new start, a changed control) draws its start from
         this generator (None: NumPy's global one), continuing its stream; ``seed`` then counts the starts.
     max_iter : int, default=100
-    tol : float, default=1e-3
-        EM stops when the mean log-likelihood changes by less than this (``GaussianMixture``'s ``tol``); a
-        smaller value shows the slow crawl that follows an early plateau.
+    tol : float, default=1e-4
+        EM stops when the mean log-likelihood changes by less than this (``GaussianMixture``'s ``tol``, 1e-3
+        there): the smaller default shows the slow crawl that follows an early plateau.
+    feature_names : sequence of str, optional
+        Axis labels for the features of an array (default: a DataFrame's columns, else x₁, x₂, ...).
 
     Attributes
     ----------
@@ -66,12 +70,13 @@ class EMPlayer(Explorer):
     phase = traitlets.Unicode("M")
     n_components = traitlets.Int(3)
     covariance_type = traitlets.Unicode("full")
-    init_params = traitlets.Unicode("kmeans")
+    init_params = traitlets.Unicode("random_from_data")
     seed = traitlets.Int(0)
     features = traitlets.Any(None)
 
-    def __init__(self, X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0,
-                 max_iter=100, tol=1e-3):
+    def __init__(self, X, n_components=3, covariance_type="full", init_params="random_from_data", random_state=0,
+                 max_iter=100, tol=1e-4, feature_names=None):
+        self.feature_names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=False)
         self._max_components = min(MAX_COMPONENTS, X.shape[0])
         check.check_integer(n_components, "n_components", 1, self._max_components)
@@ -89,7 +94,7 @@ class EMPlayer(Explorer):
         self.init_params, self.seed = init_params, (random_state if self._generator is None else 0)
         self.trace = self._run()
         self._layout(self._make_controls(), FIGURE_SIZE)
-        self.view = EMView(self.figure, self.trace, projection_for(X))
+        self.view = EMView(self.figure, self.trace, projection_for(X, feature_names=self.feature_names))
         self._ready = True
         self._show()
 
@@ -130,7 +135,8 @@ class EMPlayer(Explorer):
 
     def _view_options(self):
         pairs = list(combinations(range(self.X.shape[1]), 2))[:MAX_FEATURE_PAIRS]
-        return [(PCA_VIEW, None)] + [(f"feature {i} vs feature {j}", (i, j)) for i, j in pairs]
+        names = self.feature_names
+        return [(PCA_VIEW, None)] + [(f"{names[i]} vs {names[j]}", (i, j)) for i, j in pairs]
 
     def _run(self):
         return EMTrace.run(self.X, n_components=self.n_components, covariance_type=self.covariance_type,
@@ -188,7 +194,7 @@ class EMPlayer(Explorer):
     @traitlets.observe("features")
     def _on_features(self, change):
         if self._ready:
-            self.view.projection = projection_for(self.X, features=self.features)
+            self.view.projection = projection_for(self.X, features=self.features, feature_names=self.feature_names)
             self._redraw_run()
 
     def _redraw_run(self):
@@ -203,8 +209,8 @@ class EMPlayer(Explorer):
 
     def _show(self):
         self.view.show(self.iteration, self.phase)
+        self.redraw(self.view.changing())  # the picture first: it is what the learner waits for
         self.readout.value = self._readout()
-        self.redraw(self.view.changing())
 
     def _readout(self):
         """What the picture shows, in plain words."""
@@ -228,12 +234,12 @@ class EMPlayer(Explorer):
         lines.append(sentence + ".")
         lines.append(f"Weights (share of the points each component takes): {weights}.")
         if trace.converged[-1]:
-            lines.append(f"EM converged after {len(trace) - 1} iterations: the log-likelihood then changed by "
+            lines.append(f"EM converged after {count(len(trace) - 1, 'iteration')}: the log-likelihood then changed by "
                          f"less than {self.tol:g}.")
         else:
-            lines.append(f"EM stopped after max_iter={self.max_iter} iterations without converging.")
+            lines.append(f"EM stopped after max_iter={count(self.max_iter, 'iteration')} without converging.")
         return "<br>".join(lines)
 
     def to_html(self, fps=2.0):
         """The current run as a self-contained JavaScript animation (HTML string), for static pages."""
-        return to_jshtml(self.trace, fps=fps)
+        return to_jshtml(self.trace, fps=fps, projection=self.view.projection)

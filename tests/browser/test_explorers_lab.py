@@ -12,7 +12,7 @@ from gmm_teach import GaussianMixture, datasets
 from gmm_teach.anomaly import anomaly_scores, flag_lowest
 from gmm_teach.trace import EMTrace
 
-TOL = 1e-3  # EMPlayer's default tol, as the notebook uses it
+TOL = 1e-4  # EMPlayer's default tol, as the notebook uses it
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
