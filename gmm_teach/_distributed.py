@@ -84,8 +84,10 @@ def start_sample(X, random_state, sample_weight=None):
     return sample, (None if sample_weight is None else sample_weight[rows].compute())
 
 
-def em_steps(X, initial_params, sample_weight=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6):
-    """:func:`gmm_teach.em.em_steps` on a prepared Dask array: one :class:`~gmm_teach.em.EMStep` per iteration.
+def em_steps(X, initial_params, sample_weight=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6,
+             previous_log_likelihood=-np.inf):
+    """:func:`gmm_teach.em.em_steps` on a prepared Dask array: one :class:`~gmm_teach.em.EMStep` per iteration,
+    with the same stopping rule (scikit-learn's).
 
     Each step's ``responsibilities`` is a lazy Dask array (the E-step that produced its parameters): it is
     computed only if someone asks for it.
@@ -94,10 +96,12 @@ def em_steps(X, initial_params, sample_weight=None, *, tol=1e-3, max_iter=100, r
     stats = statistics(X, params, sample_weight)
     yield EMStep(0, params, lazy_responsibilities(X, params), stats.mean_log_likelihood, False)
     for iteration in range(1, max_iter + 1):
-        previous_params, previous_log_likelihood = params, stats.mean_log_likelihood
+        previous_params = params
         params = m_step_from(stats, reg_covar)
-        stats = statistics(X, params, sample_weight)
+        # scikit-learn's rule: the change of the two log-likelihoods known before this step's E-step
         converged = bool(abs(stats.mean_log_likelihood - previous_log_likelihood) < tol)
+        previous_log_likelihood = stats.mean_log_likelihood
+        stats = statistics(X, params, sample_weight)
         yield EMStep(iteration, params, lazy_responsibilities(X, previous_params), stats.mean_log_likelihood,
                      converged)
         if converged:

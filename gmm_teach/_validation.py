@@ -63,7 +63,7 @@ def _refuse_non_real(array, name):
         kinds = {_kind_of_item(item) for item in array.flat}
         kind = next((odd for odd in "cU" if odd in kinds), kind)
     if kind == "c":
-        raise ValueError(f"{name} must hold real numbers, got complex numbers ({_describe(array)}). Complex data "
+        raise ValueError(f"{name} must contain real numbers, got complex numbers ({_describe(array)}). Complex data "
                          f"not supported: pass {name}.real or abs({name}) if one of those is what you mean.")
     if kind in "USa":
         raise TypeError(f"{name} must hold numbers, got text ({_describe(array)}, for example "
@@ -142,8 +142,8 @@ def check_array(X, name="X", allow_1d=True, n_features=None, estimator_name="the
         if not allow_1d:
             raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got a 1-D array.")
         if n_features is not None and n_features > 1 and len(array) == n_features:
-            raise ValueError(f"{name} is one sample of {len(array)} features given as a 1-D array; pass a 2-D "
-                             f"array, for example {name}.reshape(1, -1).")
+            raise ValueError(f"{name} is one sample of {len(array)} features given as a 1-D array. Reshape your "
+                             f"data: pass a 2-D array, for example {name}.reshape(1, -1).")
         array = array[:, np.newaxis]
     if array.ndim > 2:
         raise ValueError(
@@ -205,6 +205,7 @@ def check_number(value, name, minimum=None, maximum=None):
     """Check that ``value`` is a real number in ``[minimum, maximum]`` and return it as ``float``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise TypeError(f"{name} must be a finite real number, got {_describe(value)}.")
+    value = float(value)  # a NumPy float32 compared with a bound beyond its range would overflow
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}.")
     if maximum is not None and value > maximum:

@@ -89,8 +89,8 @@ def make_moons(n_samples=100, noise=None, random_state=None):
         0 for the upper moon, 1 for the lower one.
     """
     n_samples = check.check_integer(n_samples, "n_samples", 2)
-    if noise is not None:
-        check.check_number(noise, "noise", minimum=0.0)
+    if noise is not None:  # at most 1e150: larger noise overflows to infinity in the points
+        check.check_number(noise, "noise", minimum=0.0, maximum=1e150)
     rng = check.check_random_state(random_state)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer

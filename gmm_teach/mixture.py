@@ -150,12 +150,12 @@ class GaussianMixture(BaseMixture):
     def _initial_steps(self, X, rng, initial_responsibilities=None, sample_weight=None):
         """The EM steps of one start: from given responsibilities, the fitted model (warm start) or init_params."""
         self.__dict__.pop("_batch_statistics", None)  # a whole fit forgets the batches of partial_fit
+        previous_log_likelihood, responsibilities = -np.inf, None
         if initial_responsibilities is not None:
             params = m_step(X, initial_responsibilities, self.covariance_type, self.reg_covar, sample_weight)
             responsibilities = initial_responsibilities
-        elif self._continues_previous_fit:
-            return em_steps(X, self.params_, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
-                            previous_log_likelihood=self.lower_bound_)
+        elif self._continues_previous_fit:  # scikit-learn's convergence test continues from the last fit
+            params, previous_log_likelihood = self.params_, self.lower_bound_
         else:
             # a Dask array: the start from a random sample of its rows (see _distributed.START_SAMPLE)
             start = _distributed.start_sample(X, rng)[0] if _distributed.is_dask_array(X) else X
@@ -163,11 +163,11 @@ class GaussianMixture(BaseMixture):
             params, responsibilities = initial_params(
                 start, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
                 self.weights_init, self.means_init, self.precisions_init, start_weight)
+        settings = dict(tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
+                        previous_log_likelihood=previous_log_likelihood)
         if _distributed.is_dask_array(X):  # one map-reduce over the blocks per iteration
-            return _distributed.em_steps(X, params, sample_weight, tol=self.tol, max_iter=self.max_iter,
-                                         reg_covar=self.reg_covar)
-        return em_steps(X, params, responsibilities, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
-                        sample_weight=sample_weight)
+            return _distributed.em_steps(X, params, sample_weight, **settings)
+        return em_steps(X, params, responsibilities, sample_weight=sample_weight, **settings)
 
     def partial_fit(self, X, y=None) -> GaussianMixture:
         r"""Incremental EM (Neal & Hinton, 1998): one E-step on a batch, then the M-step from every batch's statistics.

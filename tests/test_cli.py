@@ -311,7 +311,10 @@ def test_an_animation_too_large_in_pixels_is_refused_before_a_frame_is_drawn(tmp
     from gmm_teach import animation
 
     monkeypatch.setattr(animation, "em_animation", lambda *args, **kwargs: pytest.fail("a frame was drawn"))
-    err = error_of(["animate", "old_faithful", "--k", "3", "-o", str(tmp_path / "em.gif"), "--dpi", "600",
+    noise = tmp_path / "noise.csv"  # uniform noise: EM crawls for many iterations, so there are many frames
+    rows = np.random.default_rng(0).uniform(size=(300, 2))
+    noise.write_text("a,b\n" + "\n".join(f"{a},{b}" for a, b in rows))
+    err = error_of(["animate", str(noise), "--k", "6", "-o", str(tmp_path / "em.gif"), "--dpi", "600",
                     "--max-iter", "500"], capsys)
     assert "dpi=600 with" in err and "million pixels; at most 250 million are written" in err
     assert "Lower dpi or max_iter" in err

@@ -116,8 +116,8 @@ def test_feature_names_must_match_those_seen_in_fit():
     pandas = pytest.importorskip("pandas")
     frame = datasets.load_old_faithful(as_frame=True)
     model = GaussianMixture(n_components=2, random_state=0).fit(frame)
-    assert list(model.feature_names_in_) == ["eruptions", "waiting"]
-    swapped = frame[["waiting", "eruptions"]]
+    assert list(model.feature_names_in_) == list(datasets.OLD_FAITHFUL_COLUMNS)
+    swapped = frame[list(datasets.OLD_FAITHFUL_COLUMNS)[::-1]]
     with pytest.raises(ValueError, match="feature names should match those that were passed during fit: X has"):
         model.predict(swapped)
     assert isinstance(pandas.DataFrame, type)

@@ -35,8 +35,9 @@ class EMPlayer(Explorer):
     init_params : {"random_from_data", "kmeans", "k-means++", "random"}, default="random_from_data"
         Where EM starts. The default, components centred on randomly chosen points, leaves EM work to do;
         "kmeans" starts where k-means ended, so on well separated groups EM has little left to show.
-    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=0
-        An int is the first seed, and "new start" adds one (seed ``s`` gives the start scikit-learn's
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=1
+        An int is the first seed (the default 1 gives a start that leaves EM work to do on the book's examples:
+        Old Faithful and three well separated blobs), and "new start" adds one (seed ``s`` gives the start scikit-learn's
         ``random_state=s`` gives). Otherwise every run (a new start, a changed control) draws its start from
         this generator (None: NumPy's global one), continuing its stream; ``seed`` then counts the starts.
     max_iter : int, default=100
@@ -74,7 +75,7 @@ class EMPlayer(Explorer):
     seed = traitlets.Int(0)
     features = traitlets.Any(None)
 
-    def __init__(self, X, n_components=3, covariance_type="full", init_params="random_from_data", random_state=0,
+    def __init__(self, X, n_components=3, covariance_type="full", init_params="random_from_data", random_state=1,
                  max_iter=100, tol=1e-4, feature_names=None):
         self.feature_names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=False)
@@ -234,8 +235,8 @@ class EMPlayer(Explorer):
         lines.append(sentence + ".")
         lines.append(f"Weights (share of the points each component takes): {weights}.")
         if trace.converged[-1]:
-            lines.append(f"EM converged after {count(len(trace) - 1, 'iteration')}: the log-likelihood then changed by "
-                         f"less than {self.tol:g}.")
+            lines.append(f"EM converged after {count(len(trace) - 1, 'iteration')}: the log-likelihood had changed by "
+                         f"less than {self.tol:g} in the iteration before (EM stops one M-step later, as scikit-learn).")
         else:
             lines.append(f"EM stopped after max_iter={count(self.max_iter, 'iteration')} without converging.")
         return "<br>".join(lines)
