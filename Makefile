@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 
-.PHONY: test test-oldest lab book bench clean chromium assignment mutate
+.PHONY: test test-oldest lint lab book bench clean chromium assignment mutate
 
 # Everything: the package with its test and book extras (make test, make book, make bench).
 $(STAMP): pyproject.toml
@@ -30,9 +30,14 @@ $(LAB_STAMP): pyproject.toml
 SINGLE_THREADED := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 # The book is built first: the browser tests open the built pages.
-test: $(STAMP) chromium book
+test: $(STAMP) lint chromium book
 	$(SINGLE_THREADED) GMM_MPL_BACKEND=inline MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 	$(MAKE) test-oldest
+
+## make lint: ruff's lint and format check (configured in pyproject.toml), in a second or two
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## make test-oldest: the core tests on the oldest Python and the oldest numpy, scipy and matplotlib that
 ## pyproject.toml allows, in their own venv (.venv-oldest; tools/oldest_requirements.py reads the floors).

@@ -52,6 +52,7 @@ def in_memory_iteration(X, params, repeats):
     def one_iteration():
         expectation = _engine.expectation(data, params)
         _engine.maximisation(data, expectation.responsibilities, expectation.sums, 1e-6)
+
     return median_wall_seconds(one_iteration, repeats)
 
 
@@ -60,6 +61,7 @@ def dask_iteration(X, params, repeats):
 
     def one_iteration():
         m_step_from(_distributed.statistics(lazy, params), 1e-6)
+
     return median_wall_seconds(one_iteration, repeats)
 
 
@@ -71,22 +73,34 @@ def main():
     sizes = (1_000_000, 2_000_000) if args.quick else (1_000_000, 2_000_000, 4_000_000, 8_000_000)
     start = make_data(20_000).compute()
     params = initial_params(start, N_COMPONENTS, COVARIANCE_TYPE, "kmeans", np.random.default_rng(0))[0]
-    rows = {n_samples: {"memory": in_memory_iteration(make_data(n_samples).compute(), params, repeats)}
-            for n_samples in sizes}
+    rows = {
+        n_samples: {"memory": in_memory_iteration(make_data(n_samples).compute(), params, repeats)}
+        for n_samples in sizes
+    }
     for n_workers in (1, 2):
-        with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                          memory_limit="2GiB") as cluster, Client(cluster):
+        with (
+            LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit="2GiB"
+            ) as cluster,
+            Client(cluster),
+        ):
             for n_samples in sizes:
                 rows[n_samples][n_workers] = dask_iteration(make_data(n_samples), params, repeats)
-    print(f"EM on Dask arrays: seconds per iteration (median of {repeats}, wall clock), d={N_FEATURES}, "
-          f"k={N_COMPONENTS}, {COVARIANCE_TYPE}, chunks of {CHUNK_ROWS:,} rows")
-    header = (f"{'n':>11} | {'in memory':>10} {'1 worker':>10} {'2 workers':>10} | {'2 vs 1':>7} | "
-              f"{'ns/point (2 workers)':>21}")
+    print(
+        f"EM on Dask arrays: seconds per iteration (median of {repeats}, wall clock), d={N_FEATURES}, "
+        f"k={N_COMPONENTS}, {COVARIANCE_TYPE}, chunks of {CHUNK_ROWS:,} rows"
+    )
+    header = (
+        f"{'n':>11} | {'in memory':>10} {'1 worker':>10} {'2 workers':>10} | {'2 vs 1':>7} | "
+        f"{'ns/point (2 workers)':>21}"
+    )
     print(header)
     print("-" * len(header))
     for n_samples, row in rows.items():
-        print(f"{n_samples:>11,} | {row['memory']:10.3f} {row[1]:10.3f} {row[2]:10.3f} | {row[1] / row[2]:7.2f} | "
-              f"{1e9 * row[2] / n_samples:21.1f}")
+        print(
+            f"{n_samples:>11,} | {row['memory']:10.3f} {row[1]:10.3f} {row[2]:10.3f} | {row[1] / row[2]:7.2f} | "
+            f"{1e9 * row[2] / n_samples:21.1f}"
+        )
 
 
 if __name__ == "__main__":

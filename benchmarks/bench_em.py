@@ -69,8 +69,9 @@ def make_data(n_samples, n_features, n_components, seed=0):
 
 def sklearn_started_at(params, X, reg_covar=1e-6):
     """A scikit-learn GaussianMixture holding ``params``, ready to run its EM loop body."""
-    estimator = SklearnGaussianMixture(params.n_components, covariance_type=params.covariance_type,
-                                       reg_covar=reg_covar, tol=0.0)
+    estimator = SklearnGaussianMixture(
+        params.n_components, covariance_type=params.covariance_type, reg_covar=reg_covar, tol=0.0
+    )
     estimator._check_parameters(X)
     estimator.weights_, estimator.means_ = params.weights.copy(), params.means.copy()
     estimator.covariances_ = params.covariances.copy()
@@ -149,8 +150,11 @@ def whole_fit(X, n_components, covariance_type, repeats, pair=(GaussianMixture, 
             elapsed, fitted = timed(quietly, estimator_class(**settings).fit, X)
             seconds[estimator_class].append(elapsed)
             iterations[estimator_class] = fitted.n_iter_
-    return (float(np.median(seconds[pair[0]])), float(np.median(seconds[pair[1]])),
-            (iterations[pair[0]], iterations[pair[1]]))
+    return (
+        float(np.median(seconds[pair[0]])),
+        float(np.median(seconds[pair[1]])),
+        (iterations[pair[0]], iterations[pair[1]]),
+    )
 
 
 BAYESIAN_SIZES = ((2_000, 2, 3), (100_000, 2, 5), (50_000, 10, 5))
@@ -158,26 +162,36 @@ BAYESIAN_SIZES = ((2_000, 2, 3), (100_000, 2, 5), (50_000, 10, 5))
 
 def print_bayesian_table(quick):
     """Whole variational fits (no target in issue 8; the product promises faster than scikit-learn)."""
-    print("\nBayesianGaussianMixture: whole fit with the default start (k-means), n_init=1, n_components = k + 2, "
-          "median seconds (no target; below 1 is faster than scikit-learn)")
+    print(
+        "\nBayesianGaussianMixture: whole fit with the default start (k-means), n_init=1, n_components = k + 2, "
+        "median seconds (no target; below 1 is faster than scikit-learn)"
+    )
     header = f"{'n, d, k':>16} {'type':>9} | {'ours':>9} {'sklearn':>9} {'ratio':>6} {'iters':>9}"
     print_header(header)
     for n_samples, n_features, n_components in BAYESIAN_SIZES:
         X = make_data(n_samples, n_features, n_components)
         for covariance_type in COVARIANCE_TYPES:
-            ours, theirs, iterations = whole_fit(X, n_components + 2, covariance_type, 1 if quick else 3,
-                                                 (BayesianGaussianMixture, SklearnBayesianGaussianMixture))
+            ours, theirs, iterations = whole_fit(
+                X,
+                n_components + 2,
+                covariance_type,
+                1 if quick else 3,
+                (BayesianGaussianMixture, SklearnBayesianGaussianMixture),
+            )
             size = f"{n_samples:,}, {n_features}, {n_components}"
-            print(f"{size:>16} {covariance_type:>9} | {ours:9.2e} {theirs:9.2e} {ours / theirs:6.3f} "
-                  f"{'%d/%d' % iterations:>9}")
+            print(
+                f"{size:>16} {covariance_type:>9} | {ours:9.2e} {theirs:9.2e} {ours / theirs:6.3f} "
+                f"{'%d/%d' % iterations:>9}"
+            )
 
 
 def peak_memory(X, n_components, covariance_type):
     """Peak bytes allocated during a default fit (k-means start, at most 10 iterations), beyond the data."""
     peaks = {}
     for name, estimator_class in (("ours", GaussianMixture), ("scikit-learn", SklearnGaussianMixture)):
-        estimator = estimator_class(n_components=n_components, covariance_type=covariance_type, max_iter=10,
-                                    random_state=0)
+        estimator = estimator_class(
+            n_components=n_components, covariance_type=covariance_type, max_iter=10, random_state=0
+        )
         gc.collect()
         tracemalloc.start()
         quietly(estimator.fit, X)
@@ -197,36 +211,46 @@ def verdict(ratio, target):
 
 def print_iteration_table(rows):
     print("\nPer EM iteration (median seconds; same start, tol=0, alternating) and whole fit (default init, n_init=1)")
-    header = (f"{'n, d, k':>16} {'type':>9} | {'ours':>9} {'sklearn':>9} {'ratio':>6} {'target':>6} {'':6} "
-              f"{'parity':>8} | {'fit ours':>9} {'sklearn':>9} {'ratio':>6} {'iters':>9} {'':6}")
+    header = (
+        f"{'n, d, k':>16} {'type':>9} | {'ours':>9} {'sklearn':>9} {'ratio':>6} {'target':>6} {'':6} "
+        f"{'parity':>8} | {'fit ours':>9} {'sklearn':>9} {'ratio':>6} {'iters':>9} {'':6}"
+    )
     print_header(header)
     for row in rows:
         size = "{:,}, {}, {}".format(*row["size"])
         iteration_ratio = row["ours"] / row["theirs"]
         fit_ratio = row["fit_ours"] / row["fit_theirs"]
-        print(f"{size:>16} {row['type']:>9} | {row['ours']:9.2e} {row['theirs']:9.2e} {iteration_ratio:6.3f} "
-              f"{row['target']:6.2f} {verdict(iteration_ratio, row['target']):6} {row['parity']:8.1e} | "
-              f"{row['fit_ours']:9.2e} {row['fit_theirs']:9.2e} {fit_ratio:6.3f} "
-              f"{'%d/%d' % row['iterations']:>9} {verdict(fit_ratio, FIT_TARGET):6}")
+        print(
+            f"{size:>16} {row['type']:>9} | {row['ours']:9.2e} {row['theirs']:9.2e} {iteration_ratio:6.3f} "
+            f"{row['target']:6.2f} {verdict(iteration_ratio, row['target']):6} {row['parity']:8.1e} | "
+            f"{row['fit_ours']:9.2e} {row['fit_theirs']:9.2e} {fit_ratio:6.3f} "
+            f"{'%d/%d' % row['iterations']:>9} {verdict(fit_ratio, FIT_TARGET):6}"
+        )
 
 
 def print_memory_table(rows, data_bytes):
-    print(f"\nPeak memory allocated during a fit beyond the data ({data_bytes / 2**20:.1f} MiB) at "
-          "{:,}, {}, {} (tracemalloc)".format(*MEMORY_SIZE))
+    print(
+        f"\nPeak memory allocated during a fit beyond the data ({data_bytes / 2**20:.1f} MiB) at "
+        "{:,}, {}, {} (tracemalloc)".format(*MEMORY_SIZE)
+    )
     header = f"{'type':>9} | {'ours MiB':>9} {'sklearn MiB':>11} {'ratio':>6} {'target':>6} {'':6}"
     print_header(header)
     for covariance_type, ours, theirs in rows:
         ratio = ours / theirs
-        print(f"{covariance_type:>9} | {ours / 2**20:9.1f} {theirs / 2**20:11.1f} {ratio:6.2f} "
-              f"{MEMORY_TARGET:6.2f} {verdict(ratio, MEMORY_TARGET):6}")
+        print(
+            f"{covariance_type:>9} | {ours / 2**20:9.1f} {theirs / 2**20:11.1f} {ratio:6.2f} "
+            f"{MEMORY_TARGET:6.2f} {verdict(ratio, MEMORY_TARGET):6}"
+        )
 
 
 def median_seconds(function, repeats, calls):
     """Median over ``repeats`` of the mean seconds of ``calls`` back-to-back calls, results discarded (as
     ``timeit`` does)."""
+
     def batch():
         for _ in range(calls):
             function()
+
     return float(np.median([timed(batch)[0] / calls for _ in range(repeats)]))
 
 
@@ -236,16 +260,20 @@ def replay_seconds(trace, repeats):
     when a learner scrubs through a run)."""
     frames = range(1, len(trace))
     assert len(frames) > trace.cache_size
+
     def visit_all():
         for frame in frames:
             trace.responsibilities(frame)
+
     return float(np.median([timed(visit_all)[0] / len(frames) for _ in range(repeats)]))
 
 
 def print_replay_table(quick):
     """One frame's E-step (EMTrace replay) and the step iterator against a plain fit of the same iterations."""
-    print("\nOne frame's E-step, median seconds: an EMTrace frame not in its cache (the replay: targets 1e-4 at "
-          "n=2,000 and 2e-3 at n=100,000), and the reference e_step (plain formulas, no engine)")
+    print(
+        "\nOne frame's E-step, median seconds: an EMTrace frame not in its cache (the replay: targets 1e-4 at "
+        "n=2,000 and 2e-3 at n=100,000), and the reference e_step (plain formulas, no engine)"
+    )
     header = f"{'n, d, k':>16} {'type':>9} | {'replay':>9} {'target':>8} {'':6} {'reference e_step':>16}"
     print_header(header)
     for (n_samples, n_features, n_components), target in (((2_000, 2, 3), 1e-4), ((100_000, 2, 5), 2e-3)):
@@ -255,28 +283,40 @@ def print_replay_table(quick):
             repeats = 5 if quick else 15
             replay = replay_seconds(trace, repeats)
             params = trace.params[-1]
-            alone = median_seconds(lambda: e_step(X, params), repeats, max(10, 200_000 // n_samples))
+            alone = median_seconds(lambda X=X, params=params: e_step(X, params), repeats, max(10, 200_000 // n_samples))
             size = f"{n_samples:,}, {n_features}, {n_components}"
-            print(f"{size:>16} {covariance_type:>9} | {replay:9.2e} {target:8.0e} {verdict(replay, target):6} "
-                  f"{alone:16.2e}")
+            print(
+                f"{size:>16} {covariance_type:>9} | {replay:9.2e} {target:8.0e} {verdict(replay, target):6} "
+                f"{alone:16.2e}"
+            )
 
-    print("\nThe step iterator (iter_fit, consumed without keeping the steps) against a plain fit of the same 30 "
-          "iterations, median seconds; target 1.10")
+    print(
+        "\nThe step iterator (iter_fit, consumed without keeping the steps) against a plain fit of the same 30 "
+        "iterations, median seconds; target 1.10"
+    )
     header = f"{'n, d, k':>16} {'type':>9} | {'iter_fit':>9} {'fit':>9} {'ratio':>6} {'':6}"
     print_header(header)
     n_samples, n_features, n_components = 100_000, 2, 5
     X = make_data(n_samples, n_features, n_components)
     for covariance_type in COVARIANCE_TYPES:
-        settings = dict(n_components=n_components, covariance_type=covariance_type, tol=0.0, max_iter=30,
-                        init_params="k-means++", random_state=0)
+        settings = dict(
+            n_components=n_components,
+            covariance_type=covariance_type,
+            tol=0.0,
+            max_iter=30,
+            init_params="k-means++",
+            random_state=0,
+        )
         fit_times, stream_times = [], []
         for _ in range(1 if quick else 5):
             fit_times.append(timed(quietly, GaussianMixture(**settings).fit, X)[0])
-            stream_times.append(timed(lambda: all(GaussianMixture(**settings).iter_fit(X)))[0])
+            stream_times.append(timed(lambda settings=settings: all(GaussianMixture(**settings).iter_fit(X)))[0])
         ratio = np.median(stream_times) / np.median(fit_times)
         size = f"{n_samples:,}, {n_features}, {n_components}"
-        print(f"{size:>16} {covariance_type:>9} | {np.median(stream_times):9.2e} {np.median(fit_times):9.2e} "
-              f"{ratio:6.3f} {verdict(ratio, 1.10):6}")
+        print(
+            f"{size:>16} {covariance_type:>9} | {np.median(stream_times):9.2e} {np.median(fit_times):9.2e} "
+            f"{ratio:6.3f} {verdict(ratio, 1.10):6}"
+        )
 
 
 def thread_limit(n_threads):
@@ -295,8 +335,11 @@ def main():
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="process CPU time or wall clock")
     parser.add_argument("--sizes", default=None, help="only these sizes, e.g. '2000,2,3;100000,2,5'")
     arguments = parser.parse_args()
-    sizes = SIZES if arguments.sizes is None else [
-        tuple(int(v) for v in size.split(",")) for size in arguments.sizes.split(";")]
+    sizes = (
+        SIZES
+        if arguments.sizes is None
+        else [tuple(int(v) for v in size.split(",")) for size in arguments.sizes.split(";")]
+    )
     budget, rounds, fit_repeats = (0.5, 3, 1) if arguments.quick else (6.0, 9, 3)
     global clock
     clock = CLOCKS[arguments.clock]
@@ -309,14 +352,29 @@ def main():
                 ours, theirs, parity = per_iteration(X, size[2], covariance_type, budget, rounds)
                 repeats = fit_repeats if size[0] * size[1] * size[2] <= 2_000_000 else 1
                 fit_ours, fit_theirs, iterations = whole_fit(X, size[2], covariance_type, repeats)
-                rows.append(dict(size=size, type=covariance_type, ours=ours, theirs=theirs, parity=parity,
-                                 target=ITERATION_TARGETS.get(size, {}).get(covariance_type, np.nan),
-                                 fit_ours=fit_ours, fit_theirs=fit_theirs, iterations=iterations))
+                rows.append(
+                    dict(
+                        size=size,
+                        type=covariance_type,
+                        ours=ours,
+                        theirs=theirs,
+                        parity=parity,
+                        target=ITERATION_TARGETS.get(size, {}).get(covariance_type, np.nan),
+                        fit_ours=fit_ours,
+                        fit_theirs=fit_theirs,
+                        iterations=iterations,
+                    )
+                )
                 print(f"measured {size} {covariance_type}", flush=True)
         print_iteration_table(rows)
         X = make_data(*MEMORY_SIZE)
-        print_memory_table([(covariance_type, *peak_memory(X, MEMORY_SIZE[2], covariance_type))
-                            for covariance_type in COVARIANCE_TYPES], X.nbytes)
+        print_memory_table(
+            [
+                (covariance_type, *peak_memory(X, MEMORY_SIZE[2], covariance_type))
+                for covariance_type in COVARIANCE_TYPES
+            ],
+            X.nbytes,
+        )
         print_replay_table(arguments.quick)
         print_bayesian_table(arguments.quick)
 

@@ -23,13 +23,15 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer, LabNotebook  # n
 N_SAMPLES = 2000
 REPEATS = 15
 GOAL_MS = 100.0
-DATA = (f"X = datasets.make_blobs({N_SAMPLES}, means=[[0, 0], [3, 0.5], [0.5, 3]], random_state=0)[0]\n")
+DATA = f"X = datasets.make_blobs({N_SAMPLES}, means=[[0, 0], [3, 0.5], [0.5, 3]], random_state=0)[0]\n"
 NOTEBOOKS = {
-    "latency_em_player.ipynb": "from gmm_teach.widgets import EMPlayer\n" + DATA
-                               + "explorer = EMPlayer(X, n_components=3, tol=0.0, max_iter=40)\nexplorer",
-    "latency_em_sandbox.ipynb": "from gmm_teach.widgets import EMSandbox\n" + DATA
-                                + "explorer = EMSandbox(X, n_components=3, means=[[1, 1], [2, 2], [1, 2]])\n"
-                                  "explorer",
+    "latency_em_player.ipynb": "from gmm_teach.widgets import EMPlayer\n"
+    + DATA
+    + "explorer = EMPlayer(X, n_components=3, tol=0.0, max_iter=40)\nexplorer",
+    "latency_em_sandbox.ipynb": "from gmm_teach.widgets import EMSandbox\n"
+    + DATA
+    + "explorer = EMSandbox(X, n_components=3, means=[[1, 1], [2, 2], [1, 2]])\n"
+    "explorer",
 }
 
 # Arm a watcher: the first input event after this call starts the clock, the first frame whose canvas
@@ -56,11 +58,20 @@ ARM = """canvas => {
 
 def write_notebooks(folder):
     for name, source in NOTEBOOKS.items():
-        cell = {"cell_type": "code", "execution_count": None, "id": "bench", "metadata": {}, "outputs": [],
-                "source": "%matplotlib widget\nfrom gmm_teach import datasets\n" + source}
-        notebook = {"cells": [cell], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                                 "language": "python"}},
-                    "nbformat": 4, "nbformat_minor": 5}
+        cell = {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "bench",
+            "metadata": {},
+            "outputs": [],
+            "source": "%matplotlib widget\nfrom gmm_teach import datasets\n" + source,
+        }
+        notebook = {
+            "cells": [cell],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
         (folder / name).write_text(json.dumps(notebook))
 
 
@@ -114,8 +125,10 @@ def locate(page, output, box, xy):
 def report(name, times):
     median = statistics.median(times)
     verdict = "ok" if median <= GOAL_MS else "SLOWER THAN GOAL"
-    print(f"{name}, n={N_SAMPLES:,}: median {median:.0f} ms, min {min(times):.0f}, max {max(times):.0f} "
-          f"over {len(times)} (goal <= {GOAL_MS:.0f} ms: {verdict})")
+    print(
+        f"{name}, n={N_SAMPLES:,}: median {median:.0f} ms, min {min(times):.0f}, max {max(times):.0f} "
+        f"over {len(times)} (goal <= {GOAL_MS:.0f} ms: {verdict})"
+    )
     return median
 
 
@@ -134,18 +147,26 @@ def main():
         server = JupyterLabServer(Path(folder))
         write_notebooks(server.workdir)
         server.start()
-        context = api.chromium.launch_persistent_context(str(Path(folder) / "profile"), executable_path=CHROMIUM,
-                                                         args=CHROMIUM_ARGS, headless=True,
-                                                         viewport={"width": 1280, "height": 900})
+        context = api.chromium.launch_persistent_context(
+            str(Path(folder) / "profile"),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
         try:
-            for name, run in [("latency_em_player.ipynb", slider_latencies),
-                              ("latency_em_sandbox.ipynb", drag_latencies)]:
+            for name, run in [
+                ("latency_em_player.ipynb", slider_latencies),
+                ("latency_em_sandbox.ipynb", drag_latencies),
+            ]:
                 page = context.new_page()
                 notebook = LabNotebook(page, server, name)
                 output, canvas, _ = notebook.run_explorer()
                 canvas.drawn_pixels()
-                label = {"latency_em_player.ipynb": "EMPlayer slider key -> new pixels",
-                         "latency_em_sandbox.ipynb": "EMSandbox drag move -> new pixels"}[name]
+                label = {
+                    "latency_em_player.ipynb": "EMPlayer slider key -> new pixels",
+                    "latency_em_sandbox.ipynb": "EMSandbox drag move -> new pixels",
+                }[name]
                 report(label, run(page, output, canvas))
                 page.close()
                 server.shutdown_kernels()

@@ -47,8 +47,8 @@ def slider_step_ms(n_samples=2000, n_components=3, repeats=5, blit=True):
     """
     player = EMPlayer(blobs(n_samples), n_components=n_components, init_params="random_from_data", random_state=0)
     if not blit:
-        player.redraw = lambda changed=None: player.host.redraw()   # a full Agg draw every step
-    player.trace.cache_size = 0                        # every step recomputes its responsibilities
+        player.redraw = lambda changed=None: player.host.redraw()  # a full Agg draw every step
+    player.trace.cache_size = 0  # every step recomputes its responsibilities
     last = len(player.trace) - 1
     iterations = [t for _ in range(repeats) for t in list(range(1, last + 1)) + [0]]
 
@@ -67,24 +67,27 @@ def png_encode_ms(n_samples=2000):
 
 def frame_recompute_ms(n_samples, n_components=3):
     """Median time to recompute one step's responsibilities from its stored parameters (cache off)."""
-    trace = EMTrace.run(blobs(n_samples), n_components=n_components, random_state=0, tol=0.0, max_iter=20,
-                        cache_size=0)
+    trace = EMTrace.run(blobs(n_samples), n_components=n_components, random_state=0, tol=0.0, max_iter=20, cache_size=0)
     return median_ms(trace.responsibilities, list(range(1, len(trace)))), trace.nbytes
 
 
 def main():
     step, n_iter = slider_step_ms()
     verdict = "ok" if step <= TARGET_MS else "SLOWER THAN TARGET"
-    print(f"EMPlayer slider step, n=2,000, k=3 ({n_iter} iterations), update + Agg draw of the changed "
-          f"artists: median {step:.1f} ms (target <= {TARGET_MS:.0f} ms: {verdict})")
+    print(
+        f"EMPlayer slider step, n=2,000, k=3 ({n_iter} iterations), update + Agg draw of the changed "
+        f"artists: median {step:.1f} ms (target <= {TARGET_MS:.0f} ms: {verdict})"
+    )
     full, _ = slider_step_ms(blit=False)
     print(f"  the same step with a full Agg redraw of the figure: median {full:.1f} ms")
     print(f"  PNG encoding added per step in an inline (non-ipympl) kernel: median {png_encode_ms():.1f} ms")
     for n_samples in (2_000, 20_000, 100_000):
         recompute, nbytes = frame_recompute_ms(n_samples)
         full = 21 * n_samples * 3 * 8
-        print(f"EMTrace frame recompute, n={n_samples:,}, k=3: median {recompute:.2f} ms; trace holds "
-              f"{nbytes / 1e6:.2f} MB (all 21 responsibility matrices would be {full / 1e6:.1f} MB)")
+        print(
+            f"EMTrace frame recompute, n={n_samples:,}, k=3: median {recompute:.2f} ms; trace holds "
+            f"{nbytes / 1e6:.2f} MB (all 21 responsibility matrices would be {full / 1e6:.1f} MB)"
+        )
 
 
 if __name__ == "__main__":

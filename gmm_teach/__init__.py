@@ -9,8 +9,8 @@ The public API::
 import importlib
 
 from . import datasets, selection
-from .bayesian import BayesianGaussianMixture
 from ._validation import ConvergenceWarning, NotFittedError
+from .bayesian import BayesianGaussianMixture
 from .em import EMStep, MixtureParams, e_step, em_steps, m_step
 from .mixture import GaussianMixture
 from .selection import best_model, information_criteria

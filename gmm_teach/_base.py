@@ -28,9 +28,9 @@ from scipy.special import logsumexp
 
 from . import _distributed, criteria
 from . import _validation as check
+from ._validation import ConvergenceWarning, NotFittedError
 from .anomaly import anomaly_scores, flag_lowest
 from .em import log_density
-from ._validation import ConvergenceWarning, NotFittedError
 
 INITIAL_VALUE_NAMES = ("weights_init", "means_init", "precisions_init")
 
@@ -46,9 +46,21 @@ class BaseMixture:
     _fits_dask_arrays = False  # whether fit takes a Dask array (one map-reduce per iteration, see _distributed)
     _keeps_float32 = False  # whether float32 data give float32 attributes and outputs (scikit-learn's EM does)
 
-    def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
-                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
-                 random_state=None, warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10):
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -124,8 +136,9 @@ class BaseMixture:
     # ----------------------------------------------------------------- validation
     def _check_parameters(self):
         """Check every constructor argument shared by the mixtures; raises before any work starts."""
-        check.check_em_settings(self.n_components, self.covariance_type, self.tol, self.reg_covar, self.max_iter,
-                                self.init_params)
+        check.check_em_settings(
+            self.n_components, self.covariance_type, self.tol, self.reg_covar, self.max_iter, self.init_params
+        )
         check.check_integer(self.n_init, "n_init", 1)
         check.check_integer(self.verbose, "verbose", 0)
         check.check_integer(self.verbose_interval, "verbose_interval", 1)
@@ -140,8 +153,10 @@ class BaseMixture:
         feature_names = _feature_names(X)
         if _distributed.is_dask_array(X):
             if not self._fits_dask_arrays:
-                raise TypeError(f"{type(self).__name__} does not fit Dask arrays yet; fit it on a NumPy array "
-                                "(for example a sample: X[rows].compute()) or use GaussianMixture.")
+                raise TypeError(
+                    f"{type(self).__name__} does not fit Dask arrays yet; fit it on a NumPy array "
+                    "(for example a sample: X[rows].compute()) or use GaussianMixture."
+                )
             X = _distributed.prepare(X)[0]
         else:
             X = check.check_array(X)
@@ -189,10 +204,12 @@ class BaseMixture:
         X = self._validate_fit_data(X)
         sample_weight = self._validate_sample_weight(X, sample_weight)
         if initial_responsibilities is not None:
-            initial_responsibilities = check.check_responsibilities(initial_responsibilities, X.shape[0],
-                                                                    self.n_components)
-        return self._fitting_steps(X, check.check_random_state(self.random_state), initial_responsibilities,
-                                   sample_weight)
+            initial_responsibilities = check.check_responsibilities(
+                initial_responsibilities, X.shape[0], self.n_components
+            )
+        return self._fitting_steps(
+            X, check.check_random_state(self.random_state), initial_responsibilities, sample_weight
+        )
 
     @staticmethod
     def _validate_sample_weight(X, sample_weight):
@@ -250,7 +267,9 @@ class BaseMixture:
                 f"iterations (last change of the {self._objective}: "
                 f"{_last_change(best_objectives):.3g}, tol={self.tol}). Increase max_iter or tol, "
                 "try other init_params, or check for degenerate data.",
-                ConvergenceWarning, stacklevel=2)
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
@@ -275,11 +294,15 @@ class BaseMixture:
         if self.verbose >= 1 and step.iteration == 0:
             print(f"Initialisation {init}: {self._objective} {objectives[-1]:.6f}")
         elif self.verbose >= 2 and step.iteration % self.verbose_interval == 0:
-            print(f"  iteration {step.iteration}: change {_last_change(objectives):.3e}, "
-                  f"{time.perf_counter() - started:.3f} s")
+            print(
+                f"  iteration {step.iteration}: change {_last_change(objectives):.3e}, "
+                f"{time.perf_counter() - started:.3f} s"
+            )
         if self.verbose >= 1 and step.converged:
-            print(f"Initialisation {init} converged after {step.iteration} iterations: "
-                  f"{self._objective} {objectives[-1]:.6f}")
+            print(
+                f"Initialisation {init} converged after {step.iteration} iterations: "
+                f"{self._objective} {objectives[-1]:.6f}"
+            )
 
     # ----------------------------------------------------------------- using a fitted mixture
     def _per_block(self, X, method, n_columns=None, dtype=np.float64):
@@ -344,11 +367,19 @@ class BaseMixture:
         counts = rng.multinomial(n_samples, self.weights_)
         if self.covariance_type in ("full", "tied"):
             covariances = self.params_.as_full()
-            X = np.vstack([rng.multivariate_normal(mean, covariance, int(count))
-                           for mean, covariance, count in zip(self.means_, covariances, counts)])
+            X = np.vstack(
+                [
+                    rng.multivariate_normal(mean, covariance, int(count))
+                    for mean, covariance, count in zip(self.means_, covariances, counts)
+                ]
+            )
         else:  # independent features: scale standard normal draws by the standard deviations
-            X = np.vstack([mean + rng.standard_normal(size=(count, self.n_features_in_)) * np.sqrt(variance)
-                           for mean, variance, count in zip(self.means_, self.covariances_, counts)])
+            X = np.vstack(
+                [
+                    mean + rng.standard_normal(size=(count, self.n_features_in_)) * np.sqrt(variance)
+                    for mean, variance, count in zip(self.means_, self.covariances_, counts)
+                ]
+            )
         y = np.repeat(np.arange(self.n_components), counts)
         return X.astype(np.float64, copy=False), y
 
@@ -409,8 +440,10 @@ class BaseMixture:
         """``X`` checked for a picture of the fit; a fitted model does not keep its training data itself."""
         self._check_is_fitted()
         if X is None:
-            raise TypeError(f"{type(self).__name__}.{method} needs the data X: a fitted model keeps its "
-                            f"parameters, not its training data. Pass it: model.{method}(X, ...).")
+            raise TypeError(
+                f"{type(self).__name__}.{method} needs the data X: a fitted model keeps its "
+                f"parameters, not its training data. Pass it: model.{method}(X, ...)."
+            )
         return self._validate_predict_data(X)[0]
 
     def visualize_clustering(self, X=None, color_dict: dict | None = None, ax=None):
@@ -491,11 +524,15 @@ def _feature_names(X):
 def _check_feature_names(names, fitted_names, estimator_name):
     """Warn or raise as scikit-learn does when the feature names at predict time differ from those in fit."""
     if names is not None and fitted_names is None:
-        warnings.warn(f"X has feature names, but {estimator_name} was fitted without feature names",
-                      UserWarning, stacklevel=4)
+        warnings.warn(
+            f"X has feature names, but {estimator_name} was fitted without feature names", UserWarning, stacklevel=4
+        )
     elif names is None and fitted_names is not None:
-        warnings.warn(f"X does not have valid feature names, but {estimator_name} was fitted with feature names",
-                      UserWarning, stacklevel=4)
+        warnings.warn(
+            f"X does not have valid feature names, but {estimator_name} was fitted with feature names",
+            UserWarning,
+            stacklevel=4,
+        )
     elif names is not None and list(names) != list(fitted_names):
         raise ValueError(
             f"The feature names should match those that were passed during fit: X has {list(names)}, "
@@ -505,4 +542,3 @@ def _check_feature_names(names, fitted_names, estimator_name):
 
 def _last_change(objectives):
     return objectives[-1] - objectives[-2] if len(objectives) > 1 else float("nan")
-

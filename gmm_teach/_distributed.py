@@ -44,8 +44,7 @@ def prepare(X, sample_weight=None):
         if weights.shape != (X.shape[0],):
             raise ValueError(f"sample_weight must have shape ({X.shape[0]},) to match X; got {weights.shape}.")
         weights = weights.rechunk((X.chunks[0],)).persist()
-    finite, negative = dask.compute(da.isfinite(X).all(),
-                                    (weights < 0).any() if weights is not None else False)
+    finite, negative = dask.compute(da.isfinite(X).all(), (weights < 0).any() if weights is not None else False)
     if not finite:
         raise ValueError("X contains NaN or infinity; remove or impute those values before fitting.")
     if negative:
@@ -65,11 +64,14 @@ def statistics(X, params, sample_weight=None):
     if sample_weight is None:
         parts = [dask.delayed(SufficientStatistics.from_block_fast)(block, params) for block in blocks]
     else:
-        parts = [dask.delayed(SufficientStatistics.from_block)(block, params, weight)
-                 for block, weight in zip(blocks, sample_weight.to_delayed().ravel())]
+        parts = [
+            dask.delayed(SufficientStatistics.from_block)(block, params, weight)
+            for block, weight in zip(blocks, sample_weight.to_delayed().ravel())
+        ]
     while len(parts) > 1:
-        parts = [dask.delayed(SufficientStatistics.merge)(a, b) for a, b in zip(parts[::2], parts[1::2])] \
-            + parts[len(parts) - len(parts) % 2:]
+        parts = [dask.delayed(SufficientStatistics.merge)(a, b) for a, b in zip(parts[::2], parts[1::2])] + parts[
+            len(parts) - len(parts) % 2 :
+        ]
     return dask.compute(parts[0])[0]
 
 
@@ -84,8 +86,9 @@ def start_sample(X, random_state, sample_weight=None):
     return sample, (None if sample_weight is None else sample_weight[rows].compute())
 
 
-def em_steps(X, initial_params, sample_weight=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6,
-             previous_log_likelihood=-np.inf):
+def em_steps(
+    X, initial_params, sample_weight=None, *, tol=1e-3, max_iter=100, reg_covar=1e-6, previous_log_likelihood=-np.inf
+):
     """:func:`gmm_teach.em.em_steps` on a prepared Dask array: one :class:`~gmm_teach.em.EMStep` per iteration,
     with the same stopping rule (scikit-learn's).
 
@@ -102,16 +105,16 @@ def em_steps(X, initial_params, sample_weight=None, *, tol=1e-3, max_iter=100, r
         converged = bool(abs(stats.mean_log_likelihood - previous_log_likelihood) < tol)
         previous_log_likelihood = stats.mean_log_likelihood
         stats = statistics(X, params, sample_weight)
-        yield EMStep(iteration, params, lazy_responsibilities(X, previous_params), stats.mean_log_likelihood,
-                     converged)
+        yield EMStep(iteration, params, lazy_responsibilities(X, previous_params), stats.mean_log_likelihood, converged)
         if converged:
             return
 
 
 def lazy_responsibilities(X, params):
     """The E-step of ``params`` on every block, as a lazy (n_samples, n_components) Dask array."""
-    return X.map_blocks(lambda block: e_step(block, params)[0], chunks=(X.chunks[0], (params.n_components,)),
-                        dtype=np.float64)
+    return X.map_blocks(
+        lambda block: e_step(block, params)[0], chunks=(X.chunks[0], (params.n_components,)), dtype=np.float64
+    )
 
 
 def map_rows(X, function, n_columns=None, dtype=np.float64):
@@ -127,5 +130,4 @@ def score_samples(X, params):
     return map_rows(X, lambda block: log_density(block, params))
 
 
-__all__ = ["em_steps", "is_dask_array", "map_rows", "prepare", "score_samples", "start_sample",
-           "statistics"]
+__all__ = ["em_steps", "is_dask_array", "map_rows", "prepare", "score_samples", "start_sample", "statistics"]

@@ -43,11 +43,15 @@ def _refuse_non_arrays(value, name):
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array-like of numbers, got the string {_describe(value)}.")
     if isinstance(value, (dict, set, frozenset)):
-        raise TypeError(f"{name} must be an array-like of numbers (a list, an array or a DataFrame), got a "
-                        f"{type(value).__name__}: {_describe(value)}.")
+        raise TypeError(
+            f"{name} must be an array-like of numbers (a list, an array or a DataFrame), got a "
+            f"{type(value).__name__}: {_describe(value)}."
+        )
     if isinstance(value, Iterator):
-        raise TypeError(f"{name} must be an array-like of numbers, got {_describe(value)} (an iterator or "
-                        f"generator, which can be read only once): pass list({name}) or an array instead.")
+        raise TypeError(
+            f"{name} must be an array-like of numbers, got {_describe(value)} (an iterator or "
+            f"generator, which can be read only once): pass list({name}) or an array instead."
+        )
 
 
 def _kind_of_item(item):
@@ -63,14 +67,20 @@ def _refuse_non_real(array, name):
         kinds = {_kind_of_item(item) for item in array.flat}
         kind = next((odd for odd in "cU" if odd in kinds), kind)
     if kind == "c":
-        raise ValueError(f"{name} must contain real numbers, got complex numbers ({_describe(array)}). Complex data "
-                         f"not supported: pass {name}.real or abs({name}) if one of those is what you mean.")
+        raise ValueError(
+            f"{name} must contain real numbers, got complex numbers ({_describe(array)}). Complex data "
+            f"not supported: pass {name}.real or abs({name}) if one of those is what you mean."
+        )
     if kind in "USa":
-        raise TypeError(f"{name} must hold numbers, got text ({_describe(array)}, for example "
-                        f"{_describe(array.ravel()[:3].tolist())}); convert it first, e.g. {name}.astype(float).")
+        raise TypeError(
+            f"{name} must hold numbers, got text ({_describe(array)}, for example "
+            f"{_describe(array.ravel()[:3].tolist())}); convert it first, e.g. {name}.astype(float)."
+        )
     if kind in "Mm":
-        raise TypeError(f"{name} must hold numbers, got dates or times ({_describe(array)}); convert them to "
-                        "numbers first, e.g. seconds since the first one.")
+        raise TypeError(
+            f"{name} must hold numbers, got dates or times ({_describe(array)}); convert them to "
+            "numbers first, e.g. seconds since the first one."
+        )
 
 
 def as_real_array(value, name):
@@ -116,9 +126,11 @@ def _check_finite(array, name):
     # Sums of n squares must stay finite: |x| <= sqrt(largest float / n).
     largest = float(np.sqrt(np.finfo(array.dtype).max / max(array.size, 1)))
     if array.size and np.abs(array).max() > largest:
-        raise ValueError(f"{name} holds values as large as {np.abs(array).max():.3g}, too large to square and sum "
-                         f"in {array.dtype} (at most {largest:.3g} for {array.size} values); rescale {name}, for "
-                         f"example divide it by its largest absolute value.")
+        raise ValueError(
+            f"{name} holds values as large as {np.abs(array).max():.3g}, too large to square and sum "
+            f"in {array.dtype} (at most {largest:.3g} for {array.size} values); rescale {name}, for "
+            f"example divide it by its largest absolute value."
+        )
 
 
 def check_array(X, name="X", allow_1d=True, n_features=None, estimator_name="the model"):
@@ -142,8 +154,10 @@ def check_array(X, name="X", allow_1d=True, n_features=None, estimator_name="the
         if not allow_1d:
             raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got a 1-D array.")
         if n_features is not None and n_features > 1 and len(array) == n_features:
-            raise ValueError(f"{name} is one sample of {len(array)} features given as a 1-D array. Reshape your "
-                             f"data: pass a 2-D array, for example {name}.reshape(1, -1).")
+            raise ValueError(
+                f"{name} is one sample of {len(array)} features given as a 1-D array. Reshape your "
+                f"data: pass a 2-D array, for example {name}.reshape(1, -1)."
+            )
         array = array[:, np.newaxis]
     if array.ndim > 2:
         raise ValueError(
@@ -152,8 +166,10 @@ def check_array(X, name="X", allow_1d=True, n_features=None, estimator_name="the
         )
     for axis, what in enumerate(("sample", "feature")):
         if array.shape[axis] == 0:
-            raise ValueError(f"{name} must contain at least one sample and one feature: found 0 {what}(s) "
-                             f"(shape={array.shape}) while a minimum of 1 is required.")
+            raise ValueError(
+                f"{name} must contain at least one sample and one feature: found 0 {what}(s) "
+                f"(shape={array.shape}) while a minimum of 1 is required."
+            )
     if n_features is not None:
         check_n_features(array, n_features, name, estimator_name)
     _check_finite(array, name)
@@ -174,8 +190,9 @@ def check_choices(values, name, choices):
     if isinstance(values, str):
         values = (values,)
     if not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))} or a sequence of them, got "
-                        f"{_describe(values)}.")
+        raise TypeError(
+            f"{name} must be one of {', '.join(map(repr, choices))} or a sequence of them, got {_describe(values)}."
+        )
     return tuple(check_choice(value, name, choices) for value in values)
 
 
@@ -288,13 +305,20 @@ def check_responsibilities(responsibilities, n_samples, n_components, name="init
     """Check responsibilities: shape (n_samples, n_components), non-negative, every row summing to one."""
     responsibilities = as_real_array(responsibilities, name).astype(np.float64, copy=False)
     if responsibilities.shape != (n_samples, n_components):
-        raise ValueError(f"{name} must have shape ({n_samples}, {n_components}) (n_samples, n_components), "
-                         f"got {responsibilities.shape}.")
+        raise ValueError(
+            f"{name} must have shape ({n_samples}, {n_components}) (n_samples, n_components), "
+            f"got {responsibilities.shape}."
+        )
     row_sums = responsibilities.sum(axis=1)
-    if not np.all(np.isfinite(responsibilities)) or responsibilities.min() < 0 or \
-            not np.allclose(row_sums, 1.0, rtol=0, atol=1e-6):
-        raise ValueError(f"{name} must be non-negative with every row summing to 1, got rows summing to between "
-                         f"{row_sums.min():.6g} and {row_sums.max():.6g} (minimum entry {responsibilities.min():.6g}).")
+    if (
+        not np.all(np.isfinite(responsibilities))
+        or responsibilities.min() < 0
+        or not np.allclose(row_sums, 1.0, rtol=0, atol=1e-6)
+    ):
+        raise ValueError(
+            f"{name} must be non-negative with every row summing to 1, got rows summing to between "
+            f"{row_sums.min():.6g} and {row_sums.max():.6g} (minimum entry {responsibilities.min():.6g})."
+        )
     return responsibilities
 
 
@@ -320,7 +344,9 @@ def check_precisions(precisions, covariance_type, n_components, n_features, name
         raise ValueError(f"{name} must not contain NaN or infinity.")
     if covariance_type in ("diag", "spherical"):
         if np.any(precisions <= 0):
-            raise ValueError(f"{name} must be positive for covariance_type={covariance_type!r}, got {precisions.min():.6g}.")
+            raise ValueError(
+                f"{name} must be positive for covariance_type={covariance_type!r}, got {precisions.min():.6g}."
+            )
         return precisions
     matrices = precisions if covariance_type == "full" else precisions[np.newaxis]
     for index, matrix in enumerate(matrices):
@@ -373,8 +399,9 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of numbers, one per point; got {_describe(sample_weight)}.") from None
     if weights.shape != (n_samples,):
-        raise ValueError(f"{name} must have shape ({n_samples},), one weight per point of X; "
-                         f"got shape {weights.shape}.")
+        raise ValueError(
+            f"{name} must have shape ({n_samples},), one weight per point of X; got shape {weights.shape}."
+        )
     if not np.all(np.isfinite(weights)):
         raise ValueError(f"{name} must be finite; it contains NaN or infinity.")
     if np.any(weights < 0):
@@ -391,8 +418,10 @@ def check_one_feature(X, name="X", min_samples=2):
     """
     array = check_array(X, name)
     if array.shape[1] != 1:
-        raise ValueError(f"{name} must be 1-D data (an array of shape (n_samples,) or (n_samples, 1)), got shape "
-                         f"{array.shape}. Pick one feature, for example {name}[:, 0].")
+        raise ValueError(
+            f"{name} must be 1-D data (an array of shape (n_samples,) or (n_samples, 1)), got shape "
+            f"{array.shape}. Pick one feature, for example {name}[:, 0]."
+        )
     if array.shape[0] < min_samples:
         raise ValueError(f"{name} must hold at least {min_samples} points, got {array.shape[0]}.")
     return array.astype(np.float64, copy=False)

@@ -51,8 +51,10 @@ _ICON_SHAPES = {
 
 def _inline_icon(match):
     flip = ' transform="matrix(-1 0 0 1 16 0)"' if match.group(2) else ""
-    return (f'<svg class="gmm-icon" width="14" height="14" viewBox="0 0 16 16" fill="currentColor" '
-            f'aria-hidden="true"><g{flip}>{_ICON_SHAPES[match.group(1)]}</g></svg>')
+    return (
+        f'<svg class="gmm-icon" width="14" height="14" viewBox="0 0 16 16" fill="currentColor" '
+        f'aria-hidden="true"><g{flip}>{_ICON_SHAPES[match.group(1)]}</g></svg>'
+    )
 
 
 def offline_player(html):
@@ -133,8 +135,9 @@ class EMView:
         self.projection = self.projection or projection_for(trace.X)
         self.clustering_ax.clear()
         self.curve_ax.clear()
-        self.clustering = plot_clustering(self.clustering_ax, trace.X, trace.params[0], trace.responsibilities(0),
-                                          projection=self.projection)
+        self.clustering = plot_clustering(
+            self.clustering_ax, trace.X, trace.params[0], trace.responsibilities(0), projection=self.projection
+        )
         self.curve, self.marker = plot_log_likelihood(self.curve_ax, trace.log_likelihoods, current=0)
         self.caption = self.figure.suptitle("", x=0.07, ha="left", fontsize=11)
         self.show(0, "M")
@@ -151,8 +154,9 @@ class EMView:
         self.marker.set_markerfacecolor("white" if shown != iteration else self.marker.get_color())
         what = PHASE_CAPTIONS["start" if iteration == 0 else phase]
         self.caption.set_text(f"Iteration {iteration} of {len(self.trace) - 1}. {what}.")
-        self.curve_ax.set_title(f"log-likelihood at iteration {shown}: {self.trace.log_likelihoods[shown]:.4f}",
-                                fontsize=10)
+        self.curve_ax.set_title(
+            f"log-likelihood at iteration {shown}: {self.trace.log_likelihoods[shown]:.4f}", fontsize=10
+        )
 
 
 FORMATS = (".gif", ".mp4", ".html")
@@ -175,8 +179,14 @@ def em_animation(trace, fps=2.0, dpi=80, projection=None):
     figure = Figure(figsize=FIGURE_SIZE, dpi=dpi)
     view = EMView(figure, trace, projection)
     frames = em_frames(trace)
-    return FuncAnimation(figure, lambda frame: view.show(*frame), frames=frames, interval=1000.0 / fps,
-                         repeat=False, cache_frame_data=False)
+    return FuncAnimation(
+        figure,
+        lambda frame: view.show(*frame),
+        frames=frames,
+        interval=1000.0 / fps,
+        repeat=False,
+        cache_frame_data=False,
+    )
 
 
 def to_jshtml(trace, fps=2.0, dpi=80, projection=None):
@@ -225,14 +235,17 @@ def check_output_path(path, name="path"):
     path = Path(path)
     check.check_choice(path.suffix.lower(), f"the suffix of {name}", FORMATS)
     if path.is_dir():
-        raise ValueError(f"{name}: {str(path)!r} is a folder; give a file name such as "
-                         f"{str(path / ('em' + path.suffix.lower()))!r}.")
+        raise ValueError(
+            f"{name}: {str(path)!r} is a folder; give a file name such as {str(path / ('em' + path.suffix.lower()))!r}."
+        )
     if not path.parent.is_dir():
         raise ValueError(f"{name}: the folder {str(path.parent)!r} does not exist.")
     if path.suffix.lower() == ".mp4" and not ffmpeg_available():
-        raise ValueError(f"{name}: writing {path.name} needs ffmpeg, which was not found: install it "
-                         '(pip install "gmm-teach[video]", or your system\'s ffmpeg package), or write a .gif or '
-                         ".html instead.")
+        raise ValueError(
+            f"{name}: writing {path.name} needs ffmpeg, which was not found: install it "
+            '(pip install "gmm-teach[video]", or your system\'s ffmpeg package), or write a .gif or '
+            ".html instead."
+        )
     return path
 
 
@@ -247,9 +260,11 @@ def check_movie_size(n_frames, dpi):
     dpi = check.check_integer(dpi, "dpi", 10, MAX_DPI)
     total = n_frames * frame_pixels(dpi)
     if total > MAX_PIXELS:
-        raise ValueError(f"dpi={dpi} with {n_frames} frames makes {total / 1e6:.0f} million pixels; at most "
-                         f"{MAX_PIXELS / 1e6:.0f} million are written (about "
-                         f"{MAX_PIXELS * BYTES_PER_PIXEL / 1e9:.0f} GB of memory for a GIF). Lower dpi or max_iter.")
+        raise ValueError(
+            f"dpi={dpi} with {n_frames} frames makes {total / 1e6:.0f} million pixels; at most "
+            f"{MAX_PIXELS / 1e6:.0f} million are written (about "
+            f"{MAX_PIXELS * BYTES_PER_PIXEL / 1e9:.0f} GB of memory for a GIF). Lower dpi or max_iter."
+        )
     return dpi
 
 
@@ -298,8 +313,18 @@ def write_animation(trace, path="em.gif", fps=2.0, dpi=80, feature_names=None, p
     return path
 
 
-def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", random_state=0, max_iter=100,
-               path="em.gif", fps=2.0, dpi=80, feature_names=None):
+def animate_em(
+    X,
+    n_components=3,
+    covariance_type="full",
+    init_params="kmeans",
+    random_state=0,
+    max_iter=100,
+    path="em.gif",
+    fps=2.0,
+    dpi=80,
+    feature_names=None,
+):
     """Run EM on ``X`` and write the run as a GIF, an MP4 or an HTML page (see :func:`write_animation`).
 
     Parameters
@@ -329,6 +354,12 @@ def animate_em(X, n_components=3, covariance_type="full", init_params="kmeans", 
     check.check_number(fps, "fps", minimum=0.1)
     check.check_integer(dpi, "dpi", 10, MAX_DPI)
     check.check_integer(max_iter, "max_iter", 0, MAX_ITER)
-    trace = EMTrace.run(X, n_components=n_components, covariance_type=covariance_type, init_params=init_params,
-                        random_state=random_state, max_iter=max_iter)
+    trace = EMTrace.run(
+        X,
+        n_components=n_components,
+        covariance_type=covariance_type,
+        init_params=init_params,
+        random_state=random_state,
+        max_iter=max_iter,
+    )
     return write_animation(trace, path, fps, dpi, feature_names)

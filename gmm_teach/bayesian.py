@@ -42,8 +42,8 @@ from scipy.special import betaln, digamma, gammaln, logsumexp, xlogy
 
 from . import _engine
 from . import _validation as check
-from .covariance import COVARIANCE_MODELS
 from ._base import BaseMixture
+from .covariance import COVARIANCE_MODELS
 from .em import MixtureParams, log_gaussian_density
 from .initialization import SEED_METHODS, initial_responsibilities, seed_tied_covariance
 
@@ -144,10 +144,19 @@ class MixturePriors:
     covariance: np.ndarray
 
     @classmethod
-    def from_data(cls, X, n_components, covariance_type="full",
-                  weight_concentration_prior_type="dirichlet_process", weight_concentration_prior=None,
-                  mean_precision_prior=None, mean_prior=None, degrees_of_freedom_prior=None,
-                  covariance_prior=None, sample_weight=None):
+    def from_data(
+        cls,
+        X,
+        n_components,
+        covariance_type="full",
+        weight_concentration_prior_type="dirichlet_process",
+        weight_concentration_prior=None,
+        mean_precision_prior=None,
+        mean_prior=None,
+        degrees_of_freedom_prior=None,
+        covariance_prior=None,
+        sample_weight=None,
+    ):
         """Resolve scikit-learn's defaults from the data: a prior left as ``None`` takes its default.
 
         The defaults are :math:`\\alpha_0 = 1/K`, :math:`\\beta_0 = 1`, :math:`m_0` the mean of ``X``,
@@ -162,8 +171,11 @@ class MixturePriors:
             1.0 if mean_precision_prior is None else float(mean_precision_prior),
             np.average(X, axis=0, weights=sample_weight) if mean_prior is None else np.asarray(mean_prior, dtype=float),
             float(n_features) if degrees_of_freedom_prior is None else float(degrees_of_freedom_prior),
-            (_sample_covariance(X, covariance_type, sample_weight) if covariance_prior is None
-             else np.asarray(covariance_prior, dtype=float)),
+            (
+                _sample_covariance(X, covariance_type, sample_weight)
+                if covariance_prior is None
+                else np.asarray(covariance_prior, dtype=float)
+            ),
         )
 
 
@@ -216,8 +228,7 @@ class VariationalParams(MixtureParams):
     def expected_log_terms(self):
         r""":math:`\mathbb{E}_q[\log\pi_k]` plus :func:`expected_log_precision_terms`: what the variational E-step
         uses in place of :math:`\log\pi_k`, shape (n_components,)."""
-        return self.weight_prior.expected_log_weights(self.weight_concentration) \
-            + expected_log_precision_terms(self)
+        return self.weight_prior.expected_log_weights(self.weight_concentration) + expected_log_precision_terms(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -304,13 +315,21 @@ def _posterior_from_statistics(covariance_type, nk, component_means, scatter, pr
     means = (priors.mean_precision * priors.mean + nk[:, np.newaxis] * component_means) / mean_precision[:, np.newaxis]
     shrinkage = nk * priors.mean_precision / mean_precision
     degrees_of_freedom, scale = _WISHART_SCALES[covariance_type](
-        priors, nk, scatter, shrinkage, component_means - priors.mean)
+        priors, nk, scatter, shrinkage, component_means - priors.mean
+    )
     covariances = scale / _per_component(degrees_of_freedom, scale.ndim)
     concentration = weight_prior.posterior(nk, priors.weight_concentration)
     return VariationalParams(
-        weight_prior.expected_weights(concentration), means, covariances,
-        COVARIANCE_MODELS[covariance_type].precisions_cholesky(covariances, reg_covar), covariance_type,
-        concentration, mean_precision, degrees_of_freedom, priors.weight_concentration_prior_type)
+        weight_prior.expected_weights(concentration),
+        means,
+        covariances,
+        COVARIANCE_MODELS[covariance_type].precisions_cholesky(covariances, reg_covar),
+        covariance_type,
+        concentration,
+        mean_precision,
+        degrees_of_freedom,
+        priors.weight_concentration_prior_type,
+    )
 
 
 def _per_component(values, ndim):
@@ -341,8 +360,7 @@ def _wishart_spherical(priors, nk, scatter, shrinkage, offsets):
     return priors.degrees_of_freedom + nk, scale
 
 
-_WISHART_SCALES = {"full": _wishart_full, "tied": _wishart_tied, "diag": _wishart_diag,
-                   "spherical": _wishart_spherical}
+_WISHART_SCALES = {"full": _wishart_full, "tied": _wishart_tied, "diag": _wishart_diag, "spherical": _wishart_spherical}
 
 
 def expected_log_precision_terms(posterior):
@@ -360,7 +378,8 @@ def expected_log_precision_terms(posterior):
     n_features = posterior.n_features
     degrees_of_freedom = np.asarray(posterior.degrees_of_freedom)
     log_lambda = n_features * np.log(2.0) + np.sum(
-        digamma(0.5 * (degrees_of_freedom - np.arange(n_features)[:, np.newaxis])), axis=0)
+        digamma(0.5 * (degrees_of_freedom - np.arange(n_features)[:, np.newaxis])), axis=0
+    )
     return 0.5 * (log_lambda - n_features * np.log(degrees_of_freedom) - n_features / posterior.mean_precision)
 
 
@@ -401,9 +420,11 @@ def variational_e_step(X, posterior):
 
 def _log_wishart_normaliser(degrees_of_freedom, log_det_precisions_cholesky, n_features):
     r"""Log normalising constant of the Wishart :math:`\mathcal{W}(W_k, \nu_k)`, without its :math:`\log\pi` term."""
-    return -(degrees_of_freedom * log_det_precisions_cholesky
-             + degrees_of_freedom * n_features * 0.5 * np.log(2.0)
-             + np.sum(gammaln(0.5 * (degrees_of_freedom - np.arange(n_features)[:, np.newaxis])), axis=0))
+    return -(
+        degrees_of_freedom * log_det_precisions_cholesky
+        + degrees_of_freedom * n_features * 0.5 * np.log(2.0)
+        + np.sum(gammaln(0.5 * (degrees_of_freedom - np.arange(n_features)[:, np.newaxis])), axis=0)
+    )
 
 
 def evidence_lower_bound(responsibilities, posterior, sample_weight=None):
@@ -422,20 +443,35 @@ def evidence_lower_bound(responsibilities, posterior, sample_weight=None):
     entropy counts ``w_i`` times.
     """
     n_features = posterior.n_features
-    log_det = posterior.model.log_det_cholesky(posterior.precisions_cholesky, n_features) \
-        - 0.5 * n_features * np.log(posterior.degrees_of_freedom)
+    log_det = posterior.model.log_det_cholesky(posterior.precisions_cholesky, n_features) - 0.5 * n_features * np.log(
+        posterior.degrees_of_freedom
+    )
     log_wishart = _log_wishart_normaliser(np.asarray(posterior.degrees_of_freedom), log_det, n_features)
     log_wishart_total = np.sum(np.broadcast_to(log_wishart, (posterior.n_components,)))  # tied: one per component
     log_weight_normaliser = posterior.weight_prior.log_normaliser(posterior.weight_concentration)
     entropies = -np.sum(xlogy(responsibilities, responsibilities), axis=1)
     entropy = np.sum(entropies) if sample_weight is None else entropies @ sample_weight
-    return float(entropy - log_wishart_total - log_weight_normaliser
-                 - 0.5 * n_features * np.sum(np.log(posterior.mean_precision)))
+    return float(
+        entropy
+        - log_wishart_total
+        - log_weight_normaliser
+        - 0.5 * n_features * np.sum(np.log(posterior.mean_precision))
+    )
 
 
-def variational_em_steps(X, initial_responsibilities, priors, *, covariance_type="full", tol=1e-3,
-                         max_iter=100, reg_covar=1e-6, sample_weight=None, initial_posterior=None,
-                         previous_elbo=-np.inf):
+def variational_em_steps(
+    X,
+    initial_responsibilities,
+    priors,
+    *,
+    covariance_type="full",
+    tol=1e-3,
+    max_iter=100,
+    reg_covar=1e-6,
+    sample_weight=None,
+    initial_posterior=None,
+    previous_elbo=-np.inf,
+):
     """Run variational EM from initial responsibilities and yield one :class:`VariationalStep` per iteration.
 
     Step 0 holds the posterior after one variational M-step on ``initial_responsibilities``. Each later
@@ -571,15 +607,40 @@ class BayesianGaussianMixture(BaseMixture):
     _objective = "ELBO"
     _keeps_float32 = False  # scikit-learn's BayesianGaussianMixture returns float64 for float32 data
 
-    def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
-                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
-                 weight_concentration_prior_type: str = "dirichlet_process",
-                 weight_concentration_prior: float | None = None, mean_precision_prior: float | None = None,
-                 mean_prior=None, degrees_of_freedom_prior: float | None = None, covariance_prior=None,
-                 random_state=None, warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10):
-        super().__init__(n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar,
-                         max_iter=max_iter, n_init=n_init, init_params=init_params, random_state=random_state,
-                         warm_start=warm_start, verbose=verbose, verbose_interval=verbose_interval)
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weight_concentration_prior_type: str = "dirichlet_process",
+        weight_concentration_prior: float | None = None,
+        mean_precision_prior: float | None = None,
+        mean_prior=None,
+        degrees_of_freedom_prior: float | None = None,
+        covariance_prior=None,
+        random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ):
+        super().__init__(
+            n_components,
+            covariance_type=covariance_type,
+            tol=tol,
+            reg_covar=reg_covar,
+            max_iter=max_iter,
+            n_init=n_init,
+            init_params=init_params,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            verbose_interval=verbose_interval,
+        )
         self.weight_concentration_prior_type = weight_concentration_prior_type
         self.weight_concentration_prior = weight_concentration_prior
         self.mean_precision_prior = mean_precision_prior
@@ -598,8 +659,12 @@ class BayesianGaussianMixture(BaseMixture):
     def _check_initial_values(self, n_features):
         """Check the priors that depend on the number of features (called before any work starts)."""
         if self.degrees_of_freedom_prior is not None:
-            _check_positive(self.degrees_of_freedom_prior - (n_features - 1), "degrees_of_freedom_prior",
-                            self.degrees_of_freedom_prior, f"greater than n_features - 1 = {n_features - 1}")
+            _check_positive(
+                self.degrees_of_freedom_prior - (n_features - 1),
+                "degrees_of_freedom_prior",
+                self.degrees_of_freedom_prior,
+                f"greater than n_features - 1 = {n_features - 1}",
+            )
         if self.mean_prior is not None:
             _check_shape(self.mean_prior, "mean_prior", (n_features,))
         if self.covariance_prior is not None:
@@ -608,17 +673,27 @@ class BayesianGaussianMixture(BaseMixture):
     def _validate_fit_data(self, X):
         X = super()._validate_fit_data(X)
         if X.shape[0] < 2 and self.covariance_prior is None:
-            raise ValueError("X must have at least 2 samples when covariance_prior is None (its default is the "
-                             f"sample covariance of X); got {X.shape[0]} sample. Pass covariance_prior, or more "
-                             "data.")
+            raise ValueError(
+                "X must have at least 2 samples when covariance_prior is None (its default is the "
+                f"sample covariance of X); got {X.shape[0]} sample. Pass covariance_prior, or more "
+                "data."
+            )
         return X
 
     def _priors(self, X, sample_weight):
         """The priors resolved from the data (and weights): what :attr:`priors_` holds after a fit."""
         return MixturePriors.from_data(
-            X, self.n_components, self.covariance_type, self.weight_concentration_prior_type,
-            self.weight_concentration_prior, self.mean_precision_prior, self.mean_prior,
-            self.degrees_of_freedom_prior, self.covariance_prior, sample_weight)
+            X,
+            self.n_components,
+            self.covariance_type,
+            self.weight_concentration_prior_type,
+            self.weight_concentration_prior,
+            self.mean_precision_prior,
+            self.mean_prior,
+            self.degrees_of_freedom_prior,
+            self.covariance_prior,
+            sample_weight,
+        )
 
     # ----------------------------------------------------------------- fitting
     def iter_fit(self, X, y=None, *, initial_responsibilities=None, sample_weight=None) -> Iterator[VariationalStep]:
@@ -652,10 +727,18 @@ class BayesianGaussianMixture(BaseMixture):
             responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)
             if self.covariance_type == "tied" and self.init_params in SEED_METHODS:
                 initial_posterior = seed_posterior(X, responsibilities, self.priors_, self.reg_covar)
-        return variational_em_steps(X, responsibilities, self.priors_, covariance_type=self.covariance_type,
-                                    tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
-                                    sample_weight=sample_weight, initial_posterior=initial_posterior,
-                                    previous_elbo=previous_elbo)
+        return variational_em_steps(
+            X,
+            responsibilities,
+            self.priors_,
+            covariance_type=self.covariance_type,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            reg_covar=self.reg_covar,
+            sample_weight=sample_weight,
+            initial_posterior=initial_posterior,
+            previous_elbo=previous_elbo,
+        )
 
     @staticmethod
     def _objective_of(step: VariationalStep) -> float:
@@ -682,7 +765,8 @@ class BayesianGaussianMixture(BaseMixture):
         return variational_weighted_log_density(X, self.params_)
 
     def score_samples(self, X) -> np.ndarray:
-        r""":math:`\log\sum_k\exp(\mathbb{E}_q[\log\pi_k\mathcal{N}(x_i\mid\mu_k,\Lambda_k^{-1})])` per point, as scikit-learn.
+        r""":math:`\log\sum_k\exp(\mathbb{E}_q[\log\pi_k\mathcal{N}(x_i\mid\mu_k,\Lambda_k^{-1})])` per point, as
+        scikit-learn.
 
         Not the log-density of the point estimate (that is
         ``gmm_teach.em.log_density(X, model.params_)``), but close to it once the posterior is sharp.

@@ -40,8 +40,9 @@ def _checked(X, params, responsibilities):
     X = check.check_array(X)
     if X.shape[1] != params.n_features:
         raise ValueError(f"X must have {params.n_features} feature(s), as params does, got {X.shape[1]}.")
-    responsibilities = check.check_responsibilities(responsibilities, X.shape[0], params.n_components,
-                                                    name="responsibilities")
+    responsibilities = check.check_responsibilities(
+        responsibilities, X.shape[0], params.n_components, name="responsibilities"
+    )
     return X, responsibilities
 
 
@@ -145,8 +146,12 @@ def evidence_decomposition(X, params, responsibilities):
     # from the log-posterior, not its exponential: a posterior that underflows to 0 under a q_ik > 0 is a
     # large finite term, not an infinite one
     log_posterior = posterior_log_responsibilities(X, params)
-    kl = float((xlogy(responsibilities, responsibilities)
-                - np.where(responsibilities > 0, responsibilities * log_posterior, 0.0)).sum())
+    kl = float(
+        (
+            xlogy(responsibilities, responsibilities)
+            - np.where(responsibilities > 0, responsibilities * log_posterior, 0.0)
+        ).sum()
+    )
     return log_likelihood, bound, kl
 
 
@@ -177,8 +182,9 @@ def with_parameter(params, name, component, value):
     """
     check.check_choice(name, "name", PARAMETER_NAMES)
     if params.n_features != 1:
-        raise ValueError(f"with_parameter changes a parameter of a 1-D mixture; params has {params.n_features} "
-                         "features.")
+        raise ValueError(
+            f"with_parameter changes a parameter of a 1-D mixture; params has {params.n_features} features."
+        )
     component = check.check_integer(component, "component", 0, params.n_components - 1)
     weights, means = params.weights.copy(), params.means.copy()
     variances = params.as_full()[:, 0, 0].copy()
@@ -189,8 +195,10 @@ def with_parameter(params, name, component, value):
     else:
         value = check.check_number(value, "value", minimum=0.0, maximum=1.0)
         if not 0.0 < value < 1.0 or params.n_components == 1:
-            raise ValueError(f"value must be a weight strictly between 0 and 1 (with other components to share "
-                             f"the rest), got {value} for a mixture of {params.n_components} component(s).")
+            raise ValueError(
+                f"value must be a weight strictly between 0 and 1 (with other components to share "
+                f"the rest), got {value} for a mixture of {params.n_components} component(s)."
+            )
         weights *= (1.0 - value) / (1.0 - weights[component])
         weights[component] = value
     return MixtureParams.from_covariances(weights, means, variances, "spherical")
@@ -248,11 +256,13 @@ def slice_through(X, params, responsibilities, name, component, values):
     else:
         means = values if name == "mean" else np.full(len(values), params.means[component, 0])
         variances = values if name == "variance" else np.full(len(values), params.as_full()[component, 0, 0])
-        moved = MixtureParams.from_covariances(np.full(len(values), 1.0 / len(values)), means[:, np.newaxis],
-                                               variances, "spherical")
+        moved = MixtureParams.from_covariances(
+            np.full(len(values), 1.0 / len(values)), means[:, np.newaxis], variances, "spherical"
+        )
         own = log_gaussian_density(X, moved) + log_weight
-    terms = np.concatenate([own[:, np.newaxis, :], np.broadcast_to(others, (len(X), others.shape[1], len(values)))],
-                           axis=1)  # (n, k, values): component k first
+    terms = np.concatenate(
+        [own[:, np.newaxis, :], np.broadcast_to(others, (len(X), others.shape[1], len(values)))], axis=1
+    )  # (n, k, values): component k first
     shares = np.column_stack([responsibilities[:, component], np.delete(responsibilities, component, axis=1)])
     expected = np.where(shares[:, :, np.newaxis] > 0, shares[:, :, np.newaxis] * terms, 0.0).sum(axis=(0, 1))
     entropy = -xlogy(responsibilities, responsibilities).sum()

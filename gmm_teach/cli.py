@@ -93,8 +93,9 @@ def load_data(source, columns=None):
     if source in datasets.SHIPPED:
         X, names = datasets.load_shipped(source, columns)
     elif not Path(source).exists():
-        raise UsageError(f"DATA: no such file: {source!r}. Give a CSV file or a shipped data set: "
-                         f"{', '.join(datasets.SHIPPED)}.")
+        raise UsageError(
+            f"DATA: no such file: {source!r}. Give a CSV file or a shipped data set: {', '.join(datasets.SHIPPED)}."
+        )
     else:
         X, names = datasets.load_csv(source, columns)
     return check.check_array(X, name="DATA"), names
@@ -150,8 +151,9 @@ def _k_range(text):
     except argparse.ArgumentTypeError:
         ks = set()
     if not ks:
-        raise argparse.ArgumentTypeError(f"expected numbers of components such as 3, 1-8 or 2,3,5 (each between 1 "
-                                         f"and {MAX_K}), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected numbers of components such as 3, 1-8 or 2,3,5 (each between 1 and {MAX_K}), got {text!r}"
+        )
     return sorted(ks)
 
 
@@ -159,8 +161,9 @@ def _covariance_types(text):
     names = check.COVARIANCE_TYPES if text == "all" else tuple(name.strip() for name in text.split(","))
     for name in names:
         if name not in check.COVARIANCE_TYPES:
-            raise argparse.ArgumentTypeError(f"expected {', '.join(check.COVARIANCE_TYPES)} or all (comma-separated), "
-                                             f"got {name!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected {', '.join(check.COVARIANCE_TYPES)} or all (comma-separated), got {name!r}"
+            )
     return names
 
 
@@ -173,12 +176,17 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def _add_common_arguments(parser, k_help, k_type=_positive_integer):
-    parser.add_argument("data", metavar="DATA",
-                        help=f"a CSV file, or a shipped data set: {', '.join(datasets.SHIPPED)}")
+    parser.add_argument(
+        "data", metavar="DATA", help=f"a CSV file, or a shipped data set: {', '.join(datasets.SHIPPED)}"
+    )
     parser.add_argument("--k", required=True, type=k_type, help=k_help)
     parser.add_argument("--columns", help="columns to use: names or 1-based positions, e.g. waiting,eruptions or 1-4")
-    parser.add_argument("--seed", type=_seed, default=0,
-                        help="random seed (default 0): same seed, same result (scikit-learn's with random_state=SEED)")
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="random seed (default 0): same seed, same result (scikit-learn's with random_state=SEED)",
+    )
 
 
 def build_parser():
@@ -197,19 +205,30 @@ def build_parser():
     all_types = ",".join(check.COVARIANCE_TYPES)
     select = commands.add_parser("select", help="print the BIC and AIC of every k and covariance type")
     _add_common_arguments(select, "numbers of components: 1-8, or 2,3,5", k_type=_k_range)
-    select.add_argument("--covariance", type=_covariance_types, default=check.COVARIANCE_TYPES,
-                        help=f"covariance types, comma-separated, or all (default all: {all_types})")
+    select.add_argument(
+        "--covariance",
+        type=_covariance_types,
+        default=check.COVARIANCE_TYPES,
+        help=f"covariance types, comma-separated, or all (default all: {all_types})",
+    )
     select.add_argument("--n-init", type=_positive_integer, default=1, help="EM runs per model")
     select.set_defaults(run=run_select, parser=select)
 
     animate = commands.add_parser("animate", help="write an animation of EM (GIF, MP4 or HTML) for slides")
     _add_common_arguments(animate, "number of components")
     animate.add_argument("--covariance", choices=check.COVARIANCE_TYPES, default="full")
-    animate.add_argument("-o", "--output", default="em.gif",
-                         help='the file to write; .gif, .mp4 (needs ffmpeg: pip install "gmm-teach[video]") or '
-                              ".html (default em.gif)")
-    animate.add_argument("--max-iter", type=_animation_iterations, default=100,
-                         help="EM iterations at most (default 100; two frames each)")
+    animate.add_argument(
+        "-o",
+        "--output",
+        default="em.gif",
+        help='the file to write; .gif, .mp4 (needs ffmpeg: pip install "gmm-teach[video]") or .html (default em.gif)',
+    )
+    animate.add_argument(
+        "--max-iter",
+        type=_animation_iterations,
+        default=100,
+        help="EM iterations at most (default 100; two frames each)",
+    )
     animate.add_argument("--fps", type=_frames_per_second, default=2.0, help="frames per second (default 2)")
     animate.add_argument("--dpi", type=_dpi, default=100, help="resolution in dots per inch (default 100)")
     animate.set_defaults(run=run_animate, parser=animate)
@@ -222,8 +241,10 @@ def format_table(header, rows):
     widths = [max(len(str(row[column])) for row in [header, *rows]) for column in range(len(header))]
     lines = []
     for row in [header, *rows]:
-        cells = [str(cell).ljust(width) if column == 0 else str(cell).rjust(width)
-                 for column, (cell, width) in enumerate(zip(row, widths))]
+        cells = [
+            str(cell).ljust(width) if column == 0 else str(cell).rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths))
+        ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
@@ -270,19 +291,24 @@ def run_fit(args, X, names):
     with ProgressBar("fitting") as progress:
         model = fit_with_progress(X, args.k, args.covariance, args.n_init, args.max_iter, args.seed, progress)
     n_samples = X.shape[0]
-    status = (f"converged after {model.n_iter_} iterations" if model.converged_
-              else f"NOT converged: stopped at --max-iter {args.max_iter}")
+    status = (
+        f"converged after {model.n_iter_} iterations"
+        if model.converged_
+        else f"NOT converged: stopped at --max-iter {args.max_iter}"
+    )
     print(_describe_data(args.data, X, names))
     print(f"k={args.k}, covariance {args.covariance}, {status} (best of {args.n_init} start(s), seed {args.seed})")
     print()
     print("\n\n".join(_parameter_tables(model, names)))
     print()
     mean_log_likelihood = model.lower_bounds_[-1]  # of the fitted parameters (lower_bound_ lags one M-step)
-    rows = [["mean log-likelihood", _number(mean_log_likelihood)],
-            ["total log-likelihood", _number(mean_log_likelihood * n_samples)],
-            ["free parameters", str(n_parameters(args.k, X.shape[1], args.covariance))],
-            ["AIC", _number(model.aic(X))],
-            ["BIC", _number(model.bic(X))]]
+    rows = [
+        ["mean log-likelihood", _number(mean_log_likelihood)],
+        ["total log-likelihood", _number(mean_log_likelihood * n_samples)],
+        ["free parameters", str(n_parameters(args.k, X.shape[1], args.covariance))],
+        ["AIC", _number(model.aic(X))],
+        ["BIC", _number(model.bic(X))],
+    ]
     print(format_table(["", "value"], rows))
 
 
@@ -306,8 +332,9 @@ def run_select(args, X, names):
     if ks[-1] > X.shape[0]:
         raise UsageError(f"--k: at most {X.shape[0]} components for {X.shape[0]} points, got up to {ks[-1]}.")
     with ProgressBar("fitting models") as progress:
-        records = information_criteria(X, ks, args.covariance, n_init=args.n_init, random_state=args.seed,
-                                       progress=progress.update)
+        records = information_criteria(
+            X, ks, args.covariance, n_init=args.n_init, random_state=args.seed, progress=progress.update
+        )
     print(_describe_data(args.data, X, names))
     for criterion in ("bic", "aic"):
         table, best = _criterion_table(records, criterion, ks, args.covariance)
@@ -323,15 +350,19 @@ def run_animate(args, X, names):
     from . import animation
 
     path = animation.check_output_path(args.output, name="--output")  # before EM runs
-    trace = EMTrace.run(X, n_components=args.k, covariance_type=args.covariance, random_state=args.seed,
-                        max_iter=args.max_iter)
+    trace = EMTrace.run(
+        X, n_components=args.k, covariance_type=args.covariance, random_state=args.seed, max_iter=args.max_iter
+    )
     n_frames = len(animation.em_frames(trace))
     with ProgressBar(f"writing {path.name}") as progress:
-        animation.write_animation(trace, path, fps=args.fps, dpi=args.dpi, feature_names=names,
-                                  progress=progress.update)
+        animation.write_animation(
+            trace, path, fps=args.fps, dpi=args.dpi, feature_names=names, progress=progress.update
+        )
     print(_describe_data(args.data, X, names))
-    print(f"wrote {path}: {len(trace) - 1} EM iterations, {n_frames} frames, {n_frames / args.fps:.0f} s at "
-          f"{args.fps:g} frames per second")
+    print(
+        f"wrote {path}: {len(trace) - 1} EM iterations, {n_frames} frames, {n_frames / args.fps:.0f} s at "
+        f"{args.fps:g} frames per second"
+    )
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -366,6 +397,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         args.parser.exit(130, "\ninterrupted\n")
     except Exception as error:  # noqa: BLE001 -- a bug: still one line, never a traceback
-        args.parser.error(f"unexpected {type(error).__name__} (a bug in gmm-teach {__version__}, please report "
-                          f"it with this command): {_one_line(error)}")
+        args.parser.error(
+            f"unexpected {type(error).__name__} (a bug in gmm-teach {__version__}, please report "
+            f"it with this command): {_one_line(error)}"
+        )
     return 0

@@ -80,8 +80,9 @@ def _rounding_noise(means):
 class CovarianceModel:
     """The M-step every model shares: its covariance is a function of the weighted scatter about the means."""
 
-    def estimate(self, X: np.ndarray, responsibilities: np.ndarray, nk: np.ndarray, means: np.ndarray,
-                 reg_covar: float) -> np.ndarray:
+    def estimate(
+        self, X: np.ndarray, responsibilities: np.ndarray, nk: np.ndarray, means: np.ndarray, reg_covar: float
+    ) -> np.ndarray:
         r"""The M-step's covariances: :meth:`from_scatter` of :meth:`scatter`. For the full model,
         :math:`\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`.
 
@@ -262,8 +263,9 @@ class DiagCovariance(_VarianceModel):
         r"""The variances :math:`\sigma^2_{kj} = s_{kj} / N_k + \epsilon`."""
         return scatters / nk[:, np.newaxis] + reg_covar
 
-    def estimate(self, X: np.ndarray, responsibilities: np.ndarray, nk: np.ndarray, means: np.ndarray,
-                 reg_covar: float) -> np.ndarray:
+    def estimate(
+        self, X: np.ndarray, responsibilities: np.ndarray, nk: np.ndarray, means: np.ndarray, reg_covar: float
+    ) -> np.ndarray:
         r"""The variances, :math:`\sigma^2_{kj} = \frac{1}{N_k}\sum_i r_{ik}(x_{ij}-\mu_{kj})^2 + \epsilon`.
 
         Parameters as :meth:`FullCovariance.estimate`; returns shape (n_components, n_features). Without
@@ -302,7 +304,8 @@ class SphericalCovariance(_VarianceModel):
     name = "spherical"
 
     def scatter(self, X: np.ndarray, weights: np.ndarray, means: np.ndarray) -> np.ndarray:
-        r"""The weighted sums of squares per feature, as :meth:`DiagCovariance.scatter`, shape (n_components, n_features)."""
+        r"""The weighted sums of squares per feature, as :meth:`DiagCovariance.scatter`, shape
+        (n_components, n_features)."""
         return DIAG.scatter(X, weights, means)
 
     def from_scatter(self, scatters: np.ndarray, nk: np.ndarray, reg_covar: float) -> np.ndarray:
@@ -310,8 +313,9 @@ class SphericalCovariance(_VarianceModel):
         the diagonal model's variances."""
         return DIAG.from_scatter(scatters, nk, reg_covar).mean(axis=1)
 
-    def estimate(self, X: np.ndarray, responsibilities: np.ndarray, nk: np.ndarray, means: np.ndarray,
-                 reg_covar: float) -> np.ndarray:
+    def estimate(
+        self, X: np.ndarray, responsibilities: np.ndarray, nk: np.ndarray, means: np.ndarray, reg_covar: float
+    ) -> np.ndarray:
         r"""One variance per component, the mean of the diagonal model's variances (which may raise
         :class:`CollapsedComponentError` without ``reg_covar``). Returns shape (n_components,)."""
         return DIAG.estimate(X, responsibilities, nk, means, reg_covar).mean(axis=1)

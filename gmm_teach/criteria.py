@@ -70,10 +70,15 @@ def criterion_record(params: MixtureParams, X: np.ndarray, converged: bool) -> C
     n_samples = X.shape[0]
     total_log_likelihood = float(log_density(X, params).sum())
     p = params.n_parameters
-    return CriterionRecord(k=params.n_components, covariance_type=params.covariance_type,
-                           aic=aic(total_log_likelihood, p), bic=bic(total_log_likelihood, p, n_samples),
-                           converged=bool(converged), log_likelihood=total_log_likelihood / n_samples,
-                           n_parameters=p)
+    return CriterionRecord(
+        k=params.n_components,
+        covariance_type=params.covariance_type,
+        aic=aic(total_log_likelihood, p),
+        bic=bic(total_log_likelihood, p, n_samples),
+        converged=bool(converged),
+        log_likelihood=total_log_likelihood / n_samples,
+        n_parameters=p,
+    )
 
 
 def best_model(records, criterion: str = "bic") -> CriterionRecord:

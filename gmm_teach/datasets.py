@@ -66,8 +66,12 @@ def make_blobs(n_samples=300, means=None, covariances=None, weights=None, random
     weights = check.check_weights(weights, n_components, name="weights")
     rng = check.check_random_state(random_state)
     counts = _counts(n_samples, weights)
-    X = np.vstack([rng.multivariate_normal(mean, covariance, size=count)
-                   for mean, covariance, count in zip(means, covariances, counts)])
+    X = np.vstack(
+        [
+            rng.multivariate_normal(mean, covariance, size=count)
+            for mean, covariance, count in zip(means, covariances, counts)
+        ]
+    )
     return X, np.repeat(np.arange(n_components), counts)
 
 
@@ -96,10 +100,12 @@ def make_moons(n_samples=100, noise=None, random_state=None):
     n_inner = n_samples - n_outer
     outer = np.linspace(0, np.pi, n_outer)
     inner = np.linspace(0, np.pi, n_inner)
-    X = np.vstack([
-        np.column_stack([np.cos(outer), np.sin(outer)]),
-        np.column_stack([1 - np.cos(inner), 1 - np.sin(inner) - 0.5]),
-    ])
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(outer), np.sin(outer)]),
+            np.column_stack([1 - np.cos(inner), 1 - np.sin(inner) - 0.5]),
+        ]
+    )
     if noise:
         X = X + rng.normal(scale=noise, size=X.shape)
     return X, np.repeat([0, 1], [n_outer, n_inner])
@@ -127,8 +133,10 @@ def _read_file_rows(path):
     except IsADirectoryError:
         raise ValueError(f"path {str(path)!r} is a folder, not a CSV file.") from None
     except UnicodeDecodeError as error:
-        raise ValueError(f"path {str(path)!r} is not a UTF-8 text file ({error.reason} at byte {error.start}); "
-                         "save it as CSV (UTF-8).") from None
+        raise ValueError(
+            f"path {str(path)!r} is not a UTF-8 text file ({error.reason} at byte {error.start}); "
+            "save it as CSV (UTF-8)."
+        ) from None
     except (OSError, csv.Error) as error:
         raise ValueError(f"path {str(path)!r} cannot be read as CSV ({error}).") from None
 
@@ -161,8 +169,10 @@ def _split_header(rows, source):
         raise ValueError(f"{source} has a header but no data rows.")
     for line, row in data:
         if len(row) != len(header):
-            raise ValueError(f"{source} line {line} has {len(row)} values, expected {len(header)} "
-                             f"(one per column: {', '.join(header)}).")
+            raise ValueError(
+                f"{source} line {line} has {len(row)} values, expected {len(header)} "
+                f"(one per column: {', '.join(header)})."
+            )
     return header, data
 
 
@@ -180,8 +190,9 @@ def _column_indices(header, columns):
     try:
         items = [item.strip() for item in items]
     except (TypeError, AttributeError):
-        raise TypeError(f"columns must be a comma-separated string or a list of column names, got {columns!r}."
-                        ) from None
+        raise TypeError(
+            f"columns must be a comma-separated string or a list of column names, got {columns!r}."
+        ) from None
     indices = []
     for item in items:
         if item in header:
@@ -190,8 +201,9 @@ def _column_indices(header, columns):
             first, _, last = item.partition("-")
             indices.extend(range(int(first) - 1, int(last or first)))
         else:
-            raise ValueError(f"columns: no column {item!r}; the columns are {', '.join(header)} "
-                             f"(or positions 1 to {len(header)}).")
+            raise ValueError(
+                f"columns: no column {item!r}; the columns are {', '.join(header)} (or positions 1 to {len(header)})."
+            )
     if not indices:
         raise ValueError(f"columns must name at least one column, got {columns!r}.")
     return indices
@@ -209,8 +221,9 @@ def _cell_value(cell, line, column, source, numeric_columns):
         hint = f"; the numeric columns are {','.join(numeric_columns)}" if numeric_columns else ""
         raise ValueError(f"{where}: not a number ({text!r}){hint}.") from None
     if not np.isfinite(value):
-        raise ValueError(f"{where}: not a finite number ({text!r}); remove or fill in that row "
-                         "(mixtures need every value).")
+        raise ValueError(
+            f"{where}: not a finite number ({text!r}); remove or fill in that row (mixtures need every value)."
+        )
     return value
 
 
@@ -219,8 +232,12 @@ def _numeric_table(rows, columns, source):
     header, data = _split_header(rows, source)
     indices = _column_indices(header, columns)
     numeric_columns = [name for name, cell in zip(header, data[0][1]) if _is_number(cell)]
-    X = np.array([[_cell_value(row[index], line, header[index], source, numeric_columns) for index in indices]
-                  for line, row in data])
+    X = np.array(
+        [
+            [_cell_value(row[index], line, header[index], source, numeric_columns) for index in indices]
+            for line, row in data
+        ]
+    )
     return X, [header[index] for index in indices]
 
 

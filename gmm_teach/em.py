@@ -97,23 +97,31 @@ class MixtureParams:
         return self.model.as_full(self.covariances, self.n_components, self.n_features)
 
     @classmethod
-    def from_covariances(cls, weights: ArrayLike, means: ArrayLike, covariances: ArrayLike, covariance_type: str,
-                         reg_covar: float = 0.0) -> MixtureParams:
+    def from_covariances(
+        cls, weights: ArrayLike, means: ArrayLike, covariances: ArrayLike, covariance_type: str, reg_covar: float = 0.0
+    ) -> MixtureParams:
         """Build parameters from weights, means and covariances (the precision Cholesky is computed)."""
         model = COVARIANCE_MODELS[covariance_type]
         precisions_cholesky = model.precisions_cholesky(np.asarray(covariances, dtype=float), reg_covar)
-        return cls(np.asarray(weights, float), np.asarray(means, float), np.asarray(covariances, float),
-                   precisions_cholesky, covariance_type)
+        return cls(
+            np.asarray(weights, float),
+            np.asarray(means, float),
+            np.asarray(covariances, float),
+            precisions_cholesky,
+            covariance_type,
+        )
 
     @classmethod
-    def from_precisions(cls, weights: ArrayLike, means: ArrayLike, precisions: ArrayLike,
-                        covariance_type: str) -> MixtureParams:
+    def from_precisions(
+        cls, weights: ArrayLike, means: ArrayLike, precisions: ArrayLike, covariance_type: str
+    ) -> MixtureParams:
         """Build parameters from weights, means and precisions (inverse covariances)."""
         model = COVARIANCE_MODELS[covariance_type]
         precisions_cholesky = model.precisions_cholesky_from_precisions(np.asarray(precisions, dtype=float))
         covariances = model.covariances_from_precisions_cholesky(precisions_cholesky)
-        return cls(np.asarray(weights, float), np.asarray(means, float), covariances, precisions_cholesky,
-                   covariance_type)
+        return cls(
+            np.asarray(weights, float), np.asarray(means, float), covariances, precisions_cholesky, covariance_type
+        )
 
 
 def n_parameters(n_components: int, n_features: int, covariance_type: str) -> int:
@@ -243,8 +251,13 @@ def e_step(X: ArrayLike, params: MixtureParams) -> tuple[np.ndarray, float]:
     return responsibilities, float(np.mean(log_p))
 
 
-def m_step(X: ArrayLike, responsibilities: ArrayLike, covariance_type: str = "full", reg_covar: float = 1e-6,
-           sample_weight: ArrayLike | None = None) -> MixtureParams:
+def m_step(
+    X: ArrayLike,
+    responsibilities: ArrayLike,
+    covariance_type: str = "full",
+    reg_covar: float = 1e-6,
+    sample_weight: ArrayLike | None = None,
+) -> MixtureParams:
     r"""The M-step: refit every component to the points it is responsible for.
 
     With :math:`N_k = \sum_i r_{ik}` the effective number of points of component :math:`k`:
@@ -276,10 +289,13 @@ def m_step(X: ArrayLike, responsibilities: ArrayLike, covariance_type: str = "fu
     X = check.check_array(X)
     check.check_choice(covariance_type, "covariance_type", check.COVARIANCE_TYPES)
     if np.ndim(responsibilities) != 2:
-        raise ValueError("responsibilities must be a 2-D array (n_samples, n_components), got "
-                         f"{np.ndim(responsibilities)} dimensions.")
-    responsibilities = check.check_responsibilities(responsibilities, X.shape[0], np.shape(responsibilities)[1],
-                                                    "responsibilities")
+        raise ValueError(
+            "responsibilities must be a 2-D array (n_samples, n_components), got "
+            f"{np.ndim(responsibilities)} dimensions."
+        )
+    responsibilities = check.check_responsibilities(
+        responsibilities, X.shape[0], np.shape(responsibilities)[1], "responsibilities"
+    )
     sample_weight = check.check_sample_weight(sample_weight, X.shape[0])
     if sample_weight is not None:
         responsibilities = responsibilities * sample_weight[:, np.newaxis]
@@ -333,9 +349,14 @@ class SufficientStatistics:
     covariance_type: str
 
     @classmethod
-    def from_responsibilities(cls, X: ArrayLike, responsibilities: ArrayLike, covariance_type: str,
-                              sample_weight: ArrayLike | None = None,
-                              log_likelihood_sum: float = 0.0) -> SufficientStatistics:
+    def from_responsibilities(
+        cls,
+        X: ArrayLike,
+        responsibilities: ArrayLike,
+        covariance_type: str,
+        sample_weight: ArrayLike | None = None,
+        log_likelihood_sum: float = 0.0,
+    ) -> SufficientStatistics:
         """The statistics of the points ``X`` with the given responsibilities (and sample weights)."""
         X = np.asarray(X, dtype=np.float64)
         weights = np.asarray(responsibilities, dtype=np.float64)
@@ -350,8 +371,9 @@ class SufficientStatistics:
         return cls(nk, centre, centred_means, scatters, float(log_likelihood_sum), weight_total, covariance_type)
 
     @classmethod
-    def from_block(cls, X: ArrayLike, params: MixtureParams,
-                   sample_weight: ArrayLike | None = None) -> SufficientStatistics:
+    def from_block(
+        cls, X: ArrayLike, params: MixtureParams, sample_weight: ArrayLike | None = None
+    ) -> SufficientStatistics:
         """The E-step of ``params`` on the block ``X``, summed: its statistics and its log-likelihood sum.
 
         An empty block gives statistics that change nothing when merged.
@@ -365,8 +387,9 @@ class SufficientStatistics:
         responsibilities = np.exp(weighted - point_log_likelihoods[:, np.newaxis])
         if sample_weight is not None:
             point_log_likelihoods = point_log_likelihoods * sample_weight
-        return cls.from_responsibilities(X, responsibilities, params.covariance_type, sample_weight,
-                                         float(np.sum(point_log_likelihoods)))
+        return cls.from_responsibilities(
+            X, responsibilities, params.covariance_type, sample_weight, float(np.sum(point_log_likelihoods))
+        )
 
     @classmethod
     def from_block_fast(cls, X: ArrayLike, params: MixtureParams) -> SufficientStatistics:
@@ -376,8 +399,9 @@ class SufficientStatistics:
         if X.shape[0] == 0:
             return cls.from_block(X, params)
         nk, centre, centred_means, scatters, log_likelihood_sum = _engine.block_statistics(X, params)
-        return cls(nk, centre, centred_means, scatters, float(log_likelihood_sum), float(X.shape[0]),
-                   params.covariance_type)
+        return cls(
+            nk, centre, centred_means, scatters, float(log_likelihood_sum), float(X.shape[0]), params.covariance_type
+        )
 
     @property
     def means(self) -> np.ndarray:
@@ -398,8 +422,10 @@ class SufficientStatistics:
         not :math:`\mathbb{E}[xx^\top] - \bar x\bar x^\top`, which loses the digits of data far from the origin.
         """
         if self.covariance_type != other.covariance_type:
-            raise ValueError("merge needs statistics of one covariance_type; got "
-                             f"{self.covariance_type!r} and {other.covariance_type!r}.")
+            raise ValueError(
+                "merge needs statistics of one covariance_type; got "
+                f"{self.covariance_type!r} and {other.covariance_type!r}."
+            )
         if not other.weight_total:
             return self
         if not self.weight_total:
@@ -412,10 +438,15 @@ class SufficientStatistics:
             correction = spread[:, np.newaxis, np.newaxis] * delta[:, :, np.newaxis] * delta[:, np.newaxis, :]
         else:
             correction = spread[:, np.newaxis] * delta**2
-        return SufficientStatistics(nk, self.centre, self.centred_means + share[:, np.newaxis] * delta,
-                                    self.scatters + other.scatters + correction,
-                                    self.log_likelihood_sum + other.log_likelihood_sum,
-                                    self.weight_total + other.weight_total, self.covariance_type)
+        return SufficientStatistics(
+            nk,
+            self.centre,
+            self.centred_means + share[:, np.newaxis] * delta,
+            self.scatters + other.scatters + correction,
+            self.log_likelihood_sum + other.log_likelihood_sum,
+            self.weight_total + other.weight_total,
+            self.covariance_type,
+        )
 
 
 def m_step_from(stats: SufficientStatistics, reg_covar: float = 1e-6) -> MixtureParams:
@@ -429,9 +460,17 @@ def m_step_from(stats: SufficientStatistics, reg_covar: float = 1e-6) -> Mixture
     return MixtureParams.from_covariances(nk / nk.sum(), stats.means, covariances, stats.covariance_type, reg_covar)
 
 
-def em_steps(X: ArrayLike, initial_params: MixtureParams, initial_responsibilities: np.ndarray | None = None, *,
-             tol: float = 1e-3, max_iter: int = 100, reg_covar: float = 1e-6,
-             sample_weight: ArrayLike | None = None, previous_log_likelihood: float = -np.inf) -> Iterator[EMStep]:
+def em_steps(
+    X: ArrayLike,
+    initial_params: MixtureParams,
+    initial_responsibilities: np.ndarray | None = None,
+    *,
+    tol: float = 1e-3,
+    max_iter: int = 100,
+    reg_covar: float = 1e-6,
+    sample_weight: ArrayLike | None = None,
+    previous_log_likelihood: float = -np.inf,
+) -> Iterator[EMStep]:
     """Run EM from ``initial_params`` and yield one :class:`EMStep` per iteration.
 
     Step 0 holds the initial parameters. Each later iteration is :func:`m_step` on the responsibilities of
@@ -482,8 +521,9 @@ def em_steps(X: ArrayLike, initial_params: MixtureParams, initial_responsibiliti
     yield EMStep(0, params, initial_responsibilities, current.log_likelihood, False)
     for iteration in range(1, max_iter + 1):
         estimate = _engine.maximisation(data, current.responsibilities, current.sums, reg_covar)
-        params = MixtureParams(estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky,
-                               covariance_type)
+        params = MixtureParams(
+            estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky, covariance_type
+        )
         # scikit-learn's rule: the change of the two log-likelihoods known before this step's E-step
         converged = bool(abs(current.log_likelihood - previous_log_likelihood) < tol)
         previous_log_likelihood = current.log_likelihood

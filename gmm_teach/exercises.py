@@ -105,19 +105,28 @@ class _Case:
 def _cases():
     """The E-step and log-likelihood cases: unequal weights and widths, so that every slip shows."""
     return [
-        _Case("1-D data, two components of different widths",
-              X=np.array([[-2.0], [0.0], [0.5], [3.0], [6.0]]),
-              weights=np.array([0.3, 0.7]), means=np.array([[0.0], [4.0]]),
-              covariances=np.array([[[0.5]], [[4.0]]])),
-        _Case("2-D data, three tilted components",
-              X=np.array([[0.0, 0.0], [1.0, 0.5], [3.0, 3.0], [4.0, 2.5], [-1.0, 4.0], [0.5, 5.0], [2.0, 2.0]]),
-              weights=np.array([0.5, 0.3, 0.2]), means=np.array([[0.0, 0.0], [3.5, 3.0], [0.0, 4.5]]),
-              covariances=np.array([[[1.0, 0.6], [0.6, 2.0]], [[0.5, -0.2], [-0.2, 0.3]],
-                                    [[2.0, 0.0], [0.0, 0.5]]])),
-        _Case("2-D data with points so far from every component that their densities underflow to 0",
-              X=np.array([[0.0, 0.0], [1.0, 1.0], [60.0, -40.0], [-50.0, 70.0]]),
-              weights=np.array([0.4, 0.6]), means=np.array([[0.0, 0.0], [2.0, 2.0]]),
-              covariances=np.array([np.eye(2), 1.5 * np.eye(2)]), far_points=True),
+        _Case(
+            "1-D data, two components of different widths",
+            X=np.array([[-2.0], [0.0], [0.5], [3.0], [6.0]]),
+            weights=np.array([0.3, 0.7]),
+            means=np.array([[0.0], [4.0]]),
+            covariances=np.array([[[0.5]], [[4.0]]]),
+        ),
+        _Case(
+            "2-D data, three tilted components",
+            X=np.array([[0.0, 0.0], [1.0, 0.5], [3.0, 3.0], [4.0, 2.5], [-1.0, 4.0], [0.5, 5.0], [2.0, 2.0]]),
+            weights=np.array([0.5, 0.3, 0.2]),
+            means=np.array([[0.0, 0.0], [3.5, 3.0], [0.0, 4.5]]),
+            covariances=np.array([[[1.0, 0.6], [0.6, 2.0]], [[0.5, -0.2], [-0.2, 0.3]], [[2.0, 0.0], [0.0, 0.5]]]),
+        ),
+        _Case(
+            "2-D data with points so far from every component that their densities underflow to 0",
+            X=np.array([[0.0, 0.0], [1.0, 1.0], [60.0, -40.0], [-50.0, 70.0]]),
+            weights=np.array([0.4, 0.6]),
+            means=np.array([[0.0, 0.0], [2.0, 2.0]]),
+            covariances=np.array([np.eye(2), 1.5 * np.eye(2)]),
+            far_points=True,
+        ),
     ]
 
 
@@ -180,8 +189,9 @@ def _check_shape(array, expected_shape, what, meaning, label):
     if array.shape == expected_shape:
         return
     if array.ndim == 2 and array.shape == expected_shape[::-1]:
-        raise _Hint(f"on {label}, {what}: shape {array.shape}, expected {expected_shape} ({meaning}); "
-                    "it looks transposed.")
+        raise _Hint(
+            f"on {label}, {what}: shape {array.shape}, expected {expected_shape} ({meaning}); it looks transposed."
+        )
     raise _Hint(f"on {label}, {what}: shape {array.shape}, expected {expected_shape} ({meaning}).")
 
 
@@ -204,8 +214,10 @@ def _compare(answer, expected, what, label, mistakes):
     gap = np.abs(np.asarray(answer) - expected)
     where = np.unravel_index(np.argmax(gap), gap.shape) if gap.ndim else ()
     position = f" at index {tuple(int(i) for i in where)}" if where else ""
-    raise _Hint(f"on {label}, {what}: not the library's value; the largest difference{position} is "
-                f"{gap.max():.3g} (yours {np.asarray(answer)[where]:.6g}, expected {np.asarray(expected)[where]:.6g}).")
+    raise _Hint(
+        f"on {label}, {what}: not the library's value; the largest difference{position} is "
+        f"{gap.max():.3g} (yours {np.asarray(answer)[where]:.6g}, expected {np.asarray(expected)[where]:.6g})."
+    )
 
 
 # --------------------------------------------------------------------------------------------- known slips
@@ -231,18 +243,26 @@ def _slipped_mixtures(params):
     full = params.as_full()
     k = params.n_components
     return [
-        ("it matches a mixture without the weights: multiply each component's density by its weight pi_k.",
-         _full_params(params, weights=np.full(k, 1.0 / k))),
-        ("it matches a mixture whose covariances are the standard deviations: the Gaussian takes the variance "
-         "sigma^2 (or the covariance matrix), not sigma. (scipy.stats.norm takes scale = the standard deviation "
-         "= sqrt(variance); multivariate_normal takes cov = the variance.)",
-         _full_params(params, covariances=_matrix_power(full, 0.5))),
-        ("it matches a mixture whose covariances are the squared variances: you passed a variance where a "
-         "standard deviation belongs (scipy.stats.norm's scale is the standard deviation, sqrt(variance)).",
-         _full_params(params, covariances=_matrix_power(full, 2.0))),
-        ("it matches a mixture whose covariances are the precisions: you used the inverse Sigma^-1 where the "
-         "covariance Sigma belongs (or inverted twice).",
-         _full_params(params, covariances=_matrix_power(full, -1.0))),
+        (
+            "it matches a mixture without the weights: multiply each component's density by its weight pi_k.",
+            _full_params(params, weights=np.full(k, 1.0 / k)),
+        ),
+        (
+            "it matches a mixture whose covariances are the standard deviations: the Gaussian takes the variance "
+            "sigma^2 (or the covariance matrix), not sigma. (scipy.stats.norm takes scale = the standard deviation "
+            "= sqrt(variance); multivariate_normal takes cov = the variance.)",
+            _full_params(params, covariances=_matrix_power(full, 0.5)),
+        ),
+        (
+            "it matches a mixture whose covariances are the squared variances: you passed a variance where a "
+            "standard deviation belongs (scipy.stats.norm's scale is the standard deviation, sqrt(variance)).",
+            _full_params(params, covariances=_matrix_power(full, 2.0)),
+        ),
+        (
+            "it matches a mixture whose covariances are the precisions: you used the inverse Sigma^-1 where the "
+            "covariance Sigma belongs (or inverted twice).",
+            _full_params(params, covariances=_matrix_power(full, -1.0)),
+        ),
     ]
 
 
@@ -256,8 +276,9 @@ def _weighted_log_densities(X, params):
     return log_gaussian_density(X, params) + np.log(params.weights)
 
 
-NO_DETERMINANT = ("wrong normalisation of the Gaussian: the factor |Sigma_k|^(-1/2) (1/sigma_k in 1-D) is "
-                  "missing from the density.")
+NO_DETERMINANT = (
+    "wrong normalisation of the Gaussian: the factor |Sigma_k|^(-1/2) (1/sigma_k in 1-D) is missing from the density."
+)
 
 
 def _responsibility_slips(X, params):
@@ -272,26 +293,40 @@ def _log_likelihood_slips(X, params):
     mean = np.mean(log_density(X, params))
     weighted = _weighted_log_densities(X, params)
     slips = [
-        ("you returned the sum over the points; gmm-teach's log_likelihood (like e_step's and "
-         f"GaussianMixture.score) is the mean: divide by n = {n_samples}.", mean * n_samples),
+        (
+            "you returned the sum over the points; gmm-teach's log_likelihood (like e_step's and "
+            f"GaussianMixture.score) is the mean: divide by n = {n_samples}.",
+            mean * n_samples,
+        ),
         ("you used log10; the log-likelihood uses the natural log (np.log).", mean / np.log(10)),
-        ("you returned the sum over the points and used log10: use the natural log (np.log) and the mean.",
-         mean * n_samples / np.log(10)),
-        ("wrong normalisation of the Gaussian: the factor (2 pi)^(-d/2) is missing from the density.",
-         mean + 0.5 * params.n_features * LOG_2PI),
+        (
+            "you returned the sum over the points and used log10: use the natural log (np.log) and the mean.",
+            mean * n_samples / np.log(10),
+        ),
+        (
+            "wrong normalisation of the Gaussian: the factor (2 pi)^(-d/2) is missing from the density.",
+            mean + 0.5 * params.n_features * LOG_2PI,
+        ),
         (NO_DETERMINANT, np.mean(logsumexp(_log_densities_without_determinant(X, params), axis=1))),
-        ("it matches the best single component of each point: the mixture density sums over all components "
-         "(logsumexp over k), it does not take the largest.", np.mean(weighted.max(axis=1))),
-        ("it matches a sum of densities without the weights: p(x) = sum_k pi_k N(x | mu_k, Sigma_k).",
-         np.mean(logsumexp(log_gaussian_density(X, params), axis=1))),
+        (
+            "it matches the best single component of each point: the mixture density sums over all components "
+            "(logsumexp over k), it does not take the largest.",
+            np.mean(weighted.max(axis=1)),
+        ),
+        (
+            "it matches a sum of densities without the weights: p(x) = sum_k pi_k N(x | mu_k, Sigma_k).",
+            np.mean(logsumexp(log_gaussian_density(X, params), axis=1)),
+        ),
     ]
     slips += [(hint, np.mean(log_density(X, slipped))) for hint, slipped in _slipped_mixtures(params)]
     return slips
 
 
-UNDERFLOW = ("some values are NaN or infinite. These points are far from every component, so their densities "
-             "underflow to 0 and 0/0 = NaN. Work in log space: log pi_k + log N(x | mu_k, Sigma_k), then "
-             "scipy.special.logsumexp over the components, and exponentiate only differences.")
+UNDERFLOW = (
+    "some values are NaN or infinite. These points are far from every component, so their densities "
+    "underflow to 0 and 0/0 = NaN. Work in log space: log pi_k + log N(x | mu_k, Sigma_k), then "
+    "scipy.special.logsumexp over the components, and exponentiate only differences."
+)
 
 
 # --------------------------------------------------------------------------------------------- E-step
@@ -310,13 +345,17 @@ def _check_responsibilities(responsibilities, X, params, case, label):
 
 def _row_sum_hint(responsibilities):
     if np.allclose(responsibilities.sum(axis=0), 1.0, rtol=RTOL, atol=ATOL):
-        return ("each column of your responsibilities sums to one, but each row must: you normalised over the "
-                "points (axis=0) instead of over the components (axis=1, keepdims=True).")
+        return (
+            "each column of your responsibilities sums to one, but each row must: you normalised over the "
+            "points (axis=0) instead of over the components (axis=1, keepdims=True)."
+        )
     if np.all(responsibilities <= 0) and np.allclose(np.exp(responsibilities).sum(axis=1), 1.0, rtol=RTOL):
         return "you returned log responsibilities; take np.exp of them."
-    return ("the rows of your responsibilities do not sum to one (first row sums to "
-            f"{responsibilities[0].sum():.6g}): divide pi_k N(x_i | mu_k, Sigma_k) by its sum over the "
-            "components k.")
+    return (
+        "the rows of your responsibilities do not sum to one (first row sums to "
+        f"{responsibilities[0].sum():.6g}): divide pi_k N(x_i | mu_k, Sigma_k) by its sum over the "
+        "components k."
+    )
 
 
 def _check_log_likelihood_value(value, X, params, case, label):
@@ -325,11 +364,14 @@ def _check_log_likelihood_value(value, X, params, case, label):
     if np.ndim(value) > 0:
         array = _as_float_array(value, what, label)
         if array.shape == point_log_densities.shape and np.allclose(array, point_log_densities, rtol=RTOL):
-            raise _Hint(f"on {label}, you returned log p(x_i) for every point; the log-likelihood is one number, "
-                        "their mean.")
+            raise _Hint(
+                f"on {label}, you returned log p(x_i) for every point; the log-likelihood is one number, their mean."
+            )
         if array.size != 1:
-            raise _Hint(f"on {label}, {what} should be one number (the mean log-likelihood), got an array of "
-                        f"shape {array.shape}.")
+            raise _Hint(
+                f"on {label}, {what} should be one number (the mean log-likelihood), got an array of "
+                f"shape {array.shape}."
+            )
         value = array.ravel()[0]
     value = float(_as_float_array(value, what, label))
     if not np.isfinite(value):
@@ -339,11 +381,15 @@ def _check_log_likelihood_value(value, X, params, case, label):
 
 def _unpack_e_step(output, label):
     if isinstance(output, np.ndarray) or not isinstance(output, (tuple, list)) or len(output) != 2:
-        raise _Hint(f"on {label}, your E-step returned {check._describe(output)}; it must return a pair "
-                    "(responsibilities, log_likelihood), like gmm_teach.em.e_step.")
+        raise _Hint(
+            f"on {label}, your E-step returned {check._describe(output)}; it must return a pair "
+            "(responsibilities, log_likelihood), like gmm_teach.em.e_step."
+        )
     if np.ndim(output[0]) == 0 and np.ndim(output[1]) == 2:
-        raise _Hint(f"on {label}, your E-step returned (log_likelihood, responsibilities); return them the other "
-                    "way round: (responsibilities, log_likelihood).")
+        raise _Hint(
+            f"on {label}, your E-step returned (log_likelihood, responsibilities); return them the other "
+            "way round: (responsibilities, log_likelihood)."
+        )
     return output
 
 
@@ -389,8 +435,10 @@ def check_e_step(fn, covariance_types=("full",), verbose=True):
             responsibilities, log_likelihood = _unpack_e_step(output, label)
             _check_responsibilities(responsibilities, case.X, params, case, label)
             _check_log_likelihood_value(log_likelihood, case.X, params, case, label)
-        return (f"your E-step matches gmm_teach.em.e_step on {len(_cases())} cases "
-                f"(covariance types: {', '.join(covariance_types)}).")
+        return (
+            f"your E-step matches gmm_teach.em.e_step on {len(_cases())} cases "
+            f"(covariance types: {', '.join(covariance_types)})."
+        )
 
     return _run("check_e_step", run_cases, verbose)
 
@@ -445,8 +493,10 @@ def _m_step_cases():
     """(name, X, responsibilities): soft, unequal responsibilities, so weighting mistakes show."""
     rng = np.random.default_rng(7)
     cases = []
-    for name, n_samples, n_features, n_components in [("2-D data, three components", 9, 2, 3),
-                                                      ("1-D data, two components", 6, 1, 2)]:
+    for name, n_samples, n_features, n_components in [
+        ("2-D data, three components", 9, 2, 3),
+        ("1-D data, two components", 6, 1, 2),
+    ]:
         X = rng.normal(scale=3.0, size=(n_samples, n_features))
         raw = rng.uniform(0.05, 1.0, size=(n_samples, n_components)) ** 2
         cases.append((name, X, raw / raw.sum(axis=1, keepdims=True)))
@@ -458,25 +508,37 @@ def _unpack_m_step(output, label):
         return output.weights, output.means, output.covariances
     if isinstance(output, (tuple, list)) and len(output) == 3:
         return output
-    raise _Hint(f"on {label}, your M-step returned {check._describe(output)}; return a MixtureParams (as "
-                "gmm_teach.em.m_step does) or a triple (weights, means, covariances).")
+    raise _Hint(
+        f"on {label}, your M-step returned {check._describe(output)}; return a MixtureParams (as "
+        "gmm_teach.em.m_step does) or a triple (weights, means, covariances)."
+    )
 
 
 def _weight_slips(responsibilities):
     nk = responsibilities.sum(axis=0)
     k = nk.shape[0]
-    return [("you returned N_k, the effective number of points; the weight is N_k / n.", nk),
-            ("your weights are all 1/k: the weight of component k is N_k / n, the share of responsibility it "
-             "holds.", np.full(k, 1.0 / k))]
+    return [
+        ("you returned N_k, the effective number of points; the weight is N_k / n.", nk),
+        (
+            "your weights are all 1/k: the weight of component k is N_k / n, the share of responsibility it holds.",
+            np.full(k, 1.0 / k),
+        ),
+    ]
 
 
 def _mean_slips(X, responsibilities):
     weighted_sums = responsibilities.T @ X
-    return [("you forgot to divide by N_k = sum_i r_ik.", weighted_sums),
-            ("you divided by n; divide by N_k = sum_i r_ik, the effective number of points of component k.",
-             weighted_sums / X.shape[0]),
-            ("every mean is the plain mean of X: weight each point by its responsibility r_ik.",
-             np.broadcast_to(X.mean(axis=0), weighted_sums.shape))]
+    return [
+        ("you forgot to divide by N_k = sum_i r_ik.", weighted_sums),
+        (
+            "you divided by n; divide by N_k = sum_i r_ik, the effective number of points of component k.",
+            weighted_sums / X.shape[0],
+        ),
+        (
+            "every mean is the plain mean of X: weight each point by its responsibility r_ik.",
+            np.broadcast_to(X.mean(axis=0), weighted_sums.shape),
+        ),
+    ]
 
 
 def _covariance_slips(X, responsibilities, covariance_type, reg_covar):
@@ -491,16 +553,26 @@ def _covariance_slips(X, responsibilities, covariance_type, reg_covar):
     slips = [
         (f"reg_covar = {reg_covar} is missing: add it to the diagonal of every covariance.", estimate(reg=0.0)),
         ("you divided by n; divide by N_k = sum_i r_ik.", estimate(counts=np.full(n_components, float(n_samples)))),
-        ("you divided by N_k - 1; the M-step divides by N_k (it is a maximum-likelihood estimate).",
-         estimate(counts=nk - 1.0)),
-        ("every point counts fully for every component: weight each (x_i - mu_k)(x_i - mu_k)^T by r_ik.",
-         estimate(weights=np.ones_like(responsibilities), counts=np.full(n_components, float(n_samples)))),
-        ("you forgot to subtract the mean: use (x_i - mu_k), with the new mu_k.",
-         estimate(centres=np.zeros_like(means))),
+        (
+            "you divided by N_k - 1; the M-step divides by N_k (it is a maximum-likelihood estimate).",
+            estimate(counts=nk - 1.0),
+        ),
+        (
+            "every point counts fully for every component: weight each (x_i - mu_k)(x_i - mu_k)^T by r_ik.",
+            estimate(weights=np.ones_like(responsibilities), counts=np.full(n_components, float(n_samples))),
+        ),
+        (
+            "you forgot to subtract the mean: use (x_i - mu_k), with the new mu_k.",
+            estimate(centres=np.zeros_like(means)),
+        ),
     ]
     if covariance_type in ("diag", "spherical"):
-        slips.append(("these are standard deviations; the covariances are variances (do not take the square "
-                      "root).", np.sqrt(estimate())))
+        slips.append(
+            (
+                "these are standard deviations; the covariances are variances (do not take the square root).",
+                np.sqrt(estimate()),
+            )
+        )
     return slips
 
 
@@ -517,8 +589,13 @@ def _check_m_step_output(output, X, responsibilities, covariance_type, label):
     covariances = _as_float_array(covariances, "your covariances", label)
     shape = check.precision_shape(covariance_type, k, d)
     _check_shape(covariances, shape, "your covariances", f"scikit-learn's shape for {covariance_type!r}", label)
-    _compare(covariances, expected.covariances, "your covariances", label,
-             lambda: _covariance_slips(X, responsibilities, covariance_type, M_STEP_REG_COVAR))
+    _compare(
+        covariances,
+        expected.covariances,
+        "your covariances",
+        label,
+        lambda: _covariance_slips(X, responsibilities, covariance_type, M_STEP_REG_COVAR),
+    )
 
 
 def check_m_step(fn, covariance_types=("full",), verbose=True):
@@ -559,11 +636,17 @@ def check_m_step(fn, covariance_types=("full",), verbose=True):
         for name, X, responsibilities in cases:
             for covariance_type in covariance_types:
                 label = f"{name} (covariance_type={covariance_type!r})"
-                output = _call(fn, (X.copy(), responsibilities.copy(), covariance_type, M_STEP_REG_COVAR), label,
-                               "fn(X, responsibilities, covariance_type, reg_covar)")
+                output = _call(
+                    fn,
+                    (X.copy(), responsibilities.copy(), covariance_type, M_STEP_REG_COVAR),
+                    label,
+                    "fn(X, responsibilities, covariance_type, reg_covar)",
+                )
                 _check_m_step_output(output, X, responsibilities, covariance_type, label)
-        return (f"your M-step matches gmm_teach.em.m_step on {len(cases)} cases "
-                f"(covariance types: {', '.join(covariance_types)}).")
+        return (
+            f"your M-step matches gmm_teach.em.m_step on {len(cases)} cases "
+            f"(covariance types: {', '.join(covariance_types)})."
+        )
 
     return _run("check_m_step", run_cases, verbose)
 
@@ -571,11 +654,19 @@ def check_m_step(fn, covariance_types=("full",), verbose=True):
 # --------------------------------------------------------------------------------------------- BIC
 def _bic_cases(covariance_types):
     """(label, X, fitted GaussianMixture) for a 2-D and a 3-D data set, each covariance type."""
-    data = [("2-D data, k=2", make_blobs(60, means=[[0, 0], [5, 1]], random_state=0)[0], 2),
-            ("3-D data, k=3", make_blobs(90, means=[[0, 0, 0], [6, 0, 1], [0, 6, -1]], random_state=1)[0], 3)]
-    return [(f"{name} (covariance_type={covariance_type!r})", X,
-             GaussianMixture(k, covariance_type=covariance_type, random_state=0).fit(X))
-            for name, X, k in data for covariance_type in covariance_types]
+    data = [
+        ("2-D data, k=2", make_blobs(60, means=[[0, 0], [5, 1]], random_state=0)[0], 2),
+        ("3-D data, k=3", make_blobs(90, means=[[0, 0, 0], [6, 0, 1], [0, 6, -1]], random_state=1)[0], 3),
+    ]
+    return [
+        (
+            f"{name} (covariance_type={covariance_type!r})",
+            X,
+            GaussianMixture(k, covariance_type=covariance_type, random_state=0).fit(X),
+        )
+        for name, X, k in data
+        for covariance_type in covariance_types
+    ]
 
 
 def _parameter_count(params):
@@ -583,8 +674,10 @@ def _parameter_count(params):
     k, d, covariance_type = params.n_components, params.n_features, params.covariance_type
     total = n_parameters(k, d, covariance_type)
     covariance = total - k * d - (k - 1)
-    words = (f"a {covariance_type!r} mixture of k={k} components in d={d} dimensions has {covariance} covariance "
-             f"+ {k * d} mean + {k - 1} weight parameters = {total}")
+    words = (
+        f"a {covariance_type!r} mixture of k={k} components in d={d} dimensions has {covariance} covariance "
+        f"+ {k * d} mean + {k - 1} weight parameters = {total}"
+    )
     return total, words
 
 
@@ -610,11 +703,15 @@ def _count_hint(counted, params):
 def _bic_slips(total_log_likelihood, n_samples, p):
     log_n = np.log(n_samples)
     return [
-        ("the sign of the log-likelihood term is flipped: BIC = -2 log L + p log n (lower is better).",
-         2 * total_log_likelihood + p * log_n),
+        (
+            "the sign of the log-likelihood term is flipped: BIC = -2 log L + p log n (lower is better).",
+            2 * total_log_likelihood + p * log_n,
+        ),
         ("that is the AIC, whose penalty is 2p; BIC's is p log n.", -2 * total_log_likelihood + 2 * p),
-        ("you used the mean log-likelihood; BIC uses the total log L = sum_i log p(x_i).",
-         -2 * total_log_likelihood / n_samples + p * log_n),
+        (
+            "you used the mean log-likelihood; BIC uses the total log L = sum_i log p(x_i).",
+            -2 * total_log_likelihood / n_samples + p * log_n,
+        ),
         ("you used log10(n); BIC uses the natural log, p ln n.", -2 * total_log_likelihood + p * np.log10(n_samples)),
         ("the factor 2 is missing: BIC = -2 log L + p log n.", -total_log_likelihood + p * log_n),
         ("this is half the BIC: BIC = -2 log L + p log n.", -total_log_likelihood + 0.5 * p * log_n),
@@ -675,9 +772,13 @@ def check_bic(fn, covariance_types=("full",), verbose=True):
         cases = _bic_cases(covariance_types)
         for label, X, model in cases:
             params = model.params_
-            fresh_params = MixtureParams(*(np.copy(values) for values in (
-                params.weights, params.means, params.covariances, params.precisions_cholesky)),
-                params.covariance_type)
+            fresh_params = MixtureParams(
+                *(
+                    np.copy(values)
+                    for values in (params.weights, params.means, params.covariances, params.precisions_cholesky)
+                ),
+                params.covariance_type,
+            )
             value = _call(fn, (X.copy(), fresh_params), label, "fn(X, params)")
             _check_bic_value(value, X, params, model.bic(X), label)
         return f"your BIC matches GaussianMixture.bic on {len(cases)} fitted mixtures."

@@ -114,7 +114,7 @@ def give_farthest_points_to(empty, X, labels, centres, sums, counts):
     distances = ((X - centres[labels]) ** 2).sum(axis=1)
     if distances.max() == 0:
         return
-    farthest = np.argpartition(distances, -empty.size)[:-empty.size - 1:-1]  # the farthest first
+    farthest = np.argpartition(distances, -empty.size)[: -empty.size - 1 : -1]  # the farthest first
     for cluster, point in zip(empty, farthest):
         sums[labels[point]] -= X[point]
         counts[labels[point]] -= 1
@@ -197,8 +197,18 @@ def seed_tied_covariance(X, nk, means, reg_covar):
     return covariance
 
 
-def initial_params(X, n_components, covariance_type, init_params, random_state, reg_covar=1e-6,
-                   weights_init=None, means_init=None, precisions_init=None, sample_weight=None):
+def initial_params(
+    X,
+    n_components,
+    covariance_type,
+    init_params,
+    random_state,
+    reg_covar=1e-6,
+    weights_init=None,
+    means_init=None,
+    precisions_init=None,
+    sample_weight=None,
+):
     """Initial ``MixtureParams`` and the responsibilities that produced them.
 
     The responsibilities are always drawn, even when ``weights_init``, ``means_init`` and
@@ -217,12 +227,14 @@ def initial_params(X, n_components, covariance_type, init_params, random_state, 
         weights = np.asarray(weights_init, dtype=float)
     means = estimated.means if means_init is None else np.asarray(means_init, dtype=float)
     if precisions_init is None and covariance_type == "tied" and init_params in SEED_METHODS:
-        covariance = seed_tied_covariance(X, responsibilities.sum(axis=0) + 10 * np.finfo(float).eps,
-                                          estimated.means, reg_covar)
+        covariance = seed_tied_covariance(
+            X, responsibilities.sum(axis=0) + 10 * np.finfo(float).eps, estimated.means, reg_covar
+        )
         return MixtureParams.from_covariances(weights, means, covariance, "tied"), responsibilities
     if precisions_init is None:
-        return MixtureParams(weights, means, estimated.covariances, estimated.precisions_cholesky,
-                             covariance_type), responsibilities
+        return MixtureParams(
+            weights, means, estimated.covariances, estimated.precisions_cholesky, covariance_type
+        ), responsibilities
     if weights_init is not None and means_init is not None:
         responsibilities = None  # they produced nothing
     return MixtureParams.from_precisions(weights, means, precisions_init, covariance_type), responsibilities
@@ -233,5 +245,6 @@ def _start_m_step(X, responsibilities, covariance_type, reg_covar, sample_weight
     tested; several times faster on large data, where the start is a visible part of a fit)."""
     data = _engine.prepare(np.asarray(X, dtype=np.float64), covariance_type, sample_weight=sample_weight)
     estimate = _engine.m_step(data, responsibilities.T, reg_covar)
-    return MixtureParams(estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky,
-                         covariance_type)
+    return MixtureParams(
+        estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky, covariance_type
+    )

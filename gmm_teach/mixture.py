@@ -104,13 +104,37 @@ class GaussianMixture(BaseMixture):
     _fits_dask_arrays = True
     _keeps_float32 = True  # float32 data give float32 attributes and outputs, as in scikit-learn
 
-    def __init__(self, n_components: int = 1, *, covariance_type: str = "full", tol: float = 1e-3,
-                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
-                 weights_init=None, means_init=None, precisions_init=None, random_state=None,
-                 warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10):
-        super().__init__(n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar,
-                         max_iter=max_iter, n_init=n_init, init_params=init_params, random_state=random_state,
-                         warm_start=warm_start, verbose=verbose, verbose_interval=verbose_interval)
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ):
+        super().__init__(
+            n_components,
+            covariance_type=covariance_type,
+            tol=tol,
+            reg_covar=reg_covar,
+            max_iter=max_iter,
+            n_init=n_init,
+            init_params=init_params,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            verbose_interval=verbose_interval,
+        )
         self.weights_init = weights_init
         self.means_init = means_init
         self.precisions_init = precisions_init
@@ -161,10 +185,23 @@ class GaussianMixture(BaseMixture):
             start = _distributed.start_sample(X, rng)[0] if _distributed.is_dask_array(X) else X
             start_weight = None if _distributed.is_dask_array(X) else sample_weight
             params, responsibilities = initial_params(
-                start, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
-                self.weights_init, self.means_init, self.precisions_init, start_weight)
-        settings = dict(tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar,
-                        previous_log_likelihood=previous_log_likelihood)
+                start,
+                self.n_components,
+                self.covariance_type,
+                self.init_params,
+                rng,
+                self.reg_covar,
+                self.weights_init,
+                self.means_init,
+                self.precisions_init,
+                start_weight,
+            )
+        settings = dict(
+            tol=self.tol,
+            max_iter=self.max_iter,
+            reg_covar=self.reg_covar,
+            previous_log_likelihood=previous_log_likelihood,
+        )
         if _distributed.is_dask_array(X):  # one map-reduce over the blocks per iteration
             return _distributed.em_steps(X, params, sample_weight, **settings)
         return em_steps(X, params, responsibilities, sample_weight=sample_weight, **settings)
@@ -189,16 +226,31 @@ class GaussianMixture(BaseMixture):
         else:
             X = self._validate_fit_data(X)
             rng = check.check_random_state(self.random_state)
-            params = initial_params(X, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar,
-                                    self.weights_init, self.means_init, self.precisions_init)[0]
+            params = initial_params(
+                X,
+                self.n_components,
+                self.covariance_type,
+                self.init_params,
+                rng,
+                self.reg_covar,
+                self.weights_init,
+                self.means_init,
+                self.precisions_init,
+            )[0]
             self.lower_bounds_ = []
         responsibilities, log_likelihood = e_step(X, params)
         batches = self.__dict__.setdefault("_batch_statistics", {})
         batches[_batch_key(X)] = SufficientStatistics.from_responsibilities(
-            X, responsibilities, self.covariance_type, log_likelihood_sum=log_likelihood * X.shape[0])
+            X, responsibilities, self.covariance_type, log_likelihood_sum=log_likelihood * X.shape[0]
+        )
         total = reduce(SufficientStatistics.merge, batches.values())
-        step = EMStep(getattr(self, "n_iter_", 0) + 1, m_step_from(total, self.reg_covar), responsibilities,
-                      total.mean_log_likelihood, False)
+        step = EMStep(
+            getattr(self, "n_iter_", 0) + 1,
+            m_step_from(total, self.reg_covar),
+            responsibilities,
+            total.mean_log_likelihood,
+            False,
+        )
         self._set_fitted(step, [*self.lower_bounds_, total.mean_log_likelihood], X.shape[1])
         self.lower_bound_ = total.mean_log_likelihood
         return self

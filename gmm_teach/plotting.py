@@ -103,7 +103,9 @@ def feature_names_of(X, feature_names=None):
             return tuple(f"x{j + 1}".translate(SUBSCRIPT_DIGITS) for j in range(n_features))
         feature_names = columns
     if isinstance(feature_names, str):
-        raise TypeError(f"feature_names must be a sequence of names, one per feature, got the string {feature_names!r}.")
+        raise TypeError(
+            f"feature_names must be a sequence of names, one per feature, got the string {feature_names!r}."
+        )
     names = tuple(str(name) for name in feature_names)
     if len(names) != n_features:
         raise ValueError(f"feature_names must have one name per feature ({n_features}), got {len(names)}: {names!r}.")
@@ -193,8 +195,9 @@ class Projection:
         """The mixture as seen through the projection: a full-covariance :class:`MixtureParams` in ``n_dims``."""
         if self.n_dims == params.n_features and np.array_equal(self.matrix, np.eye(self.n_dims)):
             return params
-        return MixtureParams.from_covariances(params.weights, self.points(params.means),
-                                              self.covariances(params.as_full()), "full")
+        return MixtureParams.from_covariances(
+            params.weights, self.points(params.means), self.covariances(params.as_full()), "full"
+        )
 
 
 def projection_for(X, features=None, feature_names=None):
@@ -254,7 +257,7 @@ def _principal_components(X):
     components = components[:2]
     signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])
     components = components * signs[:, np.newaxis]  # a fixed sign, so the picture does not flip between runs
-    variance = singular_values ** 2
+    variance = singular_values**2
     kept = variance[:2] / variance.sum() if variance.sum() > 0 else np.zeros(2)
     labels = tuple(f"principal component {j + 1} ({100 * kept[j]:.0f}% of variance)" for j in range(2))
     return Projection(components, center, labels)
@@ -309,8 +312,10 @@ def plot_ellipses(ax, means, covariances, n_std=DEFAULT_N_STD, colors=None, line
     means = check.as_real_array(means, "means")
     covariances = check.as_real_array(covariances, "covariances")
     if means.ndim != 2 or means.shape[1] != 2 or covariances.shape != (means.shape[0], 2, 2):
-        raise ValueError("plot_ellipses draws 2-D components: means must have shape (k, 2) and covariances "
-                         f"(k, 2, 2); got {means.shape} and {covariances.shape}.")
+        raise ValueError(
+            "plot_ellipses draws 2-D components: means must have shape (k, 2) and covariances "
+            f"(k, 2, 2); got {means.shape} and {covariances.shape}."
+        )
     means = check.check_means(means, len(means), 2, name="means")
     covariances = check.check_precisions(covariances, "full", len(means), 2, name="covariances")
     colors = component_colors(len(means)) if colors is None else to_rgba_array(colors)
@@ -319,8 +324,17 @@ def plot_ellipses(ax, means, covariances, n_std=DEFAULT_N_STD, colors=None, line
         rings = []
         for j, scale in enumerate(n_std):
             center, width, height, angle = ellipse_geometry(mean, covariance, scale)
-            ring = Ellipse(center, width, height, angle=angle, fill=False, edgecolor=color,
-                           linewidth=linewidth, alpha=1.0 if j == 0 else 0.55, zorder=3)
+            ring = Ellipse(
+                center,
+                width,
+                height,
+                angle=angle,
+                fill=False,
+                edgecolor=color,
+                linewidth=linewidth,
+                alpha=1.0 if j == 0 else 0.55,
+                zorder=3,
+            )
             ax.add_patch(ring)
             rings.append(ring)
         ellipses.append(rings)
@@ -335,8 +349,16 @@ def plot_means(ax, means, colors=None, size=170):
     means = np.asarray(means, dtype=float)
     colors = component_colors(len(means)) if colors is None else to_rgba_array(colors)
     offsets = means if means.shape[1] == 2 else np.column_stack([means[:, 0], np.zeros(len(means))])
-    collection = ax.scatter(offsets[:, 0], offsets[:, 1], s=size, c=colors, edgecolors="black", linewidths=1.5,
-                            zorder=4, clip_on=means.shape[1] == 2)
+    collection = ax.scatter(
+        offsets[:, 0],
+        offsets[:, 1],
+        s=size,
+        c=colors,
+        edgecolors="black",
+        linewidths=1.5,
+        zorder=4,
+        clip_on=means.shape[1] == 2,
+    )
     collection.set_paths([marker_path(marker) for marker in component_markers(len(means))])
     return collection
 
@@ -410,15 +432,20 @@ def plot_decision_boundaries(ax, params, resolution=200, alpha=0.15, colors=None
     shade[..., 3] = alpha
     artists = [ax.imshow(shade, origin="lower", extent=extent, aspect="auto", interpolation="nearest", zorder=0)]
     if params.n_features == 2 and params.n_components > 1:
-        artists.append(ax.contour(xx, yy, labels, levels=np.arange(params.n_components) + 0.5,
-                                  colors="0.3", linewidths=1.0, zorder=1))
+        artists.append(
+            ax.contour(
+                xx, yy, labels, levels=np.arange(params.n_components) + 0.5, colors="0.3", linewidths=1.0, zorder=1
+            )
+        )
     return artists
 
 
 def _check_2d(params, function):
     if params.n_features != 2:
-        raise ValueError(f"{function} needs a 2-D mixture, got {params.n_features} features; project it first "
-                         "with projection_for(X).params(params).")
+        raise ValueError(
+            f"{function} needs a 2-D mixture, got {params.n_features} features; project it first "
+            "with projection_for(X).params(params)."
+        )
 
 
 # ----------------------------------------------------------------------------------------------- curves
@@ -473,16 +500,27 @@ def plot_information_criteria(ax, records, criterion="bic", other=False):
         rows = sorted((r for r in records if r.covariance_type == covariance_type), key=lambda r: r.k)
         ks = [r.k for r in rows]
         color = PALETTE[index % len(PALETTE)]
-        (lines[covariance_type],) = ax.plot(ks, [r.criterion(criterion) for r in rows], color=color,
-                                            marker=COVARIANCE_MARKERS.get(covariance_type, "o"),
-                                            label=covariance_type, linewidth=1.8)
+        (lines[covariance_type],) = ax.plot(
+            ks,
+            [r.criterion(criterion) for r in rows],
+            color=color,
+            marker=COVARIANCE_MARKERS.get(covariance_type, "o"),
+            label=covariance_type,
+            linewidth=1.8,
+        )
         if other:
             other_name = CRITERIA[1 - CRITERIA.index(criterion)]
-            ax.plot(ks, [r.criterion(other_name) for r in rows], color=color, linestyle="--", linewidth=0.9,
-                    alpha=0.7)
+            ax.plot(ks, [r.criterion(other_name) for r in rows], color=color, linestyle="--", linewidth=0.9, alpha=0.7)
     winner = best_model(records, criterion)
-    (best,) = ax.plot([winner.k], [winner.criterion(criterion)], "*", color="black", markersize=18, zorder=4,
-                      label=f"lowest {criterion.upper()}")
+    (best,) = ax.plot(
+        [winner.k],
+        [winner.criterion(criterion)],
+        "*",
+        color="black",
+        markersize=18,
+        zorder=4,
+        label=f"lowest {criterion.upper()}",
+    )
     ax.set_xlabel("number of components k")
     ax.set_ylabel(f"{criterion.upper()} (lower is better)")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -558,8 +596,9 @@ class ClusteringArtists:
             self.ax.set_ylim(bottom, 1.1 * mixture.max())
 
 
-def plot_clustering(ax, X, params, responsibilities=None, projection=None, n_std=DEFAULT_N_STD, point_size=None,
-                    colors=None):
+def plot_clustering(
+    ax, X, params, responsibilities=None, projection=None, n_std=DEFAULT_N_STD, point_size=None, colors=None
+):
     r"""Draw data and a mixture: points coloured by responsibilities, ellipses and means (1-D: densities).
 
     Parameters
@@ -614,8 +653,7 @@ def plot_clustering(ax, X, params, responsibilities=None, projection=None, n_std
 
 
 def _plot_clustering_2d(ax, points, params, point_colors, point_shapes, colors, projection, n_std, size):
-    scatter = ax.scatter(points[:, 0], points[:, 1], s=size, c=point_colors, edgecolors="none", alpha=0.85,
-                         zorder=2)
+    scatter = ax.scatter(points[:, 0], points[:, 1], s=size, c=point_colors, edgecolors="none", alpha=0.85, zorder=2)
     scatter.set_paths(point_shapes)
     (x_limits, y_limits) = data_limits(points)
     ax.set_xlim(x_limits)
@@ -631,11 +669,23 @@ def _plot_clustering_1d(ax, x, params, point_colors, point_shapes, colors, proje
     (x_limits,) = data_limits(x[:, np.newaxis])
     grid = np.linspace(*x_limits, 400)
     _, _, histogram = ax.hist(x, bins="auto", density=True, color="0.85", edgecolor="white", zorder=1)
-    component_curves = [ax.plot(grid, np.zeros_like(grid), color=color, linewidth=2, zorder=3, marker=marker,
-                                markersize=6, markeredgecolor="black", markeredgewidth=0.6)[0]
-                        for color, marker in zip(colors, component_markers(len(colors)))]
-    (mixture_curve,) = ax.plot(grid, np.zeros_like(grid), color="black", linewidth=1.5, linestyle="--", zorder=3,
-                               label="mixture density p(x)")
+    component_curves = [
+        ax.plot(
+            grid,
+            np.zeros_like(grid),
+            color=color,
+            linewidth=2,
+            zorder=3,
+            marker=marker,
+            markersize=6,
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+        )[0]
+        for color, marker in zip(colors, component_markers(len(colors)))
+    ]
+    (mixture_curve,) = ax.plot(
+        grid, np.zeros_like(grid), color="black", linewidth=1.5, linestyle="--", zorder=3, label="mixture density p(x)"
+    )
     top = max(bar.get_height() for bar in histogram)
     # the points in a strip under the axis, spread vertically (a fixed jitter) so that they do not hide each other
     jitter = np.random.default_rng(0).uniform(-0.04, -0.01, size=len(x)) * top
@@ -647,8 +697,18 @@ def _plot_clustering_1d(ax, x, params, point_colors, point_shapes, colors, proje
     ax.axhline(0, color="0.5", linewidth=0.8, zorder=1)
     ax.set_xlabel(projection.labels[0])
     ax.set_ylabel("density")
-    artists = ClusteringArtists(ax, projection, n_std, scatter, means, component_curves=component_curves,
-                                mixture_curve=mixture_curve, histogram=list(histogram), grid=grid, colors=colors)
+    artists = ClusteringArtists(
+        ax,
+        projection,
+        n_std,
+        scatter,
+        means,
+        component_curves=component_curves,
+        mixture_curve=mixture_curve,
+        histogram=list(histogram),
+        grid=grid,
+        colors=colors,
+    )
     artists._update_curves(params)
     return artists
 
@@ -680,9 +740,17 @@ def visualize_elbow_curve(records, current_k=None, ax=None):
     artists = {"lines": lines, "best": best}
     current = [record for record in records if record.k == current_k]
     if current:
-        (artists["current"],) = ax.plot([current_k], [current[0].bic], "o", markersize=16, markerfacecolor="none",
-                                        markeredgecolor="black", markeredgewidth=1.5, zorder=5,
-                                        label=f"this model (k = {current_k})")
+        (artists["current"],) = ax.plot(
+            [current_k],
+            [current[0].bic],
+            "o",
+            markersize=16,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            markeredgewidth=1.5,
+            zorder=5,
+            label=f"this model (k = {current_k})",
+        )
     ax.set_title("BIC (solid) and AIC (dashed) against k")
     ax.legend()
     return artists

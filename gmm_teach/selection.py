@@ -25,15 +25,19 @@ import numpy as np
 
 from . import _validation as check
 from ._validation import ConvergenceWarning
+
 # re-exported (``as`` marks it), so that ``from gmm_teach.selection import best_model`` keeps working
-from .criteria import CRITERIA as CRITERIA, CriterionRecord as CriterionRecord, best_model as best_model
+from .criteria import CRITERIA as CRITERIA
+from .criteria import CriterionRecord as CriterionRecord
+from .criteria import best_model as best_model
 from .criteria import criterion_record
 from .em import n_parameters as n_parameters
 from .mixture import GaussianMixture
 
 
-def fit_record(X: np.ndarray, k: int, covariance_type: str, n_init: int = 1,
-               random_state=0) -> tuple[CriterionRecord, GaussianMixture]:
+def fit_record(
+    X: np.ndarray, k: int, covariance_type: str, n_init: int = 1, random_state=0
+) -> tuple[CriterionRecord, GaussianMixture]:
     """Fit one mixture to checked data ``X`` and return its :class:`CriterionRecord` and the model."""
     model = GaussianMixture(k, covariance_type=covariance_type, n_init=n_init, random_state=random_state)
     with warnings.catch_warnings():
@@ -42,8 +46,9 @@ def fit_record(X: np.ndarray, k: int, covariance_type: str, n_init: int = 1,
     return criterion_record(model.params_, X, model.converged_), model
 
 
-def check_grid(X, k_range: Iterable[int],
-               covariance_types: str | Sequence[str]) -> tuple[np.ndarray, list[int], tuple[str, ...]]:
+def check_grid(
+    X, k_range: Iterable[int], covariance_types: str | Sequence[str]
+) -> tuple[np.ndarray, list[int], tuple[str, ...]]:
     """Check the arguments of :func:`information_criteria`; return them as data, list of k, tuple of types."""
     X = check.check_array(X).astype(np.float64, copy=False)
     covariance_types = check.check_choices(covariance_types, "covariance_types", check.COVARIANCE_TYPES)
@@ -56,10 +61,14 @@ def check_grid(X, k_range: Iterable[int],
     return X, ks, covariance_types
 
 
-def information_criteria(X, k_range: Iterable[int] = range(1, 9),
-                         covariance_types: str | Sequence[str] = ("full", "tied", "diag", "spherical"),
-                         n_init: int = 1, random_state=0,
-                         progress: Callable[[int, int], object] | None = None) -> list[CriterionRecord]:
+def information_criteria(
+    X,
+    k_range: Iterable[int] = range(1, 9),
+    covariance_types: str | Sequence[str] = ("full", "tied", "diag", "spherical"),
+    n_init: int = 1,
+    random_state=0,
+    progress: Callable[[int, int], object] | None = None,
+) -> list[CriterionRecord]:
     """Fit a mixture for every number of components and covariance type; return their AIC and BIC.
 
     Parameters

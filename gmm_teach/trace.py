@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from . import _validation as check
 from . import _engine
+from . import _validation as check
 from .em import EMStep, MixtureParams, em_steps
 from .initialization import initial_params
 
@@ -63,9 +63,16 @@ class EMTrace:
     (272, 2)
     """
 
-    def __init__(self, X: np.ndarray, params: Iterable[MixtureParams], log_likelihoods, converged,
-                 initial_responsibilities: np.ndarray | None, cache_size: int = DEFAULT_CACHE_SIZE,
-                 step_type: type = EMStep):
+    def __init__(
+        self,
+        X: np.ndarray,
+        params: Iterable[MixtureParams],
+        log_likelihoods,
+        converged,
+        initial_responsibilities: np.ndarray | None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        step_type: type = EMStep,
+    ):
         self.X = X
         self.step_type = step_type
         self.params = list(params)
@@ -76,9 +83,11 @@ class EMTrace:
         self._cache = OrderedDict()
         self._data = None  # X prepared once for the E-steps of every replayed frame (centre, kept features)
         if not self.params or not (len(self.params) == len(self.log_likelihoods) == len(self.converged)):
-            raise ValueError("an EMTrace needs at least one step, and as many params, log-likelihoods and "
-                             f"converged flags; got {len(self.params)}, {len(self.log_likelihoods)} and "
-                             f"{len(self.converged)}.")
+            raise ValueError(
+                "an EMTrace needs at least one step, and as many params, log-likelihoods and "
+                f"converged flags; got {len(self.params)}, {len(self.log_likelihoods)} and "
+                f"{len(self.converged)}."
+            )
 
     @classmethod
     def record(cls, X: np.ndarray, steps: Iterable, cache_size: int = DEFAULT_CACHE_SIZE) -> EMTrace:
@@ -92,8 +101,10 @@ class EMTrace:
         step_type = EMStep
         for step in steps:
             if step.iteration != len(params):
-                raise ValueError(f"steps must be numbered 0, 1, 2, ... without gaps; step {len(params)} "
-                                 f"has iteration {step.iteration}.")
+                raise ValueError(
+                    f"steps must be numbered 0, 1, 2, ... without gaps; step {len(params)} "
+                    f"has iteration {step.iteration}."
+                )
             if step.iteration == 0:
                 initial_responsibilities, step_type = step.responsibilities, type(step)
             params.append(step.params)
@@ -102,9 +113,18 @@ class EMTrace:
         return cls(X, params, log_likelihoods, converged, initial_responsibilities, cache_size, step_type)
 
     @classmethod
-    def run(cls, X, n_components: int = 3, covariance_type: str = "full", init_params: str = "kmeans",
-            random_state=0, max_iter: int = 100, tol: float = 1e-3, reg_covar: float = 1e-6,
-            cache_size: int = DEFAULT_CACHE_SIZE) -> EMTrace:
+    def run(
+        cls,
+        X,
+        n_components: int = 3,
+        covariance_type: str = "full",
+        init_params: str = "kmeans",
+        random_state=0,
+        max_iter: int = 100,
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> EMTrace:
         """Run one initialisation of EM and record it: the steps ``GaussianMixture(...).iter_fit(X)`` yields.
 
         The start is :func:`~gmm_teach.initialization.initial_params`, the loop :func:`~gmm_teach.em.em_steps`.
@@ -127,15 +147,21 @@ class EMTrace:
     def __getitem__(self, iteration: int):
         """The step of ``iteration`` (negative counts from the end), of the type recorded (an EMStep for EM)."""
         iteration = self._index(iteration)
-        return self.step_type(iteration, self.params[iteration], self.responsibilities(iteration),
-                      float(self.log_likelihoods[iteration]), bool(self.converged[iteration]))
+        return self.step_type(
+            iteration,
+            self.params[iteration],
+            self.responsibilities(iteration),
+            float(self.log_likelihoods[iteration]),
+            bool(self.converged[iteration]),
+        )
 
     def _index(self, iteration):
         if isinstance(iteration, bool) or not isinstance(iteration, (int, np.integer)):
             raise TypeError(f"an EMTrace is indexed by an integer iteration, got {iteration!r}.")
         if not -len(self) <= iteration < len(self):
-            raise IndexError(f"iteration {iteration} is out of range for a trace of {len(self)} steps "
-                             f"(0 to {len(self) - 1}).")
+            raise IndexError(
+                f"iteration {iteration} is out of range for a trace of {len(self)} steps (0 to {len(self) - 1})."
+            )
         return int(iteration) % len(self)
 
     def responsibilities(self, iteration: int) -> np.ndarray:
@@ -150,8 +176,9 @@ class EMTrace:
         if self._data is None:
             self._data = _engine.prepare(self.X, params.covariance_type, many_passes=True)
         # the engine's E-step, as em_steps ran it (variational for a posterior: its expected terms)
-        responsibilities = _engine.expectation(self._data, params, expected_log_terms=params.expected_log_terms(),
-                                               with_sums=False).responsibilities.T
+        responsibilities = _engine.expectation(
+            self._data, params, expected_log_terms=params.expected_log_terms(), with_sums=False
+        ).responsibilities.T
         if self.cache_size:
             self._cache[iteration] = responsibilities
             if len(self._cache) > self.cache_size:

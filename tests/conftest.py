@@ -1,9 +1,9 @@
 """Shared fixtures."""
 
 import pytest
+from helpers import three_blobs
 
 from gmm_teach import datasets
-from helpers import three_blobs
 
 
 @pytest.fixture

@@ -66,14 +66,32 @@ def run_suite(directory, extra_args=()):
     output = []
     for path in paths:
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", "--no-header",
-             "-o", "addopts=", "--rootdir", str(directory), str(path), *extra_args],
-            cwd=directory, capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "-rf",
+                "--no-header",
+                "-o",
+                "addopts=",
+                "--rootdir",
+                str(directory),
+                str(path),
+                *extra_args,
+            ],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+        )
         output.append(result.stdout + result.stderr)
         summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-        counts[path.name] = {outcome: int(number)
-                             for number, outcome in re.findall(r"(\d+) (passed|failed|skipped|xfailed|xpassed|error)",
-                                                               summary)}
+        counts[path.name] = {
+            outcome: int(number)
+            for number, outcome in re.findall(r"(\d+) (passed|failed|skipped|xfailed|xpassed|error)", summary)
+        }
     return counts, "\n".join(output)
 
 

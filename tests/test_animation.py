@@ -8,8 +8,18 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from gmm_teach import datasets
-from gmm_teach.animation import (EMView, animate_em, check_movie_size, check_output_path, em_frames, ffmpeg_available,
-                                  frame_state, offline_player, to_jshtml, write_animation)
+from gmm_teach.animation import (
+    EMView,
+    animate_em,
+    check_movie_size,
+    check_output_path,
+    em_frames,
+    ffmpeg_available,
+    frame_state,
+    offline_player,
+    to_jshtml,
+    write_animation,
+)
 from gmm_teach.plotting import projection_for, responsibility_colors
 from gmm_teach.trace import EMTrace
 
@@ -42,15 +52,17 @@ def test_view_shows_a_frame_in_place(trace):
     view.show(3, "E")
     assert view.clustering.ellipses[0][0] is ellipse
     np.testing.assert_allclose(ellipse.get_center(), trace.params[2].means[0])
-    np.testing.assert_allclose(view.clustering.points.get_facecolor()[:, :3],
-                               responsibility_colors(trace[3].responsibilities)[:, :3])
+    np.testing.assert_allclose(
+        view.clustering.points.get_facecolor()[:, :3], responsibility_colors(trace[3].responsibilities)[:, :3]
+    )
     assert view.marker.get_xdata()[0] == 2
     assert "Iteration 3 of 3" in view.caption.get_text() and "E-step" in view.caption.get_text()
 
 
 def test_gif_has_one_frame_per_phase(tmp_path):
-    path = animate_em(BLOBS, n_components=3, init_params="random_from_data", max_iter=2, path=tmp_path / "em.gif",
-                      fps=5, dpi=40)
+    path = animate_em(
+        BLOBS, n_components=3, init_params="random_from_data", max_iter=2, path=tmp_path / "em.gif", fps=5, dpi=40
+    )
     with Image.open(path) as gif:
         assert gif.format == "GIF"
         assert gif.n_frames == 1 + 2 * 2
@@ -68,8 +80,9 @@ def assert_needs_no_network(page):
     assert re.findall(r"(?:src|href)=[\"']?(?:https?:)?//", page) == [] and "font-awesome" not in page
     assert 'class="fa ' not in page
     buttons = re.findall(r"<button.*?</button>", page, flags=re.S)
-    assert len(buttons) == 9 and all("<svg" in button and ("<polygon" in button or "<rect" in button)
-                                     for button in buttons)
+    assert len(buttons) == 9 and all(
+        "<svg" in button and ("<polygon" in button or "<rect" in button) for button in buttons
+    )
 
 
 def test_offline_player_replaces_every_icon_of_matplotlibs_player():
@@ -115,8 +128,13 @@ def test_bad_suffix_and_missing_ffmpeg_are_explained(tmp_path, monkeypatch):
 
 def test_write_animation_labels_axes_reports_progress_and_bounds_the_size(trace, tmp_path):
     calls = []
-    path = write_animation(trace, tmp_path / "em.gif", dpi=20, feature_names=["x", "y"],
-                           progress=lambda done, total: calls.append((done, total)))
+    path = write_animation(
+        trace,
+        tmp_path / "em.gif",
+        dpi=20,
+        feature_names=["x", "y"],
+        progress=lambda done, total: calls.append((done, total)),
+    )
     n_frames = len(em_frames(trace))
     assert calls == [(done, n_frames) for done in range(1, n_frames + 1)]
     with Image.open(path) as gif:

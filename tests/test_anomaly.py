@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from helpers import three_blobs
 
 from gmm_teach import GaussianMixture
 from gmm_teach.anomaly import anomaly_scores, flag_lowest, score_cutoff
-from helpers import three_blobs
 
 SCORES = np.array([4.0, 1.0, 3.0, 2.0])
 
@@ -23,22 +23,28 @@ def test_points_strictly_below_the_cutoff_are_flagged():
     assert cutoff == 2.0 and flags.tolist() == [True, False, False, False, False]  # 2.0 is not below 2.0
 
 
-@pytest.mark.parametrize("threshold, error, message", [
-    (-0.5, ValueError, "threshold must be at least 0.0, got -0.5"),
-    (100.5, ValueError, "threshold must be at most 100.0, got 100.5"),
-    ("4", TypeError, "threshold must be a finite real number, got '4'"),
-])
+@pytest.mark.parametrize(
+    "threshold, error, message",
+    [
+        (-0.5, ValueError, "threshold must be at least 0.0, got -0.5"),
+        (100.5, ValueError, "threshold must be at most 100.0, got 100.5"),
+        ("4", TypeError, "threshold must be a finite real number, got '4'"),
+    ],
+)
 def test_a_threshold_outside_zero_to_hundred_percent_is_refused(threshold, error, message):
     for function in (score_cutoff, flag_lowest):
         with pytest.raises(error, match=message):
             function(SCORES, threshold)
 
 
-@pytest.mark.parametrize("scores, message", [
-    ([], r"scores must be a non-empty 1-D array of numbers, got shape \(0,\)"),
-    ([[1.0, 2.0]], r"scores must be a non-empty 1-D array of numbers, got shape \(1, 2\)"),
-    ([1.0, np.nan], "scores must not contain NaN or infinity"),
-])
+@pytest.mark.parametrize(
+    "scores, message",
+    [
+        ([], r"scores must be a non-empty 1-D array of numbers, got shape \(0,\)"),
+        ([[1.0, 2.0]], r"scores must be a non-empty 1-D array of numbers, got shape \(1, 2\)"),
+        ([1.0, np.nan], "scores must not contain NaN or infinity"),
+    ],
+)
 def test_scores_must_be_a_list_of_numbers(scores, message):
     for function in (score_cutoff, flag_lowest):
         with pytest.raises(ValueError, match=message):

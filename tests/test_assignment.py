@@ -24,7 +24,9 @@ SOLUTION = re.compile(r"^(\s*)### BEGIN SOLUTION\n(.*?)^\s*### END SOLUTION\n?",
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location("make_assignment", ROOT / "book" / "assignments" / "make_assignment.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_assignment", ROOT / "book" / "assignments" / "make_assignment.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -32,17 +34,29 @@ def load_generator():
 
 def nbgrader(*arguments, course):
     """Run an nbgrader command in the course directory (nbgrader calls alembic, which must be on PATH)."""
-    environment = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                       PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    completed = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=course, env=environment,
-                               capture_output=True, text=True, timeout=600)
+    environment = dict(
+        os.environ,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *arguments],
+        cwd=course,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def submission(release, source, slip=None):
     """The students' copy with every solution cell answered by the source's solution (markers removed)."""
-    answers = {cell.metadata["nbgrader"]["grade_id"]: SOLUTION.sub(r"\2", cell.source) for cell in source.cells
-               if cell.metadata.get("nbgrader", {}).get("solution")}
+    answers = {
+        cell.metadata["nbgrader"]["grade_id"]: SOLUTION.sub(r"\2", cell.source)
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
     notebook = nbformat.from_dict(release)
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -64,8 +78,11 @@ def graded(tmp_path_factory):
     submissions = {
         "correct": submission(release, source),
         # the classic slip: normalising the responsibilities over the points, not over the components
-        "slip": submission(release, source, ("my_e_step", "log_weighted - log_totals",
-                                             "log_weighted - logsumexp(log_weighted, axis=0)")),
+        "slip": submission(
+            release,
+            source,
+            ("my_e_step", "log_weighted - log_totals", "log_weighted - logsumexp(log_weighted, axis=0)"),
+        ),
         "unchanged": release,
     }
     for student, notebook in submissions.items():
@@ -81,8 +98,9 @@ def graded(tmp_path_factory):
 
 
 def test_the_assignment_has_one_graded_test_per_exercise(graded):
-    tests = [cell.metadata["nbgrader"] for cell in graded["source"].cells
-             if cell.metadata.get("nbgrader", {}).get("grade")]
+    tests = [
+        cell.metadata["nbgrader"] for cell in graded["source"].cells if cell.metadata.get("nbgrader", {}).get("grade")
+    ]
     assert [test["grade_id"] for test in tests] == [f"test_{name}" for name in load_generator().TESTS]
     assert graded["max_score"] == sum(test["points"] for test in tests) == 10
 
@@ -111,19 +129,30 @@ def test_chapter_11_uses_the_learners_functions_once_they_are_written(tmp_path, 
     from nbclient import NotebookClient
 
     chapter = nbformat.read(ROOT / "book" / "11_exercises.ipynb", as_version=4)
-    solutions = dict(pair for cell in chapter.cells if "reference-solution" in cell.metadata.get("tags", [])
-                     for pair in load_generator().reference_functions(cell.source))
+    solutions = dict(
+        pair
+        for cell in chapter.cells
+        if "reference-solution" in cell.metadata.get("tags", [])
+        for pair in load_generator().reference_functions(cell.source)
+    )
     for cell in chapter.cells:
         name = next((name for name in solutions if cell.source.startswith(f"def {name}(")), None)
         if cell.cell_type == "code" and name and "NotImplementedError" in cell.source:
             cell.source = solutions[name]
-    chapter.cells.append(nbformat.v4.new_code_cell(
-        "print(e_step_in_use is my_e_step, m_step_in_use is my_m_step, log_likelihood_in_use is my_log_likelihood,"
-        " bic_in_use is my_bic, em_in_use is my_em)"))
+    chapter.cells.append(
+        nbformat.v4.new_code_cell(
+            "print(e_step_in_use is my_e_step, m_step_in_use is my_m_step, log_likelihood_in_use is my_log_likelihood,"
+            " bic_in_use is my_bic, em_in_use is my_em)"
+        )
+    )
     monkeypatch.setenv("GMM_MPL_BACKEND", "inline")  # the kernel inherits the environment
     monkeypatch.setenv("MPLBACKEND", "Agg")
     NotebookClient(chapter, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
-    checks = [output.get("text", "") for cell in chapter.cells if cell.source.startswith("result = check_")
-              for output in cell.outputs]
+    checks = [
+        output.get("text", "")
+        for cell in chapter.cells
+        if cell.source.startswith("result = check_")
+        for output in cell.outputs
+    ]
     assert len(checks) == 6 and all(text.startswith("Passed") for text in checks), checks
     assert chapter.cells[-1].outputs[0]["text"].split() == ["True"] * 5

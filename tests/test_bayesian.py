@@ -6,16 +6,15 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy.special import logsumexp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.special import logsumexp
 from sklearn.base import clone
 from sklearn.mixture import BayesianGaussianMixture as SklearnBayesianGaussianMixture
 from threadpoolctl import threadpool_limits
 
 from gmm_teach import BayesianGaussianMixture, NotFittedError, datasets
-from gmm_teach.bayesian import (VariationalParams, VariationalStep, variational_e_step,
-                                variational_weighted_log_density)
+from gmm_teach.bayesian import VariationalParams, VariationalStep, variational_e_step, variational_weighted_log_density
 from gmm_teach.em import log_density
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
@@ -40,8 +39,13 @@ def _scikit_learn_from(responsibilities, **settings):
 
 def _fit_both(X, covariance_type, prior_type, n_components=5, max_iter=30, seed=0):
     responsibilities = np.random.default_rng(seed).dirichlet(np.ones(n_components), size=X.shape[0])
-    settings = dict(n_components=n_components, covariance_type=covariance_type, tol=0.0, max_iter=max_iter,
-                    weight_concentration_prior_type=prior_type)
+    settings = dict(
+        n_components=n_components,
+        covariance_type=covariance_type,
+        tol=0.0,
+        max_iter=max_iter,
+        weight_concentration_prior_type=prior_type,
+    )
     ours = BayesianGaussianMixture(**settings)
     for _ in ours.iter_fit(X, initial_responsibilities=responsibilities):
         pass
@@ -77,8 +81,13 @@ def test_elbo_trajectory_and_posterior_match_scikit_learn(data_name, covariance_
 
 def test_priors_resolved_from_the_data_match_scikit_learn():
     ours, theirs = _fit_both(FAITHFUL, "full", "dirichlet_process", max_iter=1)
-    for name in ("weight_concentration_prior_", "mean_precision_prior_", "mean_prior_",
-                 "degrees_of_freedom_prior_", "covariance_prior_"):
+    for name in (
+        "weight_concentration_prior_",
+        "mean_precision_prior_",
+        "mean_prior_",
+        "degrees_of_freedom_prior_",
+        "covariance_prior_",
+    ):
         np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-12, err_msg=name)
 
 
@@ -109,15 +118,25 @@ def mixture_data(draw):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=mixture_data(), covariance_type=st.sampled_from(COVARIANCE_TYPES),
-       prior_type=st.sampled_from(PRIOR_TYPES), log10_concentration=st.floats(-3.0, 3.0),
-       init_params=st.sampled_from(["kmeans", "random"]))
+@given(
+    data=mixture_data(),
+    covariance_type=st.sampled_from(COVARIANCE_TYPES),
+    prior_type=st.sampled_from(PRIOR_TYPES),
+    log10_concentration=st.floats(-3.0, 3.0),
+    init_params=st.sampled_from(["kmeans", "random"]),
+)
 def test_elbo_never_decreases(data, covariance_type, prior_type, log10_concentration, init_params):
     X, n_components, seed = data
     model = BayesianGaussianMixture(
-        n_components, covariance_type=covariance_type, weight_concentration_prior_type=prior_type,
-        weight_concentration_prior=10.0**log10_concentration, init_params=init_params, tol=1e-8,
-        max_iter=40, random_state=seed)
+        n_components,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        weight_concentration_prior=10.0**log10_concentration,
+        init_params=init_params,
+        tol=1e-8,
+        max_iter=40,
+        random_state=seed,
+    )
     elbos = []
     for step in model.iter_fit(X):
         assert isinstance(step, VariationalStep) and isinstance(step.params, VariationalParams)
@@ -147,9 +166,13 @@ def test_moons_with_three_components_share_the_weight_a_quarter_a_quarter_a_half
 def test_smaller_weight_concentration_leaves_fewer_active_components():
     active = []
     for concentration in (1e-4, 1e4):
-        model = BayesianGaussianMixture(6, weight_concentration_prior=concentration, max_iter=300,
-                                        weight_concentration_prior_type="dirichlet_distribution",
-                                        random_state=0).fit(FAITHFUL)
+        model = BayesianGaussianMixture(
+            6,
+            weight_concentration_prior=concentration,
+            max_iter=300,
+            weight_concentration_prior_type="dirichlet_distribution",
+            random_state=0,
+        ).fit(FAITHFUL)
         active.append((model.weights_ > 0.01).sum())
     assert active[0] < active[1] == 6, active
 
@@ -206,7 +229,10 @@ def test_same_random_state_same_fit_and_clone_keeps_the_settings():
     model = BayesianGaussianMixture(4, weight_concentration_prior=0.5, n_init=2, random_state=7)
     twin = clone(model)
     assert twin.get_params() == model.get_params()
-    assert repr(twin) == "BayesianGaussianMixture(n_components=4, n_init=2, weight_concentration_prior=0.5, random_state=7)"
+    assert (
+        repr(twin)
+        == "BayesianGaussianMixture(n_components=4, n_init=2, weight_concentration_prior=0.5, random_state=7)"
+    )
     np.testing.assert_array_equal(model.fit(FAITHFUL).weights_, twin.fit(FAITHFUL).weights_)
     assert "weights_init" not in model.get_params()
 
@@ -219,7 +245,10 @@ def test_a_bayesian_mixture_is_a_sibling_of_gaussian_mixture_not_a_kind_of_it():
     assert not isinstance(model, GaussianMixture) and isinstance(model, BaseMixture)
     assert not any(name.endswith("_init") and name != "n_init" for name in vars(model))
     assert set(GaussianMixture().get_params()) - set(model.get_params()) == {
-        "weights_init", "means_init", "precisions_init"}
+        "weights_init",
+        "means_init",
+        "precisions_init",
+    }
 
 
 def test_a_fitted_bayesian_mixture_pickles_to_a_few_kilobytes():
@@ -235,22 +264,51 @@ def test_predict_before_fit_says_so():
         BayesianGaussianMixture(2).predict(FAITHFUL)
 
 
-@pytest.mark.parametrize("params, exception, match", [
-    (dict(weight_concentration_prior_type="dirichlet"), ValueError,
-     r"weight_concentration_prior_type must be one of 'dirichlet_process', 'dirichlet_distribution'; got 'dirichlet'"),
-    (dict(weight_concentration_prior=0.0), ValueError, r"weight_concentration_prior must be greater than 0, got 0.0"),
-    (dict(weight_concentration_prior="big"), TypeError, r"weight_concentration_prior must be a finite real number"),
-    (dict(mean_precision_prior=-1.0), ValueError, r"mean_precision_prior must be greater than 0, got -1.0"),
-    (dict(degrees_of_freedom_prior=1.0), ValueError,
-     r"degrees_of_freedom_prior must be greater than n_features - 1 = 1, got 1.0"),
-    (dict(mean_prior=[1.0, 2.0, 3.0]), ValueError, r"mean_prior must be an array of shape \(2,\), got shape \(3,\)"),
-    (dict(covariance_prior=np.eye(3)), ValueError, r"covariance_prior must be an array of shape \(2, 2\), got shape \(3, 3\)"),
-    (dict(covariance_prior=-np.eye(2)), ValueError, r"covariance_prior must be positive definite"),
-    (dict(covariance_prior=[1.0, -1.0], covariance_type="diag"), ValueError,
-     r"covariance_prior for covariance_type='diag' must be positive"),
-    (dict(covariance_prior=0.0, covariance_type="spherical"), ValueError, r"covariance_prior must be greater than 0"),
-    (dict(n_components=0), ValueError, r"n_components must be at least 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "params, exception, match",
+    [
+        (
+            dict(weight_concentration_prior_type="dirichlet"),
+            ValueError,
+            r"weight_concentration_prior_type must be one of 'dirichlet_process', 'dirichlet_distribution'; "
+            r"got 'dirichlet'",
+        ),
+        (
+            dict(weight_concentration_prior=0.0),
+            ValueError,
+            r"weight_concentration_prior must be greater than 0, got 0.0",
+        ),
+        (dict(weight_concentration_prior="big"), TypeError, r"weight_concentration_prior must be a finite real number"),
+        (dict(mean_precision_prior=-1.0), ValueError, r"mean_precision_prior must be greater than 0, got -1.0"),
+        (
+            dict(degrees_of_freedom_prior=1.0),
+            ValueError,
+            r"degrees_of_freedom_prior must be greater than n_features - 1 = 1, got 1.0",
+        ),
+        (
+            dict(mean_prior=[1.0, 2.0, 3.0]),
+            ValueError,
+            r"mean_prior must be an array of shape \(2,\), got shape \(3,\)",
+        ),
+        (
+            dict(covariance_prior=np.eye(3)),
+            ValueError,
+            r"covariance_prior must be an array of shape \(2, 2\), got shape \(3, 3\)",
+        ),
+        (dict(covariance_prior=-np.eye(2)), ValueError, r"covariance_prior must be positive definite"),
+        (
+            dict(covariance_prior=[1.0, -1.0], covariance_type="diag"),
+            ValueError,
+            r"covariance_prior for covariance_type='diag' must be positive",
+        ),
+        (
+            dict(covariance_prior=0.0, covariance_type="spherical"),
+            ValueError,
+            r"covariance_prior must be greater than 0",
+        ),
+        (dict(n_components=0), ValueError, r"n_components must be at least 1, got 0"),
+    ],
+)
 def test_bad_priors_are_refused_with_a_message_naming_them(params, exception, match):
     with pytest.raises(exception, match=match):
         BayesianGaussianMixture(**params).fit(FAITHFUL)
@@ -263,10 +321,13 @@ def test_one_sample_needs_a_covariance_prior():
     np.testing.assert_allclose(model.means_, [[1.0, 2.0]])
 
 
-@pytest.mark.parametrize("responsibilities, match", [
-    (np.full((272, 2), 0.5), r"initial_responsibilities must have shape \(272, 3\).*got \(272, 2\)"),
-    (np.full((272, 3), 0.5), r"initial_responsibilities must be non-negative with every row summing to 1"),
-])
+@pytest.mark.parametrize(
+    "responsibilities, match",
+    [
+        (np.full((272, 2), 0.5), r"initial_responsibilities must have shape \(272, 3\).*got \(272, 2\)"),
+        (np.full((272, 3), 0.5), r"initial_responsibilities must be non-negative with every row summing to 1"),
+    ],
+)
 def test_bad_initial_responsibilities_are_refused(responsibilities, match):
     with pytest.raises(ValueError, match=match):
         BayesianGaussianMixture(3).iter_fit(FAITHFUL, initial_responsibilities=responsibilities)
@@ -278,6 +339,7 @@ def test_variational_e_step_is_bayes_rule_on_the_expected_log_densities(covarian
     model = BayesianGaussianMixture(n_components=4, covariance_type=covariance_type, random_state=0).fit(FAITHFUL)
     weighted = variational_weighted_log_density(FAITHFUL, model.params_)
     responsibilities, mean_log_norm = variational_e_step(FAITHFUL, model.params_)
-    np.testing.assert_allclose(responsibilities, np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)),
-                               rtol=1e-10, atol=1e-249)
+    np.testing.assert_allclose(
+        responsibilities, np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)), rtol=1e-10, atol=1e-249
+    )
     assert mean_log_norm == pytest.approx(logsumexp(weighted, axis=1).mean(), rel=1e-12)

@@ -20,8 +20,9 @@ def one_blas_thread():
 @pytest.fixture(params=["inline", "widget"])
 def explorer(request, monkeypatch):
     monkeypatch.setenv("GMM_MPL_BACKEND", request.param)
-    explorer = BayesianExplorer(BLOBS, n_components=6, weight_concentration_prior=1.0,
-                                weight_concentration_prior_type="dirichlet_distribution")
+    explorer = BayesianExplorer(
+        BLOBS, n_components=6, weight_concentration_prior=1.0, weight_concentration_prior_type="dirichlet_distribution"
+    )
     assert explorer.host.mode == request.param
     yield explorer
     explorer.close()
@@ -84,14 +85,17 @@ def test_each_prior_is_fitted_once():
     assert explorer.model is first
 
 
-@pytest.mark.parametrize("arguments, error, match", [
-    (dict(n_components=0), ValueError, r"n_components must be at least 1 and at most 20, got 0"),
-    (dict(weight_concentration_prior=0.0), ValueError, r"weight_concentration_prior must be at least 0.0001"),
-    (dict(weight_concentration_prior=1e5), ValueError, r"weight_concentration_prior must be at most 10000"),
-    (dict(weight_concentration_prior_type="dp"), ValueError, r"weight_concentration_prior_type must be one of"),
-    (dict(covariance_type="round"), ValueError, r"covariance_type must be one of"),
-    (dict(active_threshold=2.0), ValueError, r"active_threshold must be at most 1.0, got 2.0"),
-])
+@pytest.mark.parametrize(
+    "arguments, error, match",
+    [
+        (dict(n_components=0), ValueError, r"n_components must be at least 1 and at most 20, got 0"),
+        (dict(weight_concentration_prior=0.0), ValueError, r"weight_concentration_prior must be at least 0.0001"),
+        (dict(weight_concentration_prior=1e5), ValueError, r"weight_concentration_prior must be at most 10000"),
+        (dict(weight_concentration_prior_type="dp"), ValueError, r"weight_concentration_prior_type must be one of"),
+        (dict(covariance_type="round"), ValueError, r"covariance_type must be one of"),
+        (dict(active_threshold=2.0), ValueError, r"active_threshold must be at most 1.0, got 2.0"),
+    ],
+)
 def test_bad_arguments_are_named(arguments, error, match):
     with pytest.raises(error, match=match):
         BayesianExplorer(BLOBS, **arguments)
@@ -108,8 +112,11 @@ def test_bad_trait_values_are_refused_and_the_picture_stays():
 
 def _awkward_data():
     rng = np.random.default_rng(0)
-    return {"one feature": rng.normal(size=(200, 1)), "five features": rng.normal(size=(200, 5)),
-            "duplicate points": np.vstack([np.zeros((50, 2)), rng.normal(size=(100, 2))])}
+    return {
+        "one feature": rng.normal(size=(200, 1)),
+        "five features": rng.normal(size=(200, 5)),
+        "duplicate points": np.vstack([np.zeros((50, 2)), rng.normal(size=(100, 2))]),
+    }
 
 
 @pytest.mark.parametrize("n_components", [1, 4])

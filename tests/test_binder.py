@@ -20,7 +20,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from helpers import imported_modules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,10 +39,11 @@ pytestmark = [pytest.mark.binder, pytest.mark.xdist_group("binder")]
 
 def run(command, timeout, **kwargs):
     """Run a command; on failure, show the end of its output."""
-    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=timeout,
-                            **kwargs)
-    assert result.returncode == 0, (f"`{' '.join(map(str, command))}` failed ({result.returncode}):\n"
-                                    f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=timeout, **kwargs)
+    assert result.returncode == 0, (
+        f"`{' '.join(map(str, command))}` failed ({result.returncode}):\n"
+        f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result.stdout
 
 
@@ -87,25 +87,32 @@ def test_the_readme_badge_opens_the_chapter_this_test_runs_in_jupyterlab():
 
 def test_postbuild_installed_this_checkout(binder_venv):
     prefix, env = binder_venv
-    location = run([prefix / "bin" / "python", "-c", "import gmm_teach; print(gmm_teach.__file__)"], 60, env=env,
-                   cwd=prefix)
+    location = run(
+        [prefix / "bin" / "python", "-c", "import gmm_teach; print(gmm_teach.__file__)"], 60, env=env, cwd=prefix
+    )
     assert Path(location.strip()).resolve().parent == (ROOT / "gmm_teach").resolve()
 
 
 def test_the_live_explorers_can_run_on_binder(binder_venv):
     """On Binder the chapters use the ipympl backend and the explorers: both must import there."""
     prefix, env = binder_venv
-    probe = ("import matplotlib; matplotlib.use('module://ipympl.backend_nbagg'); "
-             "import gmm_teach.widgets, gmm_teach.animation, gmm_teach.plotting")
+    probe = (
+        "import matplotlib; matplotlib.use('module://ipympl.backend_nbagg'); "
+        "import gmm_teach.widgets, gmm_teach.animation, gmm_teach.plotting"
+    )
     run([prefix / "bin" / "python", "-c", probe], 120, env=env, cwd=prefix)
 
 
 def test_every_module_the_chapters_import_is_installed(binder_venv):
     prefix, env = binder_venv
-    modules = sorted(set().union(*(imported_modules(nbformat.read(path, as_version=4))
-                                   for path in sorted(BOOK.glob("*.ipynb")))))
+    modules = sorted(
+        set().union(*(imported_modules(nbformat.read(path, as_version=4)) for path in sorted(BOOK.glob("*.ipynb"))))
+    )
     assert "gmm_teach" in modules
-    probe = "import importlib.util, json, sys; print(json.dumps([m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]))"
+    probe = (
+        "import importlib.util, json, sys; "
+        "print(json.dumps([m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]))"
+    )
     missing = json.loads(run([prefix / "bin" / "python", "-c", probe, *modules], 60, env=env, cwd=prefix))
     assert not missing, f"chapters import {missing}, which binder/requirements.txt does not install"
 
@@ -114,9 +121,23 @@ def test_a_chapter_runs_in_the_binder_environment(binder_venv, tmp_path):
     prefix, env = binder_venv
     kernel = json.loads((prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json").read_text())
     assert Path(kernel["argv"][0]).parent == prefix / "bin", "the kernel must be the Binder venv's Python"
-    run([prefix / "bin" / "jupyter", "nbconvert", "--to", "notebook", "--execute", CHAPTER, "--output-dir", tmp_path,
-         f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}", f"--ExecutePreprocessor.timeout={EXECUTE_TIMEOUT}"],
-        EXECUTE_TIMEOUT + 60, env={**env, "GMM_MPL_BACKEND": "inline", "MPLBACKEND": "Agg"}, cwd=BOOK)
+    run(
+        [
+            prefix / "bin" / "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            CHAPTER,
+            "--output-dir",
+            tmp_path,
+            f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
+            f"--ExecutePreprocessor.timeout={EXECUTE_TIMEOUT}",
+        ],
+        EXECUTE_TIMEOUT + 60,
+        env={**env, "GMM_MPL_BACKEND": "inline", "MPLBACKEND": "Agg"},
+        cwd=BOOK,
+    )
     executed = nbformat.read(tmp_path / CHAPTER.name, as_version=4)
     code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in code_cells), "not every cell ran"

@@ -40,9 +40,13 @@ def unwanted_outputs(notebook):
 
 def checked_cells_without_output(notebook):
     """Numbers of the NBVAL_CHECK_OUTPUT cells that lack the stored output (or execution count) nbval needs."""
-    return [number for number, cell in enumerate(notebook.cells)
-            if cell.cell_type == "code" and CHECK_OUTPUT in cell.source
-            and (not cell.outputs or cell.execution_count is None)]
+    return [
+        number
+        for number, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        and CHECK_OUTPUT in cell.source
+        and (not cell.outputs or cell.execution_count is None)
+    ]
 
 
 def starts_with_backend_switch(notebook):
@@ -136,9 +140,11 @@ def test_the_book_has_chapters():
 def test_chapter_is_committed_without_outputs(path):
     notebook = nbformat.read(path, as_version=4)
     problems = unwanted_outputs(notebook)
-    assert not problems, (f"{path.name}: {'; '.join(problems)}. Clear them with "
-                          f"`jupyter nbconvert --clear-output --inplace book/{path.name}` (then restore the "
-                          f"{CHECK_OUTPUT} cells' outputs).")
+    assert not problems, (
+        f"{path.name}: {'; '.join(problems)}. Clear them with "
+        f"`jupyter nbconvert --clear-output --inplace book/{path.name}` (then restore the "
+        f"{CHECK_OUTPUT} cells' outputs)."
+    )
     missing = checked_cells_without_output(notebook)
     assert not missing, f"{path.name}: {CHECK_OUTPUT} cells {missing} have no stored output for nbval to compare"
 
@@ -146,13 +152,15 @@ def test_chapter_is_committed_without_outputs(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda path: path.name)
 def test_chapter_starts_with_the_backend_switch(path):
     assert starts_with_backend_switch(nbformat.read(path, as_version=4)), (
-        f"{path.name}: the first code cell must be exactly\n{SWITCH}")
+        f"{path.name}: the first code cell must be exactly\n{SWITCH}"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda path: path.name)
 def test_chapter_checks_what_it_teaches(path):
     assert assertion_cells(nbformat.read(path, as_version=4)), (
-        f"{path.name} has no assertion cell: add one that checks what the chapter teaches (nbval runs it)")
+        f"{path.name} has no assertion cell: add one that checks what the chapter teaches (nbval runs it)"
+    )
 
 
 def test_table_of_contents_lists_exactly_the_existing_pages():
@@ -179,7 +187,11 @@ def test_every_public_function_and_class_is_on_the_api_page():
         module = importlib.import_module(module_name)
         for name, value in vars(module).items():
             defined_here = (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__ == module_name
-            if defined_here and not name.startswith("_") and module_name not in documented \
-                    and not any(entry.endswith(f".{name}") for entry in documented):
+            if (
+                defined_here
+                and not name.startswith("_")
+                and module_name not in documented
+                and not any(entry.endswith(f".{name}") for entry in documented)
+            ):
                 undocumented.append(f"{module_name}.{name}")
     assert not undocumented, f"add to book/api.md: {undocumented}"

@@ -55,8 +55,9 @@ def test_fit_prints_the_parameters_log_likelihood_aic_and_bic(capsys):
 def test_fit_with_several_starts_equals_the_estimator(capsys):
     X = datasets.load_iris()[0]
     model = GaussianMixture(3, covariance_type="diag", n_init=3, max_iter=50, random_state=4).fit(X)
-    _, out, _ = run(["fit", "iris", "--k", "3", "--covariance", "diag", "--n-init", "3", "--max-iter", "50",
-                     "--seed", "4"], capsys)
+    _, out, _ = run(
+        ["fit", "iris", "--k", "3", "--covariance", "diag", "--n-init", "3", "--max-iter", "50", "--seed", "4"], capsys
+    )
     assert f"BIC  {model.bic(X):.4f}".split()[-1] in out.splitlines()[-1]
     assert "best of 3 start(s), seed 4" in out
 
@@ -92,50 +93,62 @@ def test_select_accepts_a_list_of_k(capsys):
 
 
 # ------------------------------------------------------------------ errors that say what to change
-@pytest.mark.parametrize("argv, message", [
-    (["fit", "no_such_file.csv", "--k", "2"],
-     "no such file: 'no_such_file.csv'. Give a CSV file or a shipped data set: old_faithful, iris"),
-    (["fit", "old_faithful", "--k", "three"],
-     "argument --k: expected a whole number, at least 1, got 'three'"),
-    (["fit", "old_faithful", "--k", "0"], "at least 1, got '0'"),
-    (["select", "old_faithful", "--k", "8-1"], "expected numbers of components such as 3, 1-8 or 2,3,5"),
-    (["select", "old_faithful", "--k", "1-300"], "--k: at most 272 components for 272 points, got up to 300"),
-    (["fit", "old_faithful", "--k", "2", "--seed", "-1"], "argument --seed: expected a whole number, at least 0"),
-    (["fit", "old_faithful", "--k", "300"], "n_components must be at most the number of samples"),
-    (["fit", "old_faithful", "--k", "2", "--covariance", "round"], "invalid choice: 'round'"),
-    (["select", "old_faithful", "--k", "2", "--covariance", "full,round"], "got 'round'"),
-    (["animate", "old_faithful", "--k", "2", "--fps", "inf"],
-     "expected a number of frames per second between 0.1 and 60"),
-    (["fit", "old_faithful", "--k", "2", "--columns", "duration"],
-     "columns: no column 'duration'; the columns are eruptions, waiting"),
-    (["select", "old_faithful", "--k", "1-100000000000"], "each between 1 and 1000"),
-    (["fit", "old_faithful", "--k", "²"], "expected a whole number, at least 1, got '²'"),
-    (["fit", "old_faithful", "--k", "2", "--seed", "4294967296"], "at least 0 and at most 4294967295"),
-    (["fit", "old_faithful"], "the following arguments are required: --k"),
-    ([], "the following arguments are required: command"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["fit", "no_such_file.csv", "--k", "2"],
+            "no such file: 'no_such_file.csv'. Give a CSV file or a shipped data set: old_faithful, iris",
+        ),
+        (["fit", "old_faithful", "--k", "three"], "argument --k: expected a whole number, at least 1, got 'three'"),
+        (["fit", "old_faithful", "--k", "0"], "at least 1, got '0'"),
+        (["select", "old_faithful", "--k", "8-1"], "expected numbers of components such as 3, 1-8 or 2,3,5"),
+        (["select", "old_faithful", "--k", "1-300"], "--k: at most 272 components for 272 points, got up to 300"),
+        (["fit", "old_faithful", "--k", "2", "--seed", "-1"], "argument --seed: expected a whole number, at least 0"),
+        (["fit", "old_faithful", "--k", "300"], "n_components must be at most the number of samples"),
+        (["fit", "old_faithful", "--k", "2", "--covariance", "round"], "invalid choice: 'round'"),
+        (["select", "old_faithful", "--k", "2", "--covariance", "full,round"], "got 'round'"),
+        (
+            ["animate", "old_faithful", "--k", "2", "--fps", "inf"],
+            "expected a number of frames per second between 0.1 and 60",
+        ),
+        (
+            ["fit", "old_faithful", "--k", "2", "--columns", "duration"],
+            "columns: no column 'duration'; the columns are eruptions, waiting",
+        ),
+        (["select", "old_faithful", "--k", "1-100000000000"], "each between 1 and 1000"),
+        (["fit", "old_faithful", "--k", "²"], "expected a whole number, at least 1, got '²'"),
+        (["fit", "old_faithful", "--k", "2", "--seed", "4294967296"], "at least 0 and at most 4294967295"),
+        (["fit", "old_faithful"], "the following arguments are required: --k"),
+        ([], "the following arguments are required: command"),
+    ],
+)
 def test_bad_input_exits_with_a_message_that_says_what_to_change(argv, message, capsys):
     assert message in error_of(argv, capsys)
 
 
 def test_a_non_numeric_column_is_named_with_its_line(csv_file, capsys):
     err = error_of(["fit", str(csv_file), "--k", "2"], capsys)
-    assert (f"{csv_file} line 2, column 'kind': not a number ('long'); the numeric columns are "
-            "eruptions,waiting (see gmm-teach fit --help)") in err
+    assert (
+        f"{csv_file} line 2, column 'kind': not a number ('long'); the numeric columns are "
+        "eruptions,waiting (see gmm-teach fit --help)"
+    ) in err
 
 
 def test_a_ragged_csv_names_the_line(tmp_path, capsys):
     path = tmp_path / "ragged.csv"
     path.write_text("a,b\n1,2\n3\n")
     assert "ragged.csv line 3 has 1 values, expected 2 (one per column: a, b)" in error_of(
-        ["fit", str(path), "--k", "1"], capsys)
+        ["fit", str(path), "--k", "1"], capsys
+    )
 
 
 def test_a_missing_value_is_named_with_its_line_counting_blank_lines(tmp_path, capsys):
     path = tmp_path / "gaps.csv"
     path.write_text("a,b\n1,2\n\n3,\n")
     assert "gaps.csv line 4, column 'b': no value; remove or fill in that row" in error_of(
-        ["fit", str(path), "--k", "1"], capsys)
+        ["fit", str(path), "--k", "1"], capsys
+    )
 
 
 def test_animate_names_a_missing_output_folder(tmp_path, capsys):
@@ -178,10 +191,13 @@ def test_a_quick_run_leaves_stderr_clean(capsys):
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("argv, bar", [
-    (["select", "old_faithful", "--k", "1-2"], "fitting models ["),
-    (["fit", "old_faithful", "--k", "2", "--n-init", "2", "--max-iter", "50"], "fitting ["),
-])
+@pytest.mark.parametrize(
+    "argv, bar",
+    [
+        (["select", "old_faithful", "--k", "1-2"], "fitting models ["),
+        (["fit", "old_faithful", "--k", "2", "--n-init", "2", "--max-iter", "50"], "fitting ["),
+    ],
+)
 def test_a_long_run_draws_the_bar_on_stderr_not_stdout(monkeypatch, capsys, argv, bar):
     monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
     _, out, err = run(argv, capsys)
@@ -192,12 +208,22 @@ def test_a_long_run_draws_the_bar_on_stderr_not_stdout(monkeypatch, capsys, argv
 # ------------------------------------------------------------------ python -m gmm_teach
 def test_python_dash_m_runs_the_same_command():
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    completed = subprocess.run([sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "2"],
-                               capture_output=True, text=True, env=environment, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "2"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("old_faithful: 272 points")
-    failed = subprocess.run([sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "x"],
-                            capture_output=True, text=True, env=environment, timeout=120)
+    failed = subprocess.run(
+        [sys.executable, "-m", "gmm_teach", "fit", "old_faithful", "--k", "x"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
     assert failed.returncode == 2 and failed.stderr.startswith("gmm-teach fit: error: argument --k")
     assert failed.stderr.count("\n") == 1
 
@@ -205,8 +231,12 @@ def test_python_dash_m_runs_the_same_command():
 def test_a_reader_that_quits_early_gets_no_error(tmp_path):
     """``gmm-teach select ... | head -3``: the pipe closes before the table is written; no message, no traceback."""
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    process = subprocess.Popen([sys.executable, "-m", "gmm_teach", "select", "old_faithful", "--k", "1-2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gmm_teach", "select", "old_faithful", "--k", "1-2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
     process.stdout.close()  # before the command prints anything: its first write finds the pipe closed
     _, err = process.communicate(timeout=120)
     assert err == b"" and process.returncode == 1
@@ -219,8 +249,9 @@ def test_animate_writes_a_gif_with_a_start_frame_and_two_frames_per_iteration(tm
     from gmm_teach.trace import EMTrace
 
     path = tmp_path / "em.gif"
-    status, out, _ = run(["animate", "old_faithful", "--k", "2", "-o", str(path), "--max-iter", "3", "--dpi", "40"],
-                         capsys)
+    status, out, _ = run(
+        ["animate", "old_faithful", "--k", "2", "-o", str(path), "--max-iter", "3", "--dpi", "40"], capsys
+    )
     trace = EMTrace.run(datasets.load_old_faithful(), n_components=2, random_state=0, max_iter=3)
     assert status == 0
     with Image.open(path) as gif:
@@ -247,8 +278,23 @@ def test_the_animation_labels_its_axes_with_the_column_names(tmp_path, monkeypat
             views.append(self)
 
     monkeypatch.setattr(animation, "EMView", RecordedView)
-    run(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2", "--dpi", "20",
-         "--columns", "waiting,eruptions"], capsys)
+    run(
+        [
+            "animate",
+            "old_faithful",
+            "--k",
+            "2",
+            "-o",
+            str(tmp_path / "em.gif"),
+            "--max-iter",
+            "2",
+            "--dpi",
+            "20",
+            "--columns",
+            "waiting,eruptions",
+        ],
+        capsys,
+    )
     [view] = views
     assert (view.clustering_ax.get_xlabel(), view.clustering_ax.get_ylabel()) == ("waiting", "eruptions")
 
@@ -268,13 +314,23 @@ def test_animate_says_mp4_needs_ffmpeg_when_it_is_missing(monkeypatch, tmp_path,
 
 def test_animate_shows_its_progress_frame_by_frame(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
-    _, _, err = run(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2",
-                     "--dpi", "30"], capsys)
+    _, _, err = run(
+        ["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2", "--dpi", "30"],
+        capsys,
+    )
     assert "writing em.gif [" in err and "5/5" in err
 
 
-@pytest.mark.parametrize("value, text", [(2.03704, "2.0370"), (-1130.26588, "-1130.2659"), (0.0, "0.0000"),
-                                         (2.5e-5, "2.500e-05"), (-113026.588, "-113026.6")])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (2.03704, "2.0370"),
+        (-1130.26588, "-1130.2659"),
+        (0.0, "0.0000"),
+        (2.5e-5, "2.500e-05"),
+        (-113026.588, "-113026.6"),
+    ],
+)
 def test_numbers_are_printed_readably_at_every_scale(value, text):
     assert cli._number(value) == text
 
@@ -282,8 +338,10 @@ def test_numbers_are_printed_readably_at_every_scale(value, text):
 def test_animate_writes_an_mp4(tmp_path, capsys):
     import imageio_ffmpeg
 
-    status, out, _ = run(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.mp4"), "--max-iter", "2",
-                     "--dpi", "30"], capsys)
+    status, out, _ = run(
+        ["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.mp4"), "--max-iter", "2", "--dpi", "30"],
+        capsys,
+    )
     assert status == 0 and "5 frames" in out
     assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "em.mp4"))[0] == 5
 
@@ -296,14 +354,16 @@ def test_an_existing_folder_as_output_is_refused_before_em_runs(tmp_path, capsys
     assert f"--output: {str(folder)!r} is a folder; give a file name such as" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--dpi", "601"], "argument --dpi: expected a whole number, at least 10 and at most 600, got '601'"),
-    (["--dpi", "3000"], "at most 600, got '3000'"),
-    (["--max-iter", "501"], "argument --max-iter: expected a whole number, at least 1 and at most 500"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dpi", "601"], "argument --dpi: expected a whole number, at least 10 and at most 600, got '601'"),
+        (["--dpi", "3000"], "at most 600, got '3000'"),
+        (["--max-iter", "501"], "argument --max-iter: expected a whole number, at least 1 and at most 500"),
+    ],
+)
 def test_animation_resolution_and_length_are_bounded(argv, message, tmp_path, capsys):
-    assert message in error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), *argv],
-                               capsys)
+    assert message in error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), *argv], capsys)
     assert not (tmp_path / "em.gif").exists()
 
 
@@ -314,8 +374,9 @@ def test_an_animation_too_large_in_pixels_is_refused_before_a_frame_is_drawn(tmp
     noise = tmp_path / "noise.csv"  # uniform noise: EM crawls for many iterations, so there are many frames
     rows = np.random.default_rng(0).uniform(size=(300, 2))
     noise.write_text("a,b\n" + "\n".join(f"{a},{b}" for a, b in rows))
-    err = error_of(["animate", str(noise), "--k", "6", "-o", str(tmp_path / "em.gif"), "--dpi", "600",
-                    "--max-iter", "500"], capsys)
+    err = error_of(
+        ["animate", str(noise), "--k", "6", "-o", str(tmp_path / "em.gif"), "--dpi", "600", "--max-iter", "500"], capsys
+    )
     assert "dpi=600 with" in err and "million pixels; at most 250 million are written" in err
     assert "Lower dpi or max_iter" in err
 
@@ -376,8 +437,10 @@ def test_an_error_while_running_is_one_line_without_traceback(error, monkeypatch
         raise error
 
     monkeypatch.setattr(animation, "write_animation", fail)
-    err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2"],
-                   capsys)
-    expected = {OSError: "OSError: [Errno 28] No space left on device", MemoryError: "not enough memory",
-                RuntimeError: "unexpected RuntimeError (a bug in gmm-teach"}[type(error)]
+    err = error_of(["animate", "old_faithful", "--k", "2", "-o", str(tmp_path / "em.gif"), "--max-iter", "2"], capsys)
+    expected = {
+        OSError: "OSError: [Errno 28] No space left on device",
+        MemoryError: "not enough memory",
+        RuntimeError: "unexpected RuntimeError (a bug in gmm-teach",
+    }[type(error)]
     assert expected in err

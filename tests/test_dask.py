@@ -15,8 +15,12 @@ COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="400MiB",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, memory_limit="400MiB", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -28,8 +32,14 @@ def blobs(n_samples=30_000, seed=0):
 
 def same_start(X, covariance_type):
     params = initial_params(X, 3, covariance_type, "kmeans", np.random.default_rng(0))[0]
-    return dict(n_components=3, covariance_type=covariance_type, weights_init=params.weights,
-                means_init=params.means, precisions_init=params.precisions, tol=1e-6)
+    return dict(
+        n_components=3,
+        covariance_type=covariance_type,
+        weights_init=params.weights,
+        means_init=params.means,
+        precisions_init=params.precisions,
+        tol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

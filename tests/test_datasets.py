@@ -38,13 +38,15 @@ def test_shipped_data_has_its_provenance_written_down():
 
 def test_make_blobs_gives_exact_shares_and_chosen_shapes():
     covariances = [[[1.0, 0.8], [0.8, 1.0]], [[0.2, 0.0], [0.0, 3.0]]]
-    X, y = datasets.make_blobs(1001, means=[[0, 0], [10, 10]], covariances=covariances, weights=[0.3, 0.7],
-                               random_state=0)
+    X, y = datasets.make_blobs(
+        1001, means=[[0, 0], [10, 10]], covariances=covariances, weights=[0.3, 0.7], random_state=0
+    )
     assert X.shape == (1001, 2) and np.bincount(y).tolist() == [300, 701]
     np.testing.assert_allclose(np.cov(X[y == 0].T), covariances[0], atol=0.2)
     np.testing.assert_allclose(X[y == 1].mean(axis=0), [10, 10], atol=0.2)
-    again, _ = datasets.make_blobs(1001, means=[[0, 0], [10, 10]], covariances=covariances, weights=[0.3, 0.7],
-                                   random_state=0)
+    again, _ = datasets.make_blobs(
+        1001, means=[[0, 0], [10, 10]], covariances=covariances, weights=[0.3, 0.7], random_state=0
+    )
     np.testing.assert_array_equal(X, again)
 
 
@@ -88,15 +90,18 @@ def test_load_csv_drops_the_byte_order_mark_excel_writes(tmp_path):
     assert names == ["a", "b"] and X.tolist() == [[1.0, 2.0]]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("a,b\n1,2\n3,NaN\n", "data.csv line 3, column 'b': not a finite number ('NaN')"),
-    ("a,b\n1,2\n3,-inf\n", "data.csv line 3, column 'b': not a finite number ('-inf')"),
-    ("a,b\n1,2\n\n3, \n", "data.csv line 4, column 'b': no value; remove or fill in that row"),
-    ("a,b\n1,2\n3,x\n", "data.csv line 3, column 'b': not a number ('x'); the numeric columns are a,b"),
-    ("a,b\n1,2\n3\n", "data.csv line 3 has 1 values, expected 2 (one per column: a, b)"),
-    ("a,b\n", "data.csv has a header but no data rows"),
-    ("\n\n", "data.csv holds no rows"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a,b\n1,2\n3,NaN\n", "data.csv line 3, column 'b': not a finite number ('NaN')"),
+        ("a,b\n1,2\n3,-inf\n", "data.csv line 3, column 'b': not a finite number ('-inf')"),
+        ("a,b\n1,2\n\n3, \n", "data.csv line 4, column 'b': no value; remove or fill in that row"),
+        ("a,b\n1,2\n3,x\n", "data.csv line 3, column 'b': not a number ('x'); the numeric columns are a,b"),
+        ("a,b\n1,2\n3\n", "data.csv line 3 has 1 values, expected 2 (one per column: a, b)"),
+        ("a,b\n", "data.csv has a header but no data rows"),
+        ("\n\n", "data.csv holds no rows"),
+    ],
+)
 def test_load_csv_names_the_file_line_and_column_of_a_bad_cell(tmp_path, text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         datasets.load_csv(write(tmp_path, text))

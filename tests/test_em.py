@@ -4,14 +4,13 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import three_blobs
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from gmm_teach import GaussianMixture, MixtureParams, e_step, em_steps, m_step
 from gmm_teach.em import log_density, log_gaussian_density
 from gmm_teach.initialization import initial_params
-
-from helpers import three_blobs
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 X, LABELS = three_blobs(240, 2, seed=5)
@@ -23,10 +22,14 @@ def _one_hot(labels, n_components=3):
 
 def test_e_step_matches_bayes_rule_with_scipy_densities():
     params = MixtureParams.from_covariances(
-        [0.2, 0.5, 0.3], [[0, 0], [4, 1], [-3, 5]],
-        [[[1, 0.3], [0.3, 2]], [[0.5, 0], [0, 0.5]], [[2, -0.4], [-0.4, 1]]], "full")
-    joint = np.column_stack([w * multivariate_normal(m, c).pdf(X)
-                             for w, m, c in zip(params.weights, params.means, params.covariances)])
+        [0.2, 0.5, 0.3],
+        [[0, 0], [4, 1], [-3, 5]],
+        [[[1, 0.3], [0.3, 2]], [[0.5, 0], [0, 0.5]], [[2, -0.4], [-0.4, 1]]],
+        "full",
+    )
+    joint = np.column_stack(
+        [w * multivariate_normal(m, c).pdf(X) for w, m, c in zip(params.weights, params.means, params.covariances)]
+    )
     responsibilities, log_likelihood = e_step(X, params)
     np.testing.assert_allclose(responsibilities, joint / joint.sum(axis=1, keepdims=True), rtol=1e-10, atol=1e-15)
     assert log_likelihood == pytest.approx(np.mean(np.log(joint.sum(axis=1))), rel=1e-12)
@@ -54,8 +57,9 @@ def test_e_step_of_very_tight_components_does_not_overflow(covariance_type):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         responsibilities, log_likelihood = e_step(X, params)
-    np.testing.assert_allclose(responsibilities, np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)),
-                               rtol=1e-9, atol=1e-249)
+    np.testing.assert_allclose(
+        responsibilities, np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)), rtol=1e-9, atol=1e-249
+    )
     assert log_likelihood == pytest.approx(logsumexp(weighted, axis=1).mean(), rel=1e-12)
 
 
@@ -95,12 +99,15 @@ def test_precisions_cholesky_is_the_factor_of_the_inverse_covariance(covariance_
     params = m_step(X, _one_hot(LABELS), covariance_type, reg_covar=1e-6)
     full = params.as_full()
     assert full.shape == (3, 2, 2)
-    precisions_full = MixtureParams(params.weights, params.means, full,
-                                    np.linalg.inv(np.linalg.cholesky(full)).transpose(0, 2, 1), "full").precisions
+    precisions_full = MixtureParams(
+        params.weights, params.means, full, np.linalg.inv(np.linalg.cholesky(full)).transpose(0, 2, 1), "full"
+    ).precisions
     np.testing.assert_allclose(precisions_full, np.linalg.inv(full), rtol=1e-9)
-    np.testing.assert_allclose(log_density(X, params),
-                               log_density(X, MixtureParams.from_covariances(params.weights, params.means, full, "full")),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        log_density(X, params),
+        log_density(X, MixtureParams.from_covariances(params.weights, params.means, full, "full")),
+        rtol=1e-10,
+    )
 
 
 def test_from_precisions_round_trips_to_covariances():

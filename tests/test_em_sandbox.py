@@ -11,7 +11,7 @@ from gmm_teach.plotting import responsibility_colors
 from gmm_teach.widgets import EMSandbox
 
 FAITHFUL = datasets.load_old_faithful()
-START = np.array([[2.0, 80.0], [4.5, 55.0]])   # each mean in the wrong group: EM has work to do
+START = np.array([[2.0, 80.0], [4.5, 55.0]])  # each mean in the wrong group: EM has work to do
 
 
 @pytest.fixture(params=["inline", "widget"])
@@ -27,8 +27,9 @@ def mouse(sandbox, kind, xy, shift=False):
     """Send a left-button mouse event at data coordinates ``xy`` of the clustering panel, as ipympl would."""
     canvas = sandbox.figure.canvas
     x, y = sandbox.clustering_ax.transData.transform(xy)
-    event = MouseEvent(kind, canvas, x, y, button=1, key="shift" if shift else None,
-                       modifiers={"shift"} if shift else None)
+    event = MouseEvent(
+        kind, canvas, x, y, button=1, key="shift" if shift else None, modifiers={"shift"} if shift else None
+    )
     canvas.callbacks.process(kind, event)
 
 
@@ -73,7 +74,7 @@ def test_dragging_a_mean_moves_it_recolours_the_points_and_updates_the_log_likel
     np.testing.assert_allclose(sandbox.clustering.ellipses[0][0].get_center(), end)
     np.testing.assert_allclose(drawn_colours(sandbox), expected_colours(FAITHFUL, sandbox.params))
     assert sandbox.log_likelihood > before and readout_log_likelihood(sandbox) in sandbox.readout.value
-    assert sandbox.phase == "M" and sandbox.n_undo == 1          # the whole drag is one action
+    assert sandbox.phase == "M" and sandbox.n_undo == 1  # the whole drag is one action
     sandbox.back()
     np.testing.assert_allclose(drawn_means(sandbox), START)
     np.testing.assert_allclose(drawn_colours(sandbox), expected_colours(FAITHFUL, sandbox.params))
@@ -88,16 +89,16 @@ def test_dragging_the_handle_makes_the_pointer_the_end_of_a_principal_axis(sandb
     drag(sandbox, handle, target)
     covariance = sandbox.params.covariances[1]
     axis = target - mean
-    np.testing.assert_allclose(covariance @ axis, (axis @ axis) * axis, rtol=1e-9)      # an eigenvector ...
-    assert np.trace(covariance) == pytest.approx(axis @ axis + other_variance)          # ... the other kept
+    np.testing.assert_allclose(covariance @ axis, (axis @ axis) * axis, rtol=1e-9)  # an eigenvector ...
+    assert np.trace(covariance) == pytest.approx(axis @ axis + other_variance)  # ... the other kept
     np.testing.assert_allclose(sandbox.handles.get_offsets()[1], target)
     ellipse = sandbox.clustering.ellipses[1][0]
     assert max(ellipse.get_width(), ellipse.get_height()) == pytest.approx(2 * np.linalg.norm(axis))
     np.testing.assert_allclose(drawn_colours(sandbox), expected_colours(FAITHFUL, sandbox.params))
-    np.testing.assert_allclose(sandbox.params.means, START)                              # the mean stayed
+    np.testing.assert_allclose(sandbox.params.means, START)  # the mean stayed
     sandbox.back()
     np.testing.assert_allclose(sandbox.params.covariances[1], sandbox._start.params.covariances[1])
-    end_of_major_axis = np.abs(sandbox.handles.get_offsets()[1] - mean)     # either end of it
+    end_of_major_axis = np.abs(sandbox.handles.get_offsets()[1] - mean)  # either end of it
     np.testing.assert_allclose(end_of_major_axis, np.abs(handle - mean))
 
 
@@ -109,8 +110,16 @@ def test_click_adds_a_point_and_shift_click_removes_the_nearest(sandbox):
     np.testing.assert_allclose(sandbox.X[-1], [3.0, 65.0])
     np.testing.assert_allclose(sandbox.clustering.points.get_offsets()[-1], [3.0, 65.0])
     np.testing.assert_allclose(drawn_colours(sandbox), expected_colours(sandbox.X, sandbox.params))
-    nearest = int(np.argmin(np.hypot(*(sandbox.clustering_ax.transData.transform(FAITHFUL)
-                                       - sandbox.clustering_ax.transData.transform([1.8, 54.2])).T)))
+    nearest = int(
+        np.argmin(
+            np.hypot(
+                *(
+                    sandbox.clustering_ax.transData.transform(FAITHFUL)
+                    - sandbox.clustering_ax.transData.transform([1.8, 54.2])
+                ).T
+            )
+        )
+    )
     mouse(sandbox, "button_press_event", (1.8, 54.2), shift=True)
     assert len(sandbox.X) == n
     assert not any(np.array_equal(row, FAITHFUL[nearest]) for row in sandbox.X)
@@ -142,14 +151,14 @@ def test_step_alternates_m_and_e_and_the_log_likelihood_never_decreases(sandbox)
 def test_half_steps_are_the_public_e_step_and_m_step(sandbox):
     responsibilities = sandbox.responsibilities
     np.testing.assert_allclose(responsibilities, e_step(FAITHFUL, sandbox.params)[0])
-    sandbox.step()                                                     # M
+    sandbox.step()  # M
     expected = m_step(FAITHFUL, responsibilities, "full", sandbox.reg_covar)
     np.testing.assert_allclose(sandbox.params.means, expected.means)
     np.testing.assert_allclose(sandbox.params.covariances, expected.covariances)
     np.testing.assert_allclose(drawn_means(sandbox), expected.means)
     np.testing.assert_allclose(drawn_colours(sandbox), responsibility_colors(responsibilities)[:, :3])  # not yet
     assert sandbox.e_button.disabled is False and sandbox.m_button.disabled is True
-    sandbox.e_button.click()                                           # E
+    sandbox.e_button.click()  # E
     np.testing.assert_allclose(drawn_colours(sandbox), expected_colours(FAITHFUL, expected))
     assert sandbox.phase == "M" and sandbox.e_button.disabled
 
@@ -172,8 +181,9 @@ def test_play_agrees_with_scikit_learn_from_the_same_start():
     sandbox = EMSandbox(FAITHFUL, n_components=2, means=START, tol=0.0, max_iter=25)
     start = sandbox.params
     sandbox.play()
-    reference = SklearnGaussianMixture(2, tol=0.0, max_iter=25, means_init=start.means, weights_init=start.weights,
-                                       precisions_init=start.precisions).fit(FAITHFUL)
+    reference = SklearnGaussianMixture(
+        2, tol=0.0, max_iter=25, means_init=start.means, weights_init=start.weights, precisions_init=start.precisions
+    ).fit(FAITHFUL)
     np.testing.assert_allclose(sandbox.params.means, reference.means_, rtol=1e-8)
     np.testing.assert_allclose(sandbox.params.covariances, reference.covariances_, rtol=1e-7)
     assert sandbox.log_likelihood == pytest.approx(reference.score(FAITHFUL), rel=1e-10)
@@ -184,13 +194,27 @@ def test_back_undoes_every_kind_of_action_in_turn(sandbox):
     states = []
 
     def remember():
-        states.append((sandbox.X.copy(), sandbox.params.means.copy(), sandbox.params.covariances.copy(),
-                       sandbox.phase, drawn_colours(sandbox).copy()))
+        states.append(
+            (
+                sandbox.X.copy(),
+                sandbox.params.means.copy(),
+                sandbox.params.covariances.copy(),
+                sandbox.phase,
+                drawn_colours(sandbox).copy(),
+            )
+        )
 
     remember()
-    for action in (lambda: sandbox.set_mean(1, [4.2, 78.0]), lambda: sandbox.add_points([[3.3, 60.0], [2.2, 90]]),
-                   sandbox.step, lambda: sandbox.remove_points([0, 5, 7]), sandbox.step,
-                   lambda: sandbox.set_covariance(0, [[0.2, 0.5], [0.5, 40.0]]), sandbox.play, sandbox.reset):
+    for action in (
+        lambda: sandbox.set_mean(1, [4.2, 78.0]),
+        lambda: sandbox.add_points([[3.3, 60.0], [2.2, 90]]),
+        sandbox.step,
+        lambda: sandbox.remove_points([0, 5, 7]),
+        sandbox.step,
+        lambda: sandbox.set_covariance(0, [[0.2, 0.5], [0.5, 40.0]]),
+        sandbox.play,
+        sandbox.reset,
+    ):
         action()
         remember()
     assert sandbox.n_undo == len(states) - 1
@@ -236,7 +260,7 @@ def test_artists_are_updated_in_place(sandbox):
     assert sandbox.clustering.points is points and sandbox.clustering.means is means
     assert sandbox.clustering.ellipses[0][0] is ellipse
     assert sandbox.host.redraws > redraws
-    assert len(sandbox.clustering_ax.collections) == 3          # points, means, handles: nothing piled up
+    assert len(sandbox.clustering_ax.collections) == 3  # points, means, handles: nothing piled up
 
 
 def test_point_shapes_follow_the_most_responsible_component(sandbox):
@@ -244,7 +268,7 @@ def test_point_shapes_follow_the_most_responsible_component(sandbox):
     owners = sandbox.responsibilities.argmax(axis=1)
     first, second = np.flatnonzero(owners == 0)[0], np.flatnonzero(owners == 1)[0]
     assert len(shapes) == len(FAITHFUL)
-    assert len(shapes[first].vertices) != len(shapes[second].vertices)      # a circle and a square
+    assert len(shapes[first].vertices) != len(shapes[second].vertices)  # a circle and a square
 
 
 # ------------------------------------------------------------------------------------------ other data
@@ -274,8 +298,7 @@ def test_a_pair_of_features_of_four_dimensional_data(monkeypatch):
     monkeypatch.setenv("GMM_MPL_BACKEND", "inline")
     iris = datasets.load_iris(as_frame=True)[0]
     sandbox = EMSandbox(iris, n_components=3, features=(2, 3))
-    assert (sandbox.clustering_ax.get_xlabel(), sandbox.clustering_ax.get_ylabel()) == ("petal_length",
-                                                                                       "petal_width")
+    assert (sandbox.clustering_ax.get_xlabel(), sandbox.clustering_ax.get_ylabel()) == ("petal_length", "petal_width")
     hidden_before = sandbox.params.means[0, :2].copy()
     sandbox.set_mean(0, [1.5, 0.3])
     np.testing.assert_allclose(sandbox.params.means[0], [*hidden_before, 1.5, 0.3])
@@ -294,18 +317,20 @@ def test_a_pair_of_features_of_four_dimensional_data(monkeypatch):
 def test_the_start_is_random_data_points_unless_means_are_given():
     sandbox = EMSandbox(FAITHFUL, n_components=3, random_state=1)
     assert all(any(np.array_equal(mean, row) for row in FAITHFUL) for mean in sandbox.params.means)
-    assert not np.array_equal(EMSandbox(FAITHFUL, n_components=3, random_state=2).params.means,
-                              sandbox.params.means)
+    assert not np.array_equal(EMSandbox(FAITHFUL, n_components=3, random_state=2).params.means, sandbox.params.means)
     assert sandbox.clustering_ax.get_xlabel() == "x₁"
     sandbox.close()
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"n_components": 0}, ValueError, "n_components"),
-    ({"means": [[0.0, 0.0]]}, ValueError, "means"),
-    ({"tol": -1.0}, ValueError, "tol"),
-    ({"feature_names": ["only one"]}, ValueError, "feature_names"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"n_components": 0}, ValueError, "n_components"),
+        ({"means": [[0.0, 0.0]]}, ValueError, "means"),
+        ({"tol": -1.0}, ValueError, "tol"),
+        ({"feature_names": ["only one"]}, ValueError, "feature_names"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, error, words):
     with pytest.raises(error, match=words):
         EMSandbox(FAITHFUL, **kwargs)

@@ -42,8 +42,9 @@ def tight_far_cluster():
     """A cluster of spread 1e-3 at distance 1e3 from the others: the expanded quadratic form would lose about
     twelve digits there, so the engine must take the reference formulas for that component."""
     rng = np.random.default_rng(2)
-    return np.vstack([rng.normal(size=(1_500, 2)), 1e3 + 1e-3 * rng.normal(size=(500, 2)),
-                      rng.normal(size=(1_000, 2)) * 2 + 6])
+    return np.vstack(
+        [rng.normal(size=(1_500, 2)), 1e3 + 1e-3 * rng.normal(size=(500, 2)), rng.normal(size=(1_000, 2)) * 2 + 6]
+    )
 
 
 def start(X, n_components, covariance_type, seed=0):
@@ -53,8 +54,9 @@ def start(X, n_components, covariance_type, seed=0):
 
 
 def engine_params(estimate, covariance_type):
-    return MixtureParams(estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky,
-                         covariance_type)
+    return MixtureParams(
+        estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky, covariance_type
+    )
 
 
 def relative_error(ours, reference):
@@ -87,8 +89,9 @@ def assert_engine_follows_reference(X, params, n_iterations=3, reg_covar=1e-6):
     data = _engine.prepare(X, params.covariance_type, many_passes=True)
     for _ in range(n_iterations):
         fast, responsibilities = assert_same_e_step(data, X, params)
-        following = engine_params(_engine.maximisation(data, fast.responsibilities, fast.sums, reg_covar),
-                                  params.covariance_type)
+        following = engine_params(
+            _engine.maximisation(data, fast.responsibilities, fast.sums, reg_covar), params.covariance_type
+        )
         assert_same_params(following, m_step(X, responsibilities, params.covariance_type, reg_covar))
         params = following
 
@@ -121,8 +124,9 @@ def test_engine_e_step_equals_reference_for_parameters_far_from_the_data(covaria
     below 1e-200, and its next mean is 0 / 0 for both; the engine raises such responsibilities to 1e-250 / k.)"""
     X = mixture_data(500, 3, 2, seed=6)
     params = start(X, 2, covariance_type)
-    moved = MixtureParams(params.weights, params.means + 30.0, params.covariances, params.precisions_cholesky,
-                          covariance_type)
+    moved = MixtureParams(
+        params.weights, params.means + 30.0, params.covariances, params.precisions_cholesky, covariance_type
+    )
     assert_same_e_step(_engine.prepare(X, covariance_type), X, moved)
 
 
@@ -159,8 +163,7 @@ def test_variational_engine_equals_reference_with_the_expected_terms(covariance_
         responsibilities, mean_log_norm = variational_e_step(X, posterior)
         np.testing.assert_allclose(fast.responsibilities.T, responsibilities, rtol=RTOL, atol=RESPONSIBILITY_ATOL)
         assert fast.log_likelihood == pytest.approx(mean_log_norm, rel=RTOL)
-        steps = list(variational_em_steps(X, responsibilities, priors, covariance_type=covariance_type,
-                                          max_iter=0))
+        steps = list(variational_em_steps(X, responsibilities, priors, covariance_type=covariance_type, max_iter=0))
         posterior = variational_m_step(X, responsibilities, priors, covariance_type)
         assert_same_params(steps[0].params, posterior)
 
@@ -203,8 +206,15 @@ def test_em_steps_follow_the_reference_loop(covariance_type):
 def test_log_likelihood_trajectory_matches_scikit_learn_at_every_size_class(size, covariance_type):
     X = mixture_data(*size)
     params = start(X, size[2], covariance_type)
-    settings = dict(n_components=size[2], covariance_type=covariance_type, tol=0.0, max_iter=3,
-                    weights_init=params.weights, means_init=params.means, precisions_init=params.precisions)
+    settings = dict(
+        n_components=size[2],
+        covariance_type=covariance_type,
+        tol=0.0,
+        max_iter=3,
+        weights_init=params.weights,
+        means_init=params.means,
+        precisions_init=params.precisions,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tol=0 never converges: both warn
         ours = GaussianMixture(**settings).fit(X)
@@ -219,8 +229,9 @@ def test_data_a_million_from_the_origin_keeps_full_accuracy(covariance_type):
     tied M-steps lose digits here: they subtract uncentred moments)."""
     X = mixture_data(5_000, 3, 4, seed=1)
     params = start(X, 4, covariance_type)
-    shifted = MixtureParams(params.weights, params.means + 1e6, params.covariances, params.precisions_cholesky,
-                            covariance_type)
+    shifted = MixtureParams(
+        params.weights, params.means + 1e6, params.covariances, params.precisions_cholesky, covariance_type
+    )
     near = list(em_steps(X, params, tol=0.0, max_iter=20))
     far = list(em_steps(X + 1e6, shifted, tol=0.0, max_iter=20))
     np.testing.assert_allclose([s.log_likelihood for s in far], [s.log_likelihood for s in near], rtol=1e-8)

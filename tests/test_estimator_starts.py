@@ -6,10 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import three_blobs
 
 from gmm_teach import ConvergenceWarning, GaussianMixture
 from gmm_teach.em import m_step
-from helpers import three_blobs
 
 X = three_blobs(90)[0]
 
@@ -31,8 +31,9 @@ def test_given_responsibilities_are_step_zero_and_their_m_step_its_parameters():
 def test_given_initial_values_are_where_em_starts():
     weights, means = np.array([0.2, 0.3, 0.5]), np.array([[-5.0, 0.0], [0.0, 5.0], [5.0, 0.0]])
     precisions = np.array([0.5, 1.0, 2.0])
-    model = GaussianMixture(3, covariance_type="spherical", weights_init=weights, means_init=means,
-                            precisions_init=precisions, max_iter=0).fit(X)
+    model = GaussianMixture(
+        3, covariance_type="spherical", weights_init=weights, means_init=means, precisions_init=precisions, max_iter=0
+    ).fit(X)
     np.testing.assert_allclose(model.weights_, weights)
     np.testing.assert_allclose(model.means_, means)
     np.testing.assert_allclose(model.precisions_, precisions)
@@ -56,4 +57,5 @@ def test_the_messages_report_the_last_change_of_the_log_likelihood(capsys):
     printed = re.findall(r"iteration (\d+): change (\S+),", capsys.readouterr().out)
     assert [int(t) for t, _ in printed] == [1, 2]
     assert [float(value) for _, value in printed] == pytest.approx(
-        [model.lower_bounds_[t] - model.lower_bounds_[t - 1] for t in (1, 2)], rel=1e-3)
+        [model.lower_bounds_[t] - model.lower_bounds_[t - 1] for t in (1, 2)], rel=1e-3
+    )

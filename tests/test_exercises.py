@@ -14,9 +14,12 @@ ALL_TYPES = ("full", "tied", "diag", "spherical")
 # ------------------------------------------------------------------ learners' own functions, right and wrong
 def scratch_log_weighted_densities(X, params):
     """A learner's log-space E-step core, written from scratch with scipy."""
-    return np.column_stack([
-        np.log(weight) + multivariate_normal(mean, covariance).logpdf(X).reshape(len(X))
-        for weight, mean, covariance in zip(params.weights, params.means, params.as_full())])
+    return np.column_stack(
+        [
+            np.log(weight) + multivariate_normal(mean, covariance).logpdf(X).reshape(len(X))
+            for weight, mean, covariance in zip(params.weights, params.means, params.as_full())
+        ]
+    )
 
 
 def scratch_e_step(X, params):
@@ -27,9 +30,12 @@ def scratch_e_step(X, params):
 
 def naive_e_step(X, params):
     """Multiplies raw densities: right until a density underflows (and NumPy warns of 0/0 and log 0)."""
-    densities = np.column_stack([
-        weight * multivariate_normal(mean, covariance).pdf(X).reshape(len(X))
-        for weight, mean, covariance in zip(params.weights, params.means, params.as_full())])
+    densities = np.column_stack(
+        [
+            weight * multivariate_normal(mean, covariance).pdf(X).reshape(len(X))
+            for weight, mean, covariance in zip(params.weights, params.means, params.as_full())
+        ]
+    )
     totals = densities.sum(axis=1, keepdims=True)
     return densities / totals, float(np.mean(np.log(totals)))
 
@@ -38,6 +44,7 @@ def with_responsibilities(change):
     def learner_e_step(X, params):
         responsibilities, log_likelihood = e_step(X, params)
         return change(responsibilities, X, params), log_likelihood
+
     return learner_e_step
 
 
@@ -45,6 +52,7 @@ def with_log_likelihood(change):
     def learner_e_step(X, params):
         responsibilities, log_likelihood = e_step(X, params)
         return responsibilities, change(log_likelihood, X, params)
+
     return learner_e_step
 
 
@@ -59,9 +67,12 @@ def with_covariances(params, covariances):
 
 def univariate_e_step_with_scale_variance(X, params):
     """scipy.stats.norm's scale is the standard deviation; this learner passes the variance."""
-    log_densities = np.column_stack([
-        np.log(weight) + norm(mean[0], scale=variance[0, 0]).logpdf(X[:, 0])
-        for weight, mean, variance in zip(params.weights, params.means, params.as_full())])
+    log_densities = np.column_stack(
+        [
+            np.log(weight) + norm(mean[0], scale=variance[0, 0]).logpdf(X[:, 0])
+            for weight, mean, variance in zip(params.weights, params.means, params.as_full())
+        ]
+    )
     log_norm = logsumexp(log_densities, axis=1, keepdims=True)
     return np.exp(log_densities - log_norm), float(log_norm.mean())
 
@@ -91,25 +102,34 @@ def test_verbose_false_prints_nothing(capsys):
 
 
 # ------------------------------------------------------------------ E-step hints
-@pytest.mark.parametrize("learner, hint", [
-    (with_responsibilities(lambda r, X, params: r.T), "looks transposed"),
-    (with_responsibilities(lambda r, X, params: r / r.sum(axis=0)), "normalised over the points (axis=0)"),
-    (with_responsibilities(lambda r, X, params: r * params.weights), "do not sum to one"),
-    (with_responsibilities(lambda r, X, params: np.log(r + 1e-300)), "log responsibilities"),
-    (e_step_of(lambda p: MixtureParams.from_covariances(np.full(p.n_components, 1 / p.n_components), p.means,
-                                                        p.as_full(), "full")), "without the weights"),
-    (e_step_of(lambda p: with_covariances(p, np.sqrt(p.as_full()))), "covariances are the standard deviations"),
-    (univariate_e_step_with_scale_variance, "squared variances"),
-    (e_step_of(lambda p: with_covariances(p, np.linalg.inv(p.as_full()))), "the precisions"),
-    (naive_e_step, "underflow to 0"),
-    (with_log_likelihood(lambda ll, X, params: ll * len(X)), "divide by n = 5"),
-    (with_log_likelihood(lambda ll, X, params: ll / np.log(10)), "natural log"),
-    (lambda X, params: e_step(X, params)[0], "must return a pair (responsibilities, log_likelihood)"),
-    (lambda X: e_step(X, None), "same arguments as the library's: fn(X, params)"),
-    (lambda X, params: 1 / 0, "raised ZeroDivisionError: division by zero"),
-    (lambda X, params: None, "returned None: is its return statement missing?"),
-    (lambda X, params: e_step(X, params)[::-1], "return them the other way round"),
-])
+@pytest.mark.parametrize(
+    "learner, hint",
+    [
+        (with_responsibilities(lambda r, X, params: r.T), "looks transposed"),
+        (with_responsibilities(lambda r, X, params: r / r.sum(axis=0)), "normalised over the points (axis=0)"),
+        (with_responsibilities(lambda r, X, params: r * params.weights), "do not sum to one"),
+        (with_responsibilities(lambda r, X, params: np.log(r + 1e-300)), "log responsibilities"),
+        (
+            e_step_of(
+                lambda p: MixtureParams.from_covariances(
+                    np.full(p.n_components, 1 / p.n_components), p.means, p.as_full(), "full"
+                )
+            ),
+            "without the weights",
+        ),
+        (e_step_of(lambda p: with_covariances(p, np.sqrt(p.as_full()))), "covariances are the standard deviations"),
+        (univariate_e_step_with_scale_variance, "squared variances"),
+        (e_step_of(lambda p: with_covariances(p, np.linalg.inv(p.as_full()))), "the precisions"),
+        (naive_e_step, "underflow to 0"),
+        (with_log_likelihood(lambda ll, X, params: ll * len(X)), "divide by n = 5"),
+        (with_log_likelihood(lambda ll, X, params: ll / np.log(10)), "natural log"),
+        (lambda X, params: e_step(X, params)[0], "must return a pair (responsibilities, log_likelihood)"),
+        (lambda X: e_step(X, None), "same arguments as the library's: fn(X, params)"),
+        (lambda X, params: 1 / 0, "raised ZeroDivisionError: division by zero"),
+        (lambda X, params: None, "returned None: is its return statement missing?"),
+        (lambda X, params: e_step(X, params)[::-1], "return them the other way round"),
+    ],
+)
 def test_e_step_slips_get_the_hint_that_names_them(learner, hint):
     result = check_e_step(learner, verbose=False)
     assert not result.passed
@@ -120,6 +140,7 @@ def test_a_missing_determinant_is_called_wrong_normalisation():
     def learner(X, params):
         weighted = scratch_log_weighted_densities(X, params) + 0.5 * np.linalg.slogdet(params.as_full())[1]
         return np.exp(weighted - logsumexp(weighted, axis=1, keepdims=True)), e_step(X, params)[1]
+
     message = check_e_step(learner, verbose=False).message
     assert "wrong normalisation of the Gaussian: the factor |Sigma_k|^(-1/2)" in message
 
@@ -133,6 +154,7 @@ def test_the_naive_e_step_is_right_until_densities_underflow():
 def test_an_e_step_that_only_handles_full_covariances_fails_on_diag():
     def full_only(X, params):
         return scratch_e_step(X, with_covariances(params, params.covariances))
+
     assert check_e_step(full_only, verbose=False).passed
     assert "raised" in check_e_step(full_only, covariance_types=("diag",), verbose=False).message
 
@@ -146,17 +168,24 @@ def test_a_from_scratch_log_likelihood_passes_for_every_covariance_type():
     assert check_log_likelihood(scratch_log_likelihood, covariance_types=ALL_TYPES, verbose=False).passed
 
 
-@pytest.mark.parametrize("learner, hint", [
-    (lambda X, params: log_density(X, params), "you returned log p(x_i) for every point"),
-    (lambda X, params: log_density(X, params).sum(), "is the mean: divide by n"),
-    (lambda X, params: np.mean(log_density(X, params)) / np.log(10), "natural log (np.log)"),
-    (lambda X, params: np.mean(scratch_log_weighted_densities(X, params).max(axis=1)), "not take the largest"),
-    (lambda X, params: scratch_log_likelihood(X, params) + np.log(2 * np.pi) * params.n_features / 2,
-     "(2 pi)^(-d/2) is missing"),
-    (lambda X, params: np.mean(np.log(np.exp(scratch_log_weighted_densities(X, params)).sum(axis=1))),
-     "underflow to 0"),
-    (lambda X, params: "minus four", "should be an array of numbers"),
-])
+@pytest.mark.parametrize(
+    "learner, hint",
+    [
+        (lambda X, params: log_density(X, params), "you returned log p(x_i) for every point"),
+        (lambda X, params: log_density(X, params).sum(), "is the mean: divide by n"),
+        (lambda X, params: np.mean(log_density(X, params)) / np.log(10), "natural log (np.log)"),
+        (lambda X, params: np.mean(scratch_log_weighted_densities(X, params).max(axis=1)), "not take the largest"),
+        (
+            lambda X, params: scratch_log_likelihood(X, params) + np.log(2 * np.pi) * params.n_features / 2,
+            "(2 pi)^(-d/2) is missing",
+        ),
+        (
+            lambda X, params: np.mean(np.log(np.exp(scratch_log_weighted_densities(X, params)).sum(axis=1))),
+            "underflow to 0",
+        ),
+        (lambda X, params: "minus four", "should be an array of numbers"),
+    ],
+)
 def test_log_likelihood_slips_get_their_hint(learner, hint):
     result = check_log_likelihood(learner, verbose=False)
     assert not result.passed
@@ -188,6 +217,7 @@ def changed_m_step(change):
     def learner(X, responsibilities, covariance_type, reg_covar):
         weights, means, covariances = scratch_m_step(X, responsibilities, covariance_type, reg_covar)
         return change(weights, means, covariances, X, responsibilities, reg_covar)
+
     return learner
 
 
@@ -196,16 +226,22 @@ def diag_m_step_with_standard_deviations(X, responsibilities, covariance_type, r
     return params.weights, params.means, np.sqrt(params.covariances)
 
 
-@pytest.mark.parametrize("learner, hint", [
-    (changed_m_step(lambda w, m, c, X, r, reg: (w * len(X), m, c)), "you returned N_k"),
-    (changed_m_step(lambda w, m, c, X, r, reg: (np.full_like(w, 1 / len(w)), m, c)), "your weights are all 1/k"),
-    (changed_m_step(lambda w, m, c, X, r, reg: (w, m.T, c)), "your means: shape (2, 3), expected (3, 2)"),
-    (changed_m_step(lambda w, m, c, X, r, reg: (w, r.T @ X, c)), "forgot to divide by N_k"),
-    (changed_m_step(lambda w, m, c, X, r, reg: (w, r.T @ X / len(X), c)), "you divided by n"),
-    (changed_m_step(lambda w, m, c, X, r, reg: (w, m, c - reg * np.eye(X.shape[1]))), "reg_covar = 0.01 is missing"),
-    (changed_m_step(lambda w, m, c, X, r, reg: (w, m, c[0])), "scikit-learn's shape for 'full'"),
-    (lambda X, responsibilities, covariance_type, reg_covar: "done", "return a MixtureParams"),
-])
+@pytest.mark.parametrize(
+    "learner, hint",
+    [
+        (changed_m_step(lambda w, m, c, X, r, reg: (w * len(X), m, c)), "you returned N_k"),
+        (changed_m_step(lambda w, m, c, X, r, reg: (np.full_like(w, 1 / len(w)), m, c)), "your weights are all 1/k"),
+        (changed_m_step(lambda w, m, c, X, r, reg: (w, m.T, c)), "your means: shape (2, 3), expected (3, 2)"),
+        (changed_m_step(lambda w, m, c, X, r, reg: (w, r.T @ X, c)), "forgot to divide by N_k"),
+        (changed_m_step(lambda w, m, c, X, r, reg: (w, r.T @ X / len(X), c)), "you divided by n"),
+        (
+            changed_m_step(lambda w, m, c, X, r, reg: (w, m, c - reg * np.eye(X.shape[1]))),
+            "reg_covar = 0.01 is missing",
+        ),
+        (changed_m_step(lambda w, m, c, X, r, reg: (w, m, c[0])), "scikit-learn's shape for 'full'"),
+        (lambda X, responsibilities, covariance_type, reg_covar: "done", "return a MixtureParams"),
+    ],
+)
 def test_m_step_slips_get_their_hint(learner, hint):
     result = check_m_step(learner, verbose=False)
     assert not result.passed
@@ -223,13 +259,16 @@ def test_an_m_step_dividing_covariances_by_n_is_told_so():
         nk = responsibilities.sum(axis=0)
         unregularised = covariances - reg_covar * np.eye(X.shape[1])
         return weights, means, unregularised * (nk / len(X))[:, None, None] + reg_covar * np.eye(X.shape[1])
+
     assert "you divided by n; divide by N_k" in check_m_step(learner, verbose=False).message
 
 
 # ------------------------------------------------------------------ BIC
 COVARIANCE_PARAMETERS = {
-    "full": lambda k, d: k * d * (d + 1) // 2, "tied": lambda k, d: d * (d + 1) // 2,
-    "diag": lambda k, d: k * d, "spherical": lambda k, d: k,
+    "full": lambda k, d: k * d * (d + 1) // 2,
+    "tied": lambda k, d: d * (d + 1) // 2,
+    "diag": lambda k, d: k * d,
+    "spherical": lambda k, d: k,
 }
 
 
@@ -238,6 +277,7 @@ def bic_counting(count):
         k, d = params.n_components, params.n_features
         log_likelihood = logsumexp(scratch_log_weighted_densities(X, params), axis=1).sum()
         return -2 * log_likelihood + count(k, d, params.covariance_type) * np.log(len(X))
+
     return learner_bic
 
 
@@ -249,26 +289,35 @@ def test_a_from_scratch_bic_passes_for_every_covariance_type():
     assert check_bic(bic_counting(right_count), covariance_types=ALL_TYPES, verbose=False).passed
 
 
-@pytest.mark.parametrize("count, hint", [
-    (lambda k, d, t: 3 * k, "sealion's count, 3 per cluster whatever the dimension"),
-    (lambda k, d, t: right_count(k, d, t) + 1, "only k - 1 of them are free"),
-    (lambda k, d, t: k * d * d + k * d + k - 1, "d(d+1)/2 free entries, not d^2"),
-    (lambda k, d, t: right_count(k, d, t) - k * d, "you left out the k d means"),
-])
+@pytest.mark.parametrize(
+    "count, hint",
+    [
+        (lambda k, d, t: 3 * k, "sealion's count, 3 per cluster whatever the dimension"),
+        (lambda k, d, t: right_count(k, d, t) + 1, "only k - 1 of them are free"),
+        (lambda k, d, t: k * d * d + k * d + k - 1, "d(d+1)/2 free entries, not d^2"),
+        (lambda k, d, t: right_count(k, d, t) - k * d, "you left out the k d means"),
+    ],
+)
 def test_a_wrong_parameter_count_is_explained(count, hint):
     message = check_bic(bic_counting(count), verbose=False).message
     assert hint in message
     assert "has 6 covariance + 4 mean + 1 weight parameters = 11" in message
 
 
-@pytest.mark.parametrize("learner, hint", [
-    (lambda X, params: -2 * log_density(X, params).sum() + 2 * right_count(params.n_components,
-                                                                            params.n_features, "full"),
-     "that is the AIC"),
-    (lambda X, params: -2 * log_density(X, params).mean() + 11 * np.log(len(X)), "the total log L"),
-    (lambda X, params: 2 * log_density(X, params).sum() + 11 * np.log(len(X)), "sign"),
-    (lambda X, params: np.array([1.0, 2.0]), "should be one number"),
-])
+@pytest.mark.parametrize(
+    "learner, hint",
+    [
+        (
+            lambda X, params: (
+                -2 * log_density(X, params).sum() + 2 * right_count(params.n_components, params.n_features, "full")
+            ),
+            "that is the AIC",
+        ),
+        (lambda X, params: -2 * log_density(X, params).mean() + 11 * np.log(len(X)), "the total log L"),
+        (lambda X, params: 2 * log_density(X, params).sum() + 11 * np.log(len(X)), "sign"),
+        (lambda X, params: np.array([1.0, 2.0]), "should be one number"),
+    ],
+)
 def test_bic_slips_get_their_hint(learner, hint):
     assert hint in check_bic(learner, verbose=False).message
 

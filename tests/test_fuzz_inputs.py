@@ -20,24 +20,42 @@ from typing import Callable
 
 import numpy as np
 import pytest
+from helpers import three_blobs
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from gmm_teach import BayesianGaussianMixture, ConvergenceWarning, GaussianMixture, datasets, em, plotting, selection
 from gmm_teach.anomaly import anomaly_scores, flag_lowest, score_cutoff
-from helpers import three_blobs
 
 # derandomize: the same inputs on every run and machine. No shrinking: a failure shows the first odd input found
 # (quick, and the xfail tests below fail on every run).
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    report_multiple_bugs=False,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 SPECIAL_VALUES = [0.0, 1.0, -1.0, 3.5, -2.25, 7.0, np.nan, np.inf, -np.inf, 1e308, -1e308, 5e-324, 1e-310, 1e-300]
 ORDINARY_VALUES = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
-DTYPES = ["bool", "int8", "int64", "uint8", "uint64", "float16", "float32", "float64", "complex128", "object",
-          "str", "datetime64[s]"]
+DTYPES = [
+    "bool",
+    "int8",
+    "int64",
+    "uint8",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "complex128",
+    "object",
+    "str",
+    "datetime64[s]",
+]
 WELL_FORMED_DTYPES = {"bool", "int8", "int64", "uint8", "uint64", "float16", "float32", "float64", "object"}
 # Drawn more often, so that enough inputs are well-formed and the results, not only the refusals, are checked.
 LIKELY_DTYPES = DTYPES + ["float64"] * 6 + ["float32", "int64"]
@@ -66,15 +84,16 @@ class OddInput:
 
 
 @st.composite
-def numeric_arrays(draw, min_rows=0, n_features=st.integers(1, 3)):
+def numeric_arrays(draw, min_rows=0, n_features=st.integers(1, 3)):  # noqa: B008 (a strategy, drawn from below)
     """Arrays of 0-3 dimensions, ordinary numbers mixed with special ones, in any dtype."""
     ndim = draw(st.sampled_from([0, 1, 2, 2, 2, 2, 3]))
     n_rows = draw(st.integers(min_rows, 8))
     shape = {0: (), 1: (n_rows,), 2: (n_rows, draw(n_features)), 3: (n_rows, 2, 2)}[ndim]
     size = int(np.prod(shape))
     special = draw(st.sampled_from([False, False, True]))
-    values = draw(st.lists(st.sampled_from(SPECIAL_VALUES) if special else ORDINARY_VALUES,
-                           min_size=size, max_size=size))
+    values = draw(
+        st.lists(st.sampled_from(SPECIAL_VALUES) if special else ORDINARY_VALUES, min_size=size, max_size=size)
+    )
     dtype = draw(st.sampled_from(LIKELY_DTYPES))
     with warnings.catch_warnings(), np.errstate(all="ignore"):  # the casts are the test's, not the library's
         warnings.simplefilter("ignore")
@@ -120,16 +139,36 @@ def containers(draw, min_rows=0):
     import pandas as pd
 
     names = draw(st.sampled_from(["strings", "integers", "mixed", "duplicates"]))
-    columns = {"strings": [f"c{j}" for j in range(array.shape[1])], "integers": list(range(array.shape[1])),
-               "mixed": [0, "b", 2.5][:array.shape[1]], "duplicates": ["a"] * array.shape[1]}[names]
-    return OddInput(f"DataFrame with {names} columns of {base}", lambda: pd.DataFrame(array, columns=columns),
-                    base.floats)
+    columns = {
+        "strings": [f"c{j}" for j in range(array.shape[1])],
+        "integers": list(range(array.shape[1])),
+        "mixed": [0, "b", 2.5][: array.shape[1]],
+        "duplicates": ["a"] * array.shape[1],
+    }[names]
+    return OddInput(
+        f"DataFrame with {names} columns of {base}", lambda: pd.DataFrame(array, columns=columns), base.floats
+    )
 
 
 def not_arrays():
-    return st.sampled_from([None, "abc", "", 3, 2.5, True, {"a": [1.0, 2.0]}, {1.0, 2.0}, [], [[]], [[1.0], [1.0, 2.0]],
-                            [[1.0, "x"]], [[1.0, None]], object()]).map(
-        lambda value: OddInput(f"{type(value).__name__} {value!r}", lambda: value))
+    return st.sampled_from(
+        [
+            None,
+            "abc",
+            "",
+            3,
+            2.5,
+            True,
+            {"a": [1.0, 2.0]},
+            {1.0, 2.0},
+            [],
+            [[]],
+            [[1.0], [1.0, 2.0]],
+            [[1.0, "x"]],
+            [[1.0, None]],
+            object(),
+        ]
+    ).map(lambda value: OddInput(f"{type(value).__name__} {value!r}", lambda: value))
 
 
 def odd_data(min_rows=0):
@@ -137,10 +176,29 @@ def odd_data(min_rows=0):
     return st.one_of(arrays, arrays, containers(min_rows=min_rows), not_arrays())
 
 
-ODD_INTEGERS = st.sampled_from([1, 2, 3] * 4 + [0, -1, 10**6, 2**63, 10**30, 2.0, 2.5, True, None, "2", np.int64(2),
-                                np.uint8(3), np.float64(2.0)])
-ODD_NUMBERS = st.sampled_from([0.0, 4.0, 50.0, 100.0, -1.0, 101.0, np.nan, np.inf, 1e308, 5e-324, "4", None, True,
-                               1 + 2j, np.float32(4.0), np.int64(4)])
+ODD_INTEGERS = st.sampled_from(
+    [1, 2, 3] * 4 + [0, -1, 10**6, 2**63, 10**30, 2.0, 2.5, True, None, "2", np.int64(2), np.uint8(3), np.float64(2.0)]
+)
+ODD_NUMBERS = st.sampled_from(
+    [
+        0.0,
+        4.0,
+        50.0,
+        100.0,
+        -1.0,
+        101.0,
+        np.nan,
+        np.inf,
+        1e308,
+        5e-324,
+        "4",
+        None,
+        True,
+        1 + 2j,
+        np.float32(4.0),
+        np.int64(4),
+    ]
+)
 
 
 # ------------------------------------------------------------------ the rule every call is judged by
@@ -179,8 +237,7 @@ def assert_finite(*arrays):
 
 def assert_same(result, expected):
     """A result on the odd input equals the result on the same numbers as plain floats."""
-    np.testing.assert_allclose(np.asarray(result, dtype=float), np.asarray(expected, dtype=float), rtol=1e-4,
-                               atol=1e-8)
+    np.testing.assert_allclose(np.asarray(result, dtype=float), np.asarray(expected, dtype=float), rtol=1e-4, atol=1e-8)
 
 
 # ------------------------------------------------------------------ a fitted model to predict with
@@ -199,8 +256,11 @@ def fitted_bayesian():
 
 # ------------------------------------------------------------------ estimators
 @FUZZ
-@given(X=odd_data(), n_components=ODD_INTEGERS, covariance_type=st.sampled_from(["full", "tied", "diag",
-                                                                                "spherical", "round", None]))
+@given(
+    X=odd_data(),
+    n_components=ODD_INTEGERS,
+    covariance_type=st.sampled_from(["full", "tied", "diag", "spherical", "round", None]),
+)
 def test_fit_takes_any_input_safely(X, n_components, covariance_type):
     def fit(data):
         return GaussianMixture(n_components, covariance_type=covariance_type, max_iter=5, random_state=0).fit(data)
@@ -276,8 +336,9 @@ def test_sample_refuses_a_count_numpy_cannot_count(fitted):
 @FUZZ
 @given(X=odd_data(), threshold=ODD_NUMBERS, method=st.sampled_from(["density", "confidence", "distance", None]))
 def test_anomaly_detection_takes_any_input_safely(fitted, X, threshold, method):
-    flags = outcome(lambda: fitted.anomaly_detect(X.make(), threshold=threshold, method=method),
-                    ["X", "threshold", "method"])
+    flags = outcome(
+        lambda: fitted.anomaly_detect(X.make(), threshold=threshold, method=method), ["X", "threshold", "method"]
+    )
     if flags is not None:
         assert flags.dtype == bool and flags.shape == (len(X.plain),)
         np.testing.assert_array_equal(flags, fitted.anomaly_detect(X.plain, threshold=threshold, method=method))
@@ -299,16 +360,22 @@ def test_score_cutoffs_take_any_scores_safely(scores, threshold):
 
 
 # ------------------------------------------------------------------ model selection
-ODD_K_RANGES = st.sampled_from([range(1, 3), [1, 2], (2,), [], [0], [10**9], "12", [1.5], None, 3,
-                                (k for k in (1, 2)), np.array([1, 2])])
+ODD_K_RANGES = st.sampled_from(
+    [range(1, 3), [1, 2], (2,), [], [0], [10**9], "12", [1.5], None, 3, (k for k in (1, 2)), np.array([1, 2])]
+)
 
 
 @FUZZ
-@given(X=odd_data(), k_range=ODD_K_RANGES,
-       covariance_types=st.sampled_from([("full",), "diag", [], ["full", "round"], None, ("spherical", "tied")]))
+@given(
+    X=odd_data(),
+    k_range=ODD_K_RANGES,
+    covariance_types=st.sampled_from([("full",), "diag", [], ["full", "round"], None, ("spherical", "tied")]),
+)
 def test_information_criteria_take_any_input_safely(X, k_range, covariance_types):
-    records = outcome(lambda: selection.information_criteria(X.make(), k_range, covariance_types),
-                      ["X", "k_range", "covariance_types"])
+    records = outcome(
+        lambda: selection.information_criteria(X.make(), k_range, covariance_types),
+        ["X", "k_range", "covariance_types"],
+    )
     if records is not None:
         assert records and all(np.isfinite([record.bic, record.aic]).all() for record in records)
         best = selection.best_model(records)
@@ -323,14 +390,21 @@ def test_best_model_takes_any_input_safely(records, criterion):
 
 # ------------------------------------------------------------------ data sets
 @FUZZ
-@given(n_samples=ODD_INTEGERS.filter(lambda n: not (isinstance(n, int) and n > 10**5)),
-       means=st.one_of(st.just(None), odd_data(min_rows=1)), covariances=st.one_of(st.just(None), odd_data()),
-       weights=st.one_of(st.just(None), odd_data()))
+@given(
+    n_samples=ODD_INTEGERS.filter(lambda n: not (isinstance(n, int) and n > 10**5)),
+    means=st.one_of(st.just(None), odd_data(min_rows=1)),
+    covariances=st.one_of(st.just(None), odd_data()),
+    weights=st.one_of(st.just(None), odd_data()),
+)
 def test_make_blobs_takes_any_input_safely(n_samples, means, covariances, weights):
     def blobs():
-        return datasets.make_blobs(n_samples, means=means.make() if means is not None else None,
-                                   covariances=covariances.make() if covariances is not None else None,
-                                   weights=weights.make() if weights is not None else None, random_state=0)
+        return datasets.make_blobs(
+            n_samples,
+            means=means.make() if means is not None else None,
+            covariances=covariances.make() if covariances is not None else None,
+            weights=weights.make() if weights is not None else None,
+            random_state=0,
+        )
 
     made = outcome(blobs, ["n_samples", "means", "covariances", "weights"])
     if made is not None:
@@ -349,11 +423,20 @@ def test_make_moons_takes_any_input_safely(n_samples, noise):
 
 
 @FUZZ
-@given(content=st.one_of(st.binary(max_size=60),
-                         st.lists(st.lists(st.sampled_from(["1", "2.5", "", " ", "x", "nan", "-inf", "1e400", "\ufeffa",
-                                                            '"3"', "b", "1,5"]), min_size=1, max_size=3),
-                                  max_size=4).map(lambda rows: "\n".join(",".join(row) for row in rows).encode())),
-       columns=st.sampled_from([None, "1", "2-3", "a", ["1"], [1], "", "9"]))
+@given(
+    content=st.one_of(
+        st.binary(max_size=60),
+        st.lists(
+            st.lists(
+                st.sampled_from(["1", "2.5", "", " ", "x", "nan", "-inf", "1e400", "\ufeffa", '"3"', "b", "1,5"]),
+                min_size=1,
+                max_size=3,
+            ),
+            max_size=4,
+        ).map(lambda rows: "\n".join(",".join(row) for row in rows).encode()),
+    ),
+    columns=st.sampled_from([None, "1", "2-3", "a", ["1"], [1], "", "9"]),
+)
 def test_load_csv_takes_any_file_safely(tmp_path_factory, content, columns):
     path = tmp_path_factory.mktemp("csv") / "data.csv"
     path.write_bytes(content)
@@ -380,11 +463,16 @@ def test_e_step_takes_any_data_safely(X):
 
 
 @FUZZ
-@given(X=odd_data(min_rows=1), responsibilities=odd_data(min_rows=1),
-       covariance_type=st.sampled_from(["full", "diag", "round", None]))
+@given(
+    X=odd_data(min_rows=1),
+    responsibilities=odd_data(min_rows=1),
+    covariance_type=st.sampled_from(["full", "diag", "round", None]),
+)
 def test_m_step_takes_any_input_safely(X, responsibilities, covariance_type):
-    params = outcome(lambda: em.m_step(X.make(), responsibilities.make(), covariance_type),
-                     ["X", "responsibilities", "covariance_type"])
+    params = outcome(
+        lambda: em.m_step(X.make(), responsibilities.make(), covariance_type),
+        ["X", "responsibilities", "covariance_type"],
+    )
     if params is not None:
         assert_finite(params.weights, params.means, params.covariances)
 
@@ -425,15 +513,18 @@ def test_projection_takes_any_data_safely(X):
 @given(log_likelihoods=odd_data(), current=st.sampled_from([None, 0, 1, -1, 99, 1.5, "0"]))
 def test_plot_log_likelihood_takes_any_curve_safely(ax, log_likelihoods, current):
     ax.clear()
-    drawn = outcome(lambda: plotting.plot_log_likelihood(ax, log_likelihoods.make(), current),
-                    ["log_likelihoods", "current"])
+    drawn = outcome(
+        lambda: plotting.plot_log_likelihood(ax, log_likelihoods.make(), current), ["log_likelihoods", "current"]
+    )
     if drawn is not None:
         line, _ = drawn
         assert_same(line.get_ydata(), np.ravel(log_likelihoods.plain))
 
 
-WELL_FORMED_ELLIPSES = OddInput("two 2-D means", lambda: [[0.0, 1.0], [3, 4]]), OddInput(
-    "two read-only covariances", lambda: np.broadcast_to(np.eye(2), (2, 2, 2)))
+WELL_FORMED_ELLIPSES = (
+    OddInput("two 2-D means", lambda: [[0.0, 1.0], [3, 4]]),
+    OddInput("two read-only covariances", lambda: np.broadcast_to(np.eye(2), (2, 2, 2))),
+)
 
 
 @FUZZ

@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "import_graph.py"
 PACKAGE = TOOL.parent.parent / "gmm_teach"
 
@@ -36,10 +34,13 @@ def _run(root):
 
 
 def test_a_cycle_hidden_by_a_lazy_import_is_found(tmp_path):
-    root = _package(tmp_path, {
-        "a.py": "from .b import f\n",
-        "b.py": "def f():\n    from . import a\n    return a\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "a.py": "from .b import f\n",
+            "b.py": "def f():\n    from . import a\n    return a\n",
+        },
+    )
     result = _run(root)
     assert result.returncode == 1
     assert "import cycle (lazy imports counted): gmm_teach.a <-> gmm_teach.b" in result.stdout
@@ -47,11 +48,14 @@ def test_a_cycle_hidden_by_a_lazy_import_is_found(tmp_path):
 
 
 def test_a_lazy_import_is_allowed_only_into_a_module_that_loads_matplotlib(tmp_path):
-    root = _package(tmp_path, {
-        "drawing.py": "import matplotlib.pyplot\n",
-        "maths.py": "X = 1\n",
-        "model.py": "def show():\n    from . import drawing\n\ndef slow():\n    from .maths import X\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "drawing.py": "import matplotlib.pyplot\n",
+            "maths.py": "X = 1\n",
+            "model.py": "def show():\n    from . import drawing\n\ndef slow():\n    from .maths import X\n",
+        },
+    )
     result = _run(root)
     assert result.returncode == 1
     assert "gmm_teach.drawing  [loads matplotlib]" in result.stdout
@@ -60,21 +64,27 @@ def test_a_lazy_import_is_allowed_only_into_a_module_that_loads_matplotlib(tmp_p
 
 
 def test_layering_counts_indirect_imports(tmp_path):
-    root = _package(tmp_path, {
-        "plotting.py": "from .helpers import draw\n",
-        "helpers.py": "from .mixture import GaussianMixture\ndef draw(): pass\n",
-        "mixture.py": "class GaussianMixture: pass\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "plotting.py": "from .helpers import draw\n",
+            "helpers.py": "from .mixture import GaussianMixture\ndef draw(): pass\n",
+            "mixture.py": "class GaussianMixture: pass\n",
+        },
+    )
     result = _run(root)
     assert result.returncode == 1 and "layering: gmm_teach.plotting reaches gmm_teach.mixture" in result.stdout
 
 
 def test_a_clean_package_passes(tmp_path):
-    root = _package(tmp_path, {
-        "em.py": "import numpy\n",
-        "mixture.py": "from .em import numpy\n\ndef visualize():\n    from . import plotting\n",
-        "plotting.py": "import matplotlib\nfrom . import em\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "em.py": "import numpy\n",
+            "mixture.py": "from .em import numpy\n\ndef visualize():\n    from . import plotting\n",
+            "plotting.py": "import matplotlib\nfrom . import em\n",
+        },
+    )
     result = _run(root)
     assert result.returncode == 0, result.stdout
     assert "no import cycle" in result.stdout

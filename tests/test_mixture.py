@@ -156,8 +156,10 @@ def test_verbose_prints_progress(capsys):
 
 def test_repr_shows_only_changed_parameters():
     assert repr(GaussianMixture()) == "GaussianMixture()"
-    assert repr(GaussianMixture(n_components=2, covariance_type="diag")) == \
-        "GaussianMixture(n_components=2, covariance_type='diag')"
+    assert (
+        repr(GaussianMixture(n_components=2, covariance_type="diag"))
+        == "GaussianMixture(n_components=2, covariance_type='diag')"
+    )
 
 
 def test_get_params_and_set_params(fitted):

@@ -13,18 +13,25 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-WIDGETS_HINT = ('ImportError: gmm_teach.widgets needs ipywidgets, which is not installed: '
-                'pip install "gmm-teach[widgets]" (in a clone: pip install -e ".[widgets]")')
+WIDGETS_HINT = (
+    "ImportError: gmm_teach.widgets needs ipywidgets, which is not installed: "
+    'pip install "gmm-teach[widgets]" (in a clone: pip install -e ".[widgets]")'
+)
 
 
 def run_without(missing, code, backend="inline"):
     """Run ``code`` in a new interpreter (this checkout first on the path) where ``missing`` cannot be imported."""
     blocker = "".join(f"sys.modules[{name!r}] = None\n" for name in missing)
     program = f"import sys\n{blocker}{code}"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path]),
-                   "GMM_MPL_BACKEND": backend, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=environment,
-                          timeout=120, cwd=ROOT)
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path]),
+        "GMM_MPL_BACKEND": backend,
+        "MPLBACKEND": "Agg",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=environment, timeout=120, cwd=ROOT
+    )
 
 
 def test_widgets_without_ipywidgets_say_which_extra_to_install_in_one_line():
@@ -43,8 +50,9 @@ def test_the_lazy_attribute_gives_the_same_hint():
 
 
 def test_the_hint_is_an_import_error_naming_the_missing_module():
-    code = ("try:\n    import gmm_teach.widgets\nexcept ImportError as error:\n"
-            "    print(type(error).__name__, error.name)")
+    code = (
+        "try:\n    import gmm_teach.widgets\nexcept ImportError as error:\n    print(type(error).__name__, error.name)"
+    )
     result = run_without(["ipywidgets"], code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ImportError", "ipywidgets"]

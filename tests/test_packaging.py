@@ -17,9 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from packaging.requirements import Requirement
-
 from helpers import imported_modules
+from packaging.requirements import Requirement
 
 try:
     import tomllib
@@ -36,8 +35,12 @@ FIRST_CHAPTER = "book/01_kmeans_to_gmm.ipynb"
 def source_version():
     """``gmm_teach.__version__`` as written in the source (read, not imported)."""
     tree = ast.parse((ROOT / "gmm_teach" / "__init__.py").read_text())
-    values = [node.value.value for node in tree.body if isinstance(node, ast.Assign)
-              and [target.id for target in node.targets if isinstance(target, ast.Name)] == ["__version__"]]
+    values = [
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and [target.id for target in node.targets if isinstance(target, ast.Name)] == ["__version__"]
+    ]
     assert len(values) == 1, "gmm_teach/__init__.py must assign __version__ once, to a string"
     return values[0]
 
@@ -47,8 +50,9 @@ def built(tmp_path_factory):
     """Paths of the sdist and the wheel built from this checkout."""
     pytest.importorskip("build", reason="the test extra installs build")
     out = tmp_path_factory.mktemp("dist")
-    result = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, f"python -m build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     (sdist,), (wheel,) = out.glob("*.tar.gz"), out.glob("*.whl")
     return sdist, wheel
@@ -92,8 +96,11 @@ def test_the_wheel_metadata_names_the_licence_version_and_urls(wheel_metadata):
 
 
 def test_the_sdist_ships_the_whole_test_tree_and_what_it_opens(sdist_files):
-    tests = {path.relative_to(ROOT).as_posix() for path in (ROOT / "tests").rglob("*")
-             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+    tests = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "tests").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
     assert {"tests/conftest.py", "tests/helpers.py", "tests/browser/conftest.py"} <= tests
     assert not tests - sdist_files, f"the sdist leaves out {sorted(tests - sdist_files)}"
     chapters = {path.relative_to(ROOT).as_posix() for path in (ROOT / "book").glob("*.ipynb")}
@@ -123,8 +130,10 @@ def test_one_repository_url_for_the_package_the_book_and_the_binder_badge():
     assert BOOK_CONFIG["repository"]["url"] == repository
     assert all(url == repository or url.startswith(repository + "/") for url in PROJECT["urls"].values())
     owner_and_name = repository.removeprefix("https://github.com/")
-    badge = (f"https://mybinder.org/v2/gh/{owner_and_name}/{BOOK_CONFIG['repository']['branch']}"
-             f"?urlpath=lab/tree/{FIRST_CHAPTER}")
+    badge = (
+        f"https://mybinder.org/v2/gh/{owner_and_name}/{BOOK_CONFIG['repository']['branch']}"
+        f"?urlpath=lab/tree/{FIRST_CHAPTER}"
+    )
     readme = (ROOT / "README.md").read_text()
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({badge})" in readme
     assert (ROOT / FIRST_CHAPTER).is_file()
@@ -153,8 +162,11 @@ def installed_closure(requirements):
             continue
         name = re.sub(r"[-_.]+", "-", requirement.name).lower()
         if name == PROJECT["name"]:  # an extra of our own, such as gmm-teach[widgets]
-            pending += [(Requirement(line), "") for extra in requirement.extras
-                        for line in PROJECT["optional-dependencies"][extra]]
+            pending += [
+                (Requirement(line), "")
+                for extra in requirement.extras
+                for line in PROJECT["optional-dependencies"][extra]
+            ]
             continue
         key = (name, frozenset(requirement.extras))
         if key in seen:
@@ -173,8 +185,11 @@ def test_the_lab_extra_installs_every_module_the_chapters_import():
     imported = set().union(*(imported_modules(nbformat.read(path, as_version=4)) for path in chapters))
     third_party = sorted(imported - set(sys.stdlib_module_names) - {"gmm_teach"})
     assert "numpy" in third_party
-    missing = [module for module in third_party
-               if not {re.sub(r"[-_.]+", "-", dist).lower() for dist in providers.get(module, [])} & distributions]
+    missing = [
+        module
+        for module in third_party
+        if not {re.sub(r"[-_.]+", "-", dist).lower() for dist in providers.get(module, [])} & distributions
+    ]
     assert not missing, f"the chapters import {missing}, which the lab extra does not install"
 
 

@@ -4,11 +4,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import three_blobs
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 
 from gmm_teach import GaussianMixture, datasets
-
-from helpers import three_blobs
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 
@@ -42,8 +41,9 @@ def _initial_values(X, covariance_type, n_components=3, seed=0):
 
 
 def _fit_both(X, covariance_type):
-    settings = dict(n_components=3, covariance_type=covariance_type, tol=0.0, max_iter=30,
-                    **_initial_values(X, covariance_type))
+    settings = dict(
+        n_components=3, covariance_type=covariance_type, tol=0.0, max_iter=30, **_initial_values(X, covariance_type)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tol=0 never converges: both warn
         ours = GaussianMixture(**settings).fit(X)
@@ -66,8 +66,7 @@ def test_log_likelihood_trajectory_matches_scikit_learn(data_name, covariance_ty
 def test_fitted_parameters_match_scikit_learn(data_name, covariance_type):
     ours, theirs = _fit_both(DATA_SETS[data_name], covariance_type)
     for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"):
-        np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-6, atol=1e-9,
-                                   err_msg=name)
+        np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-6, atol=1e-9, err_msg=name)
     assert ours.n_iter_ == theirs.n_iter_ == 30
 
 

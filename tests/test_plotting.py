@@ -7,11 +7,23 @@ from matplotlib.colors import to_rgba_array
 
 from gmm_teach import GaussianMixture, datasets
 from gmm_teach.em import MixtureParams
-from gmm_teach.plotting import (COMPONENT_MARKERS, PALETTE, component_colors, component_style, ellipse_geometry,
-                                feature_names_of, marker_path, plot_clustering,
-                                plot_decision_boundaries, plot_density_contours, plot_ellipses,
-                                plot_information_criteria, plot_log_likelihood, projection_for,
-                                responsibility_colors)
+from gmm_teach.plotting import (
+    COMPONENT_MARKERS,
+    PALETTE,
+    component_colors,
+    component_style,
+    ellipse_geometry,
+    feature_names_of,
+    marker_path,
+    plot_clustering,
+    plot_decision_boundaries,
+    plot_density_contours,
+    plot_ellipses,
+    plot_information_criteria,
+    plot_log_likelihood,
+    projection_for,
+    responsibility_colors,
+)
 from gmm_teach.selection import CriterionRecord
 
 
@@ -43,7 +55,7 @@ def test_ten_components_have_ten_distinct_colour_and_shape_styles():
     assert len(set(styles)) == 10 and len({marker for _, marker in styles}) == 10
     assert [colour for colour, _ in styles] == [PALETTE[k % 8] for k in range(10)]
     paths = [marker_path(marker).vertices.round(6).tobytes() for marker in COMPONENT_MARKERS]
-    assert len(set(paths)) == len(COMPONENT_MARKERS)                      # ten different drawn shapes
+    assert len(set(paths)) == len(COMPONENT_MARKERS)  # ten different drawn shapes
 
 
 def test_points_and_means_take_their_components_shape(faithful_model):
@@ -52,8 +64,10 @@ def test_points_and_means_take_their_components_shape(faithful_model):
     owners = model.predict(X)
     shapes = [marker_path(marker) for marker in COMPONENT_MARKERS[:2]]
     drawn = artists.points.get_paths()
-    assert all(drawn[i] is shapes[owners[i]] or np.array_equal(drawn[i].vertices, shapes[owners[i]].vertices)
-               for i in range(len(X)))
+    assert all(
+        drawn[i] is shapes[owners[i]] or np.array_equal(drawn[i].vertices, shapes[owners[i]].vertices)
+        for i in range(len(X))
+    )
     assert [len(path.vertices) for path in artists.means.get_paths()] == [len(path.vertices) for path in shapes]
 
 
@@ -63,8 +77,9 @@ def test_axis_names_come_from_the_data():
     assert feature_names_of(np.zeros((3, 12)))[-1] == "x₁₂" and feature_names_of(np.zeros(3)) == ("x₁",)
     assert projection_for(frame).labels == feature_names_of(frame)
     assert projection_for(frame.to_numpy(), feature_names=["a", "b"]).labels == ("a", "b")
-    artists = plot_clustering(new_axes(), frame, GaussianMixture(2, random_state=0).fit(frame).params_,
-                              projection=projection_for(frame))
+    artists = plot_clustering(
+        new_axes(), frame, GaussianMixture(2, random_state=0).fit(frame).params_, projection=projection_for(frame)
+    )
     assert artists.ax.get_ylabel() == "waiting time to next eruption (min)"
     with pytest.raises(ValueError, match="feature_names must have one name per feature"):
         feature_names_of(frame, ["one"])
@@ -75,7 +90,7 @@ def test_axis_names_come_from_the_data():
 
 
 def test_ellipse_axes_are_scaled_eigenvectors():
-    covariance = np.array([[3.0, 1.0], [1.0, 3.0]])      # eigenvalues 4 (along x = y) and 2
+    covariance = np.array([[3.0, 1.0], [1.0, 3.0]])  # eigenvalues 4 (along x = y) and 2
     center, width, height, angle = ellipse_geometry([1.0, -1.0], covariance, n_std=2)
     assert center == (1.0, -1.0)
     assert width == pytest.approx(2 * 2 * 2.0) and height == pytest.approx(2 * 2 * np.sqrt(2.0))
@@ -86,10 +101,10 @@ def test_ellipse_boundary_is_at_n_std_mahalanobis_distance():
     covariance = np.array([[2.0, 0.6], [0.6, 1.0]])
     ax = new_axes()
     (ring,) = plot_ellipses(ax, [[0.5, 0.5]], [covariance], n_std=[1.5])[0]
-    on_curve = ring.get_path().vertices[:-1:3]      # the path is cubic Bezier: every third vertex is on it
+    on_curve = ring.get_path().vertices[:-1:3]  # the path is cubic Bezier: every third vertex is on it
     boundary = ring.get_patch_transform().transform(on_curve) - 0.5
     squared = np.einsum("ij,jk,ik->i", boundary, np.linalg.inv(covariance), boundary)
-    np.testing.assert_allclose(squared, 1.5 ** 2, rtol=1e-6)
+    np.testing.assert_allclose(squared, 1.5**2, rtol=1e-6)
 
 
 def test_clustering_draws_means_ellipses_and_responsibility_colours(faithful_model):
@@ -145,8 +160,9 @@ def test_one_feature_curves_are_weighted_component_densities_and_their_sum():
     grid = artists.grid
     for k, curve in enumerate(artists.component_curves):
         sigma = np.sqrt(model.covariances_[k, 0, 0])
-        expected = model.weights_[k] * np.exp(-0.5 * ((grid - model.means_[k, 0]) / sigma) ** 2) / (
-            sigma * np.sqrt(2 * np.pi))
+        expected = (
+            model.weights_[k] * np.exp(-0.5 * ((grid - model.means_[k, 0]) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+        )
         np.testing.assert_allclose(curve.get_ydata(), expected, rtol=1e-8, atol=1e-300)
     total = sum(curve.get_ydata() for curve in artists.component_curves)
     np.testing.assert_allclose(artists.mixture_curve.get_ydata(), total, rtol=1e-10)
@@ -161,7 +177,7 @@ def test_density_contours_and_decision_boundaries(faithful_model):
     image, boundary = plot_decision_boundaries(ax, model.params_)
     shade = image.get_array()
     colours = to_rgba_array(PALETTE[:2])[:, :3]
-    corner_low, corner_high = shade[0, 0, :3], shade[-1, -1, :3]     # bottom-left: short eruptions
+    corner_low, corner_high = shade[0, 0, :3], shade[-1, -1, :3]  # bottom-left: short eruptions
     np.testing.assert_allclose(corner_low, colours[np.argmin(model.means_[:, 0])])
     np.testing.assert_allclose(corner_high, colours[np.argmax(model.means_[:, 0])])
     with pytest.raises(ValueError, match="2-D mixture"):
@@ -176,8 +192,10 @@ def test_log_likelihood_marker_sits_on_the_curve():
 
 
 def test_information_criteria_curves_and_star_at_the_minimum():
-    records = [CriterionRecord(k, kind, aic=a, bic=b, converged=True, log_likelihood=0.0, n_parameters=1)
-               for k, kind, a, b in [(1, "full", 9, 9), (2, "full", 4, 7), (1, "diag", 8, 8), (2, "diag", 6, 3)]]
+    records = [
+        CriterionRecord(k, kind, aic=a, bic=b, converged=True, log_likelihood=0.0, n_parameters=1)
+        for k, kind, a, b in [(1, "full", 9, 9), (2, "full", 4, 7), (1, "diag", 8, 8), (2, "diag", 6, 3)]
+    ]
     lines, best = plot_information_criteria(new_axes(), records, "bic")
     np.testing.assert_array_equal(lines["full"].get_ydata(), [9, 7])
     assert (best.get_xdata()[0], best.get_ydata()[0]) == (2, 3)
@@ -227,6 +245,7 @@ def test_visualize_works_on_one_feature_and_refuses_before_fit():
     assert len(model.visualize_clustering(X, ax=new_axes()).component_curves) == 2
     assert len(model.visualize_elbow_curve(X, 1, 3, ax=new_axes())["lines"]["full"].get_xdata()) == 3
     from gmm_teach import NotFittedError
+
     with pytest.raises(NotFittedError):
         GaussianMixture(2).visualize_clustering()
     with pytest.raises(NotFittedError):

@@ -31,12 +31,21 @@ PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_che
 
 
 @PROPERTY_SETTINGS
-@given(data=mixture_data(), covariance_type=st.sampled_from(COVARIANCE_TYPES),
-       init_params=st.sampled_from(["kmeans", "k-means++", "random", "random_from_data"]))
+@given(
+    data=mixture_data(),
+    covariance_type=st.sampled_from(COVARIANCE_TYPES),
+    init_params=st.sampled_from(["kmeans", "k-means++", "random", "random_from_data"]),
+)
 def test_every_step_is_a_valid_mixture_and_the_log_likelihood_never_decreases(data, covariance_type, init_params):
     X, n_components, seed = data
-    model = GaussianMixture(n_components=n_components, covariance_type=covariance_type, init_params=init_params,
-                            tol=1e-6, max_iter=40, random_state=seed)
+    model = GaussianMixture(
+        n_components=n_components,
+        covariance_type=covariance_type,
+        init_params=init_params,
+        tol=1e-6,
+        max_iter=40,
+        random_state=seed,
+    )
     log_likelihoods = []
     for step in model.iter_fit(X):
         params = step.params
@@ -62,8 +71,10 @@ def test_every_step_is_a_valid_mixture_and_the_log_likelihood_never_decreases(da
 @given(data=mixture_data(), covariance_type=st.sampled_from(COVARIANCE_TYPES))
 def test_same_random_state_gives_the_same_numbers(data, covariance_type):
     X, n_components, seed = data
-    fits = [GaussianMixture(n_components=n_components, covariance_type=covariance_type, n_init=2,
-                            random_state=seed).fit(X) for _ in range(2)]
+    fits = [
+        GaussianMixture(n_components=n_components, covariance_type=covariance_type, n_init=2, random_state=seed).fit(X)
+        for _ in range(2)
+    ]
     np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
     np.testing.assert_array_equal(fits[0].covariances_, fits[1].covariances_)
     assert fits[0].lower_bounds_ == fits[1].lower_bounds_

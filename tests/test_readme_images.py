@@ -6,16 +6,21 @@ from pathlib import Path
 import numpy as np
 import PIL.Image
 import pytest
+from helpers import three_blobs
 
 from gmm_teach.animation import em_frames
-from helpers import three_blobs
 
 pytest.importorskip("ipywidgets")
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
-README_IMAGES = ["em_player.gif", "em_player.png", "anomaly_explorer.png", "elbow_explorer.png",
-                 "bayesian_explorer.png"]
+README_IMAGES = [
+    "em_player.gif",
+    "em_player.png",
+    "anomaly_explorer.png",
+    "elbow_explorer.png",
+    "bayesian_explorer.png",
+]
 
 
 @pytest.fixture
@@ -39,8 +44,7 @@ def frames_of(path):
 def test_the_gif_is_the_player_stepping_through_its_run(script, tmp_path):
     from gmm_teach.widgets import EMPlayer
 
-    player = EMPlayer(three_blobs()[0], n_components=3, init_params="random_from_data", random_state=0,
-                      max_iter=3)
+    player = EMPlayer(three_blobs()[0], n_components=3, init_params="random_from_data", random_state=0, max_iter=3)
     path = script.em_player_gif(player, tmp_path / "player.gif")
     frames = frames_of(path)
     assert len(frames) == len(em_frames(player.trace)) == 1 + 2 * 3

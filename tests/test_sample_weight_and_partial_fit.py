@@ -18,8 +18,15 @@ def two_blobs(seed=0):
 
 def same_start(X, covariance_type):
     params = initial_params(X, 2, covariance_type, "kmeans", np.random.default_rng(0))[0]
-    return dict(n_components=2, covariance_type=covariance_type, weights_init=params.weights,
-                means_init=params.means, precisions_init=params.precisions, tol=0.0, max_iter=25)
+    return dict(
+        n_components=2,
+        covariance_type=covariance_type,
+        weights_init=params.weights,
+        means_init=params.means,
+        precisions_init=params.precisions,
+        tol=0.0,
+        max_iter=25,
+    )
 
 
 def fitted(settings, X, **fit_arguments):
@@ -42,10 +49,10 @@ def test_integer_weights_fit_as_repeated_rows(covariance_type):
     weighted = fitted(settings, X, sample_weight=counts)
     repeated = fitted(settings, np.repeat(X, counts, axis=0))
     assert_same_fit(weighted, repeated)
-    assert weighted.bic(X, sample_weight=counts) == pytest.approx(repeated.bic(np.repeat(X, counts, axis=0)),
-                                                                   rel=1e-12)
-    assert weighted.score(X, sample_weight=counts) == pytest.approx(repeated.score(np.repeat(X, counts, axis=0)),
-                                                                     rel=1e-12)
+    assert weighted.bic(X, sample_weight=counts) == pytest.approx(repeated.bic(np.repeat(X, counts, axis=0)), rel=1e-12)
+    assert weighted.score(X, sample_weight=counts) == pytest.approx(
+        repeated.score(np.repeat(X, counts, axis=0)), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -53,8 +60,9 @@ def test_zero_weights_are_dropped_rows(covariance_type):
     X = two_blobs()
     weights = np.where(np.arange(len(X)) % 3 == 0, 0.0, 1.5)
     settings = same_start(X, covariance_type)
-    assert_same_fit(fitted(settings, X, sample_weight=weights), fitted(settings, X[weights > 0],
-                                                                       sample_weight=weights[weights > 0]))
+    assert_same_fit(
+        fitted(settings, X, sample_weight=weights), fitted(settings, X[weights > 0], sample_weight=weights[weights > 0])
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -81,13 +89,16 @@ def test_weighted_log_likelihood_never_decreases():
     assert all(later >= earlier - 1e-12 for earlier, later in zip(log_likelihoods, log_likelihoods[1:]))
 
 
-@pytest.mark.parametrize("bad, message", [
-    (-np.ones(600), "non-negative"),
-    (np.full(600, np.nan), "finite"),
-    (np.ones(5), r"shape \(600,\)"),
-    (np.zeros(600), "all zero"),
-    ("heavy", "numbers"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (-np.ones(600), "non-negative"),
+        (np.full(600, np.nan), "finite"),
+        (np.ones(5), r"shape \(600,\)"),
+        (np.zeros(600), "all zero"),
+        ("heavy", "numbers"),
+    ],
+)
 def test_bad_sample_weight_is_refused_by_name(bad, message):
     with pytest.raises((ValueError, TypeError), match=f"sample_weight.*{message}|{message}"):
         GaussianMixture(2).fit(two_blobs(), sample_weight=bad)

@@ -30,17 +30,17 @@ def fitted(iris_split):
 def test_the_sealion_tutorial_runs_unchanged(iris_split, capsys, close_figures):
     X_train, X_test, y_train, y_test = iris_split
     # ---- the tutorial's calls, verbatim
-    gmm = GaussianMixture(n_clusters = 3, retries = 3, max_iters = 200, kmeans_init = True)  # noqa: E251
-    gmm.fit(X_train) # it is running the algorithm 3 times to find the best parameters here
-    color_dict = {0 : "green", 1 : "red", 2 : "blue"} # cluster : color in plot
+    gmm = GaussianMixture(n_clusters=3, retries=3, max_iters=200, kmeans_init=True)  # noqa: E251
+    gmm.fit(X_train)  # it is running the algorithm 3 times to find the best parameters here
+    color_dict = {0: "green", 1: "red", 2: "blue"}  # cluster : color in plot
     gmm.visualize_clustering(color_dict)
     predictions = gmm.predict(X_test)
-    probability_matrix = gmm.soft_predict(X_test) # soft stands for probabilities
+    probability_matrix = gmm.soft_predict(X_test)  # soft stands for probabilities
     print("AIC : ", gmm.aic())
     print("BIC : ", gmm.bic())
-    gmm.visualize_elbow_curve(min_n_clusters = 2, max_n_clusters = 5)  # noqa: E251
-    confidence_samples = gmm.confidence_samples(X_train) # we'll use X_train here
-    anomalies = gmm.anomaly_detect(X_train, threshold = 10)  # noqa: E251
+    gmm.visualize_elbow_curve(min_n_clusters=2, max_n_clusters=5)  # noqa: E251
+    confidence_samples = gmm.confidence_samples(X_train)  # we'll use X_train here
+    anomalies = gmm.anomaly_detect(X_train, threshold=10)  # noqa: E251
     # ---- what the tutorial shows
     assert predictions.shape == (30,) and set(predictions) <= {0, 1, 2}
     assert adjusted_rand_score(y_test, predictions) > 0.6  # the three species, as in the tutorial's picture
@@ -72,8 +72,10 @@ def test_kmeans_init_false_starts_from_random_data_points(iris_split):
 
 def test_retries_are_independent_runs_and_the_best_is_kept(iris_split):
     X_train = iris_split[0]
-    single_runs = [gmm_teach.GaussianMixture(3, max_iter=200, random_state=rng).fit(X_train).lower_bound_
-                   for rng in [np.random.default_rng(5)] * 3]  # one generator: three consecutive fresh starts
+    single_runs = [
+        gmm_teach.GaussianMixture(3, max_iter=200, random_state=rng).fit(X_train).lower_bound_
+        for rng in [np.random.default_rng(5)] * 3
+    ]  # one generator: three consecutive fresh starts
     best = GaussianMixture(3, retries=3, random_state=np.random.default_rng(5)).fit(X_train)
     assert best.model_.lower_bound_ == pytest.approx(max(single_runs))
 
@@ -107,14 +109,17 @@ def test_the_facade_reads_like_the_tutorial():
     assert repr(GaussianMixture(3)) == "GaussianMixture(n_clusters=3, retries=3, max_iters=200, kmeans_init=True)"
 
 
-@pytest.mark.parametrize("arguments, error, message", [
-    ({"n_clusters": 0}, ValueError, "n_clusters must be at least 1, got 0"),
-    ({"n_clusters": 2.5}, TypeError, "n_clusters must be an integer"),
-    ({"retries": 0}, ValueError, "retries must be at least 1"),
-    ({"max_iters": "200"}, TypeError, "max_iters must be an integer"),
-    ({"kmeans_init": "yes"}, TypeError, "kmeans_init must be True or False"),
-    ({"random_state": -1}, ValueError, "random_state must be a non-negative integer"),
-])
+@pytest.mark.parametrize(
+    "arguments, error, message",
+    [
+        ({"n_clusters": 0}, ValueError, "n_clusters must be at least 1, got 0"),
+        ({"n_clusters": 2.5}, TypeError, "n_clusters must be an integer"),
+        ({"retries": 0}, ValueError, "retries must be at least 1"),
+        ({"max_iters": "200"}, TypeError, "max_iters must be an integer"),
+        ({"kmeans_init": "yes"}, TypeError, "kmeans_init must be True or False"),
+        ({"random_state": -1}, ValueError, "random_state must be a non-negative integer"),
+    ],
+)
 def test_bad_settings_are_named(arguments, error, message):
     with pytest.raises(error, match=message):
         GaussianMixture(**arguments)

@@ -22,8 +22,10 @@ from gmm_teach.initialization import kmeans_labels, kmeans_plusplus  # noqa: E40
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 INIT_METHODS = ["kmeans", "k-means++", "random", "random_from_data"]
 SEEDS = [0, 42, "RandomState(7)"]  # a fresh RandomState(7) for each estimator, made by _random_state
-ESTIMATORS = {"GaussianMixture": (GaussianMixture, sklearn_mixture.GaussianMixture),
-              "BayesianGaussianMixture": (BayesianGaussianMixture, sklearn_mixture.BayesianGaussianMixture)}
+ESTIMATORS = {
+    "GaussianMixture": (GaussianMixture, sklearn_mixture.GaussianMixture),
+    "BayesianGaussianMixture": (BayesianGaussianMixture, sklearn_mixture.BayesianGaussianMixture),
+}
 FITTED = ["weights_", "means_", "covariances_", "precisions_cholesky_"]
 
 
@@ -42,6 +44,7 @@ DATA_SETS = {
     "old_faithful": datasets.load_old_faithful(),
 }
 
+
 def _random_state(seed):
     return np.random.RandomState(7) if seed == "RandomState(7)" else seed
 
@@ -52,7 +55,8 @@ def _rotation(n_init):
     data_names = list(DATA_SETS)
     cases = []
     for (e, estimator), (c, covariance_type), (i, init_params) in itertools.product(
-            enumerate(ESTIMATORS), enumerate(COVARIANCE_TYPES), enumerate(INIT_METHODS)):
+        enumerate(ESTIMATORS), enumerate(COVARIANCE_TYPES), enumerate(INIT_METHODS)
+    ):
         if n_init > 1 and c != (i + e) % len(COVARIANCE_TYPES):
             continue
         data_name = data_names[(c + i + 2 * e) % len(data_names)]
@@ -104,8 +108,9 @@ def assert_same_fit(ours, theirs, X, n_samples=50):
 @pytest.mark.parametrize("estimator, data_name, covariance_type, init_params, seed", _rotation(n_init=1))
 def test_same_random_state_same_fit_as_scikit_learn(estimator, data_name, covariance_type, init_params, seed):
     X = DATA_SETS[data_name]
-    ours, theirs = _fit_both(estimator, X, n_components=3, covariance_type=covariance_type,
-                             init_params=init_params, random_state=seed)
+    ours, theirs = _fit_both(
+        estimator, X, n_components=3, covariance_type=covariance_type, init_params=init_params, random_state=seed
+    )
     assert_same_fit(ours, theirs, X)
     theirs_bounds = np.ravel(theirs.lower_bounds_)  # scikit-learn's tied ELBOs are 1-element arrays
     if estimator == "GaussianMixture":  # scikit-learn's list lags one M-step: ours has the fitted params' too
@@ -120,8 +125,15 @@ def test_same_random_state_same_fit_as_scikit_learn(estimator, data_name, covari
 @pytest.mark.parametrize("estimator, data_name, covariance_type, init_params, seed", _rotation(n_init=10))
 def test_n_init_keeps_the_same_start_as_scikit_learn(estimator, data_name, covariance_type, init_params, seed):
     X = DATA_SETS[data_name]
-    ours, theirs = _fit_both(estimator, X, n_components=3, covariance_type=covariance_type,
-                             init_params=init_params, random_state=seed, n_init=10)
+    ours, theirs = _fit_both(
+        estimator,
+        X,
+        n_components=3,
+        covariance_type=covariance_type,
+        init_params=init_params,
+        random_state=seed,
+        n_init=10,
+    )
     assert_same_fit(ours, theirs, X)
 
 
@@ -192,8 +204,7 @@ def test_float32_data_give_float32_attributes_equal_to_scikit_learn_to_float32_r
 
 def test_a_generator_is_repeatable_but_not_scikit_learn():
     X = DATA_SETS["old_faithful"]
-    fits = [GaussianMixture(2, init_params="random", random_state=np.random.default_rng(0)).fit(X)
-            for _ in range(2)]
+    fits = [GaussianMixture(2, init_params="random", random_state=np.random.default_rng(0)).fit(X) for _ in range(2)]
     np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
     start = GaussianMixture(2, init_params="random", max_iter=0, random_state=np.random.default_rng(0)).fit(X)
     legacy = GaussianMixture(2, init_params="random", max_iter=0, random_state=0).fit(X)

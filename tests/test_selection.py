@@ -16,7 +16,13 @@ def three_blobs():
 def test_one_record_per_model_in_grid_order(three_blobs):
     records = information_criteria(three_blobs, k_range=[1, 2, 3], covariance_types=("full", "spherical"))
     assert [(r.k, r.covariance_type) for r in records] == [
-        (1, "full"), (2, "full"), (3, "full"), (1, "spherical"), (2, "spherical"), (3, "spherical")]
+        (1, "full"),
+        (2, "full"),
+        (3, "full"),
+        (1, "spherical"),
+        (2, "spherical"),
+        (3, "spherical"),
+    ]
     assert all(isinstance(r, CriterionRecord) for r in records)
 
 
@@ -41,27 +47,36 @@ def test_n_parameters_of_a_full_2d_mixture():
 
 def test_progress_is_called_after_each_fit(three_blobs):
     calls = []
-    information_criteria(three_blobs, k_range=[1, 2], covariance_types=("diag", "tied"),
-                         progress=lambda done, total: calls.append((done, total)))
+    information_criteria(
+        three_blobs,
+        k_range=[1, 2],
+        covariance_types=("diag", "tied"),
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_best_model_by_aic_and_bic_differ_in_what_they_read():
-    records = [CriterionRecord(1, "full", aic=10.0, bic=1.0, converged=True, log_likelihood=0.0, n_parameters=5),
-               CriterionRecord(2, "full", aic=5.0, bic=2.0, converged=True, log_likelihood=0.1, n_parameters=11)]
+    records = [
+        CriterionRecord(1, "full", aic=10.0, bic=1.0, converged=True, log_likelihood=0.0, n_parameters=5),
+        CriterionRecord(2, "full", aic=5.0, bic=2.0, converged=True, log_likelihood=0.1, n_parameters=11),
+    ]
     assert best_model(records, "bic").k == 1
     assert best_model(records, "aic").k == 2
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"k_range": [0, 1]}, ValueError, "k_range"),
-    ({"k_range": [1, 500]}, ValueError, "k_range"),
-    ({"k_range": "abc"}, TypeError, "k_range"),
-    ({"k_range": []}, ValueError, "empty"),
-    ({"covariance_types": ["round"]}, ValueError, "covariance_types"),
-    ({"n_init": 0}, ValueError, "n_init"),
-    ({"progress": 3}, TypeError, "progress"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"k_range": [0, 1]}, ValueError, "k_range"),
+        ({"k_range": [1, 500]}, ValueError, "k_range"),
+        ({"k_range": "abc"}, TypeError, "k_range"),
+        ({"k_range": []}, ValueError, "empty"),
+        ({"covariance_types": ["round"]}, ValueError, "covariance_types"),
+        ({"n_init": 0}, ValueError, "n_init"),
+        ({"progress": 3}, TypeError, "progress"),
+    ],
+)
 def test_bad_arguments_name_themselves(three_blobs, kwargs, error, words):
     with pytest.raises(error, match=words):
         information_criteria(three_blobs, **kwargs)

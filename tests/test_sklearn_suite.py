@@ -7,7 +7,6 @@ installed scikit-learn, points them at gmm_teach and runs them; every failure mu
 import re
 
 import pytest
-
 from sklearn_suite import run_suite
 
 OUR_MESSAGES = "matches scikit-learn's exact message text; ours names the argument and says what to change"
@@ -20,14 +19,18 @@ EXPECTED_FAILURES = {
     "test_gaussian_mixture.py::test_regularisation": OUR_MESSAGES,
     "test_gaussian_mixture.py::test_sample": OUR_MESSAGES,
     "test_bayesian_mixture.py::test_bayesian_mixture_precisions_prior_initialisation": OUR_MESSAGES,
-    **{f"test_gaussian_mixture.py::test_gaussian_mixture_precisions_init[{covariance_type}]":
-       PRIVATE + " (_set_parameters)" for covariance_type in ("full", "tied", "diag", "spherical")},
-    "test_gaussian_mixture.py::test_gaussian_mixture_all_init_does_not_estimate_gaussian_parameters":
-        PRIVATE + " (mocks _estimate_gaussian_parameters)",
+    **{
+        f"test_gaussian_mixture.py::test_gaussian_mixture_precisions_init[{covariance_type}]": PRIVATE
+        + " (_set_parameters)"
+        for covariance_type in ("full", "tied", "diag", "spherical")
+    },
+    "test_gaussian_mixture.py::test_gaussian_mixture_all_init_does_not_estimate_gaussian_parameters": PRIVATE
+    + " (mocks _estimate_gaussian_parameters)",
     "test_bayesian_mixture.py::test_compare_covar_type": PRIVATE + " (_check_parameters(X))",
-    "test_gaussian_mixture.py::test_gaussian_mixture_setting_best_params":
-        "with reg_covar=0 a collapsing spherical component raises our CollapsedComponentError; scikit-learn "
-        "carries on with a near-zero variance",
+    "test_gaussian_mixture.py::test_gaussian_mixture_setting_best_params": (
+        "with reg_covar=0 a collapsing spherical component raises our CollapsedComponentError; "
+        "scikit-learn carries on with a near-zero variance"
+    ),
 }
 
 

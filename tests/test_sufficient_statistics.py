@@ -67,8 +67,9 @@ def test_m_step_from_statistics_is_the_m_step(covariance_type):
     ours, reference = m_step_from(stats), m_step(X, responsibilities, covariance_type)
     for name in ("weights", "means", "covariances", "precisions_cholesky"):
         expected = getattr(reference, name)
-        np.testing.assert_allclose(getattr(ours, name), expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max(),
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            getattr(ours, name), expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max(), err_msg=name
+        )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

@@ -9,8 +9,14 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 
-from gmm_teach.bound import (evidence_decomposition, lower_bound, posterior_log_responsibilities, slice_maximum,
-                             slice_through, with_parameter)
+from gmm_teach.bound import (
+    evidence_decomposition,
+    lower_bound,
+    posterior_log_responsibilities,
+    slice_maximum,
+    slice_through,
+    with_parameter,
+)
 from gmm_teach.em import MixtureParams, e_step, log_density, m_step
 from gmm_teach.widgets import CollapseExplorer, LikelihoodSurfaceExplorer, LowerBoundExplorer
 from gmm_teach.widgets.likelihood_surface_explorer import log_likelihood_surface, means_only_em
@@ -79,8 +85,9 @@ def test_log_likelihood_and_posterior_match_scikit_learn():
     log_likelihood, _, kl = evidence_decomposition(X_COLUMN, PARAMS, model.predict_proba(X_COLUMN))
     assert log_likelihood == pytest.approx(model.score(X_COLUMN) * len(X_COLUMN), abs=1e-9)
     assert abs(kl) < IDENTITY_TOLERANCE  # scikit-learn's responsibilities are the posterior
-    np.testing.assert_allclose(np.exp(posterior_log_responsibilities(X_COLUMN, PARAMS)),
-                               model.predict_proba(X_COLUMN), atol=1e-12)
+    np.testing.assert_allclose(
+        np.exp(posterior_log_responsibilities(X_COLUMN, PARAMS)), model.predict_proba(X_COLUMN), atol=1e-12
+    )
 
 
 def test_kl_is_zero_exactly_at_the_e_step():
@@ -94,17 +101,25 @@ def test_slice_peaks_where_the_m_step_puts_a_mean_and_a_weight():
     new = m_step(X_COLUMN, responsibilities, "spherical", reg_covar=0.0)
     assert slice_maximum(X_COLUMN, PARAMS, responsibilities, "mean", 1) == pytest.approx(new.means[1, 0], abs=1e-12)
     assert slice_maximum(X_COLUMN, PARAMS, responsibilities, "weight", 0) == pytest.approx(new.weights[0], abs=1e-12)
-    for name, component, values in [("mean", 1, np.linspace(-3, 4, 701)), ("weight", 0, np.linspace(0.01, 0.99, 981)),
-                                    ("variance", 0, np.geomspace(0.1, 10, 1001))]:
+    for name, component, values in [
+        ("mean", 1, np.linspace(-3, 4, 701)),
+        ("weight", 0, np.linspace(0.01, 0.99, 981)),
+        ("variance", 0, np.geomspace(0.1, 10, 1001)),
+    ]:
         _, bounds = slice_through(X_COLUMN, PARAMS, responsibilities, name, component, values)
         peak = slice_maximum(X_COLUMN, PARAMS, responsibilities, name, component)
         step = np.diff(values)[bounds.argmax()]
         assert abs(values[bounds.argmax()] - peak) <= step, name
 
 
-@pytest.mark.parametrize("name, component, values", [("mean", 0, np.linspace(-4, 4, 9)),
-                                                     ("weight", 1, np.linspace(0.05, 0.95, 7)),
-                                                     ("variance", 1, np.geomspace(0.01, 10, 8))])
+@pytest.mark.parametrize(
+    "name, component, values",
+    [
+        ("mean", 0, np.linspace(-4, 4, 9)),
+        ("weight", 1, np.linspace(0.05, 0.95, 7)),
+        ("variance", 1, np.geomspace(0.01, 10, 8)),
+    ],
+)
 def test_slice_is_the_log_likelihood_and_bound_of_each_moved_mixture(name, component, values):
     q = random_q(len(X_COLUMN), 2, 7)
     log_likelihoods, bounds = slice_through(X_COLUMN, PARAMS, q, name, component, values)
@@ -141,8 +156,11 @@ def bound_explorer(backend):
 def drawn_bar(explorer, column):
     """(top of the bound bar, top of the KL bar, the ln p line) of a bar column."""
     bound, gap = explorer.bound_bars[column], explorer.gap_bars[column]
-    return (bound.get_y() + bound.get_height(), gap.get_y() + gap.get_height(),
-            explorer.likelihood_marks[column].get_ydata()[0])
+    return (
+        bound.get_y() + bound.get_height(),
+        gap.get_y() + gap.get_height(),
+        explorer.likelihood_marks[column].get_ydata()[0],
+    )
 
 
 @BOTH_BACKENDS
@@ -270,13 +288,16 @@ def test_a_collapse_is_told_in_the_readout_and_reg_covar_prevents_it(backend):
     held.close()
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"X": np.zeros((10, 2))}, ValueError, "must be 1-D data"),
-    ({"X": TWO_CLUSTERS, "n_components": 4}, ValueError, "n_components must be at least 2 and at most 3"),
-    ({"X": TWO_CLUSTERS, "start_means": [1.0]}, ValueError, "start_means must have shape"),
-    ({"X": TWO_CLUSTERS, "parameter": "mean 3"}, ValueError, "parameter must be one of"),
-    ({"X": TWO_CLUSTERS, "reg_covar": -1.0}, ValueError, "reg_covar must be at least 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"X": np.zeros((10, 2))}, ValueError, "must be 1-D data"),
+        ({"X": TWO_CLUSTERS, "n_components": 4}, ValueError, "n_components must be at least 2 and at most 3"),
+        ({"X": TWO_CLUSTERS, "start_means": [1.0]}, ValueError, "start_means must have shape"),
+        ({"X": TWO_CLUSTERS, "parameter": "mean 3"}, ValueError, "parameter must be one of"),
+        ({"X": TWO_CLUSTERS, "reg_covar": -1.0}, ValueError, "reg_covar must be at least 0"),
+    ],
+)
 def test_lower_bound_explorer_checks_its_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         LowerBoundExplorer(**kwargs)
@@ -319,15 +340,16 @@ def test_a_start_on_the_diagonal_stays_on_it(surface_explorer):
     assert "stayed on the diagonal" in surface_explorer.readout.value
 
 
-@pytest.mark.parametrize("start, reached", [((-4.0, 0.0), "μ₁ < μ₂"), ((0.0, -4.0), "μ₁ > μ₂"),
-                                            ((4.5, 4.0), "μ₁ > μ₂"), ((4.0, 4.5), "μ₁ < μ₂")])
+@pytest.mark.parametrize(
+    "start, reached",
+    [((-4.0, 0.0), "μ₁ < μ₂"), ((0.0, -4.0), "μ₁ > μ₂"), ((4.5, 4.0), "μ₁ > μ₂"), ((4.0, 4.5), "μ₁ < μ₂")],
+)
 def test_the_readout_names_the_mirror_optimum_reached(surface_explorer, start, reached):
     surface_explorer.start_at(*start)
     assert surface_explorer.optimum == reached
     assert f"EM reached the optimum with {reached}" in surface_explorer.readout.value
     assert np.all(np.diff(surface_explorer.log_likelihoods) >= -1e-12)  # EM never goes down
-    target = next(optimum for optimum in surface_explorer.optima
-                  if (optimum[0] < optimum[1]) == (reached == "μ₁ < μ₂"))
+    target = next(optimum for optimum in surface_explorer.optima if (optimum[0] < optimum[1]) == (reached == "μ₁ < μ₂"))
     np.testing.assert_allclose(surface_explorer.path[-1], target, atol=1e-3)
 
 
@@ -340,13 +362,14 @@ def test_the_path_is_means_only_em_drawn_step_by_step(surface_explorer):
     assert explorer.n_steps >= 5
     for iteration in (0, 2, explorer.n_steps):
         explorer.iteration = iteration
-        np.testing.assert_array_equal(np.column_stack(explorer.path_line.get_data()), explorer.path[:iteration + 1])
+        np.testing.assert_array_equal(np.column_stack(explorer.path_line.get_data()), explorer.path[: iteration + 1])
         np.testing.assert_array_equal(np.ravel(explorer.end_mark.get_data()), explorer.path[iteration])
         assert f"Step {iteration} of {explorer.n_steps}" in explorer.readout.value
     # the end is a fixed point: the M-step's means under its own responsibilities
     params = spherical([0.5, 0.5], explorer.path[-1], [0.9, 0.9])
-    np.testing.assert_allclose(m_step(X_COLUMN, e_step(X_COLUMN, params)[0], "spherical").means[:, 0],
-                               explorer.path[-1], atol=1e-4)
+    np.testing.assert_allclose(
+        m_step(X_COLUMN, e_step(X_COLUMN, params)[0], "spherical").means[:, 0], explorer.path[-1], atol=1e-4
+    )
 
 
 @BOTH_BACKENDS
@@ -373,12 +396,15 @@ def test_surface_is_computed_by_the_package_log_density():
     np.testing.assert_allclose(values, direct, atol=1e-12)
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"X": np.zeros((10, 2))}, ValueError, "must be 1-D data"),
-    ({"X": TWO_CLUSTERS, "variance": 0.0}, ValueError, "variance must be at least"),
-    ({"X": TWO_CLUSTERS, "start": [1.0, 2.0, 3.0]}, ValueError, "start must have shape"),
-    ({"X": "data"}, TypeError, "X must be an array-like of numbers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"X": np.zeros((10, 2))}, ValueError, "must be 1-D data"),
+        ({"X": TWO_CLUSTERS, "variance": 0.0}, ValueError, "variance must be at least"),
+        ({"X": TWO_CLUSTERS, "start": [1.0, 2.0, 3.0]}, ValueError, "start must have shape"),
+        ({"X": "data"}, TypeError, "X must be an array-like of numbers"),
+    ],
+)
 def test_surface_explorer_checks_its_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         LikelihoodSurfaceExplorer(**kwargs)
@@ -476,20 +502,22 @@ def test_a_click_puts_the_component_on_the_nearest_point(collapse):
     assert f"point {nearest}" in collapse.readout.value
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"X": np.zeros((10, 2))}, ValueError, "must be 1-D data"),
-    ({"X": WITH_OUTLIER, "point": len(WITH_OUTLIER)}, ValueError, "point must be at least 0 and at most"),
-    ({"X": WITH_OUTLIER, "variance": 0.0}, ValueError, "variance must be at least"),
-    ({"X": WITH_OUTLIER, "reg_covar": -1e-3}, ValueError, "reg_covar must be at least 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"X": np.zeros((10, 2))}, ValueError, "must be 1-D data"),
+        ({"X": WITH_OUTLIER, "point": len(WITH_OUTLIER)}, ValueError, "point must be at least 0 and at most"),
+        ({"X": WITH_OUTLIER, "variance": 0.0}, ValueError, "variance must be at least"),
+        ({"X": WITH_OUTLIER, "reg_covar": -1e-3}, ValueError, "reg_covar must be at least 0"),
+    ],
+)
 def test_collapse_explorer_checks_its_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         CollapseExplorer(**kwargs)
 
 
 def test_each_copy_of_a_duplicated_point_adds_its_own_climb(backend):
-    explorer = CollapseExplorer(np.concatenate([TWO_CLUSTERS, [9.0, 9.0, 9.0]]), point=len(TWO_CLUSTERS),
-                                variance=1e-8)
+    explorer = CollapseExplorer(np.concatenate([TWO_CLUSTERS, [9.0, 9.0, 9.0]]), point=len(TWO_CLUSTERS), variance=1e-8)
     before = explorer.log_likelihood
     explorer.variance = 1e-9
     assert explorer.log_likelihood - before == pytest.approx(3 * 0.5 * np.log(10), rel=1e-6)

@@ -50,14 +50,14 @@ def test_memory_holds_parameters_and_one_responsibility_matrix_per_cached_step()
     def responsibility_matrices():
         return [array for array in trace.arrays() if array.shape == (X.shape[0], 3)]
 
-    assert len(responsibility_matrices()) == 1                # only step 0's while recording
+    assert len(responsibility_matrices()) == 1  # only step 0's while recording
     recording = trace.nbytes
     for iteration in (5, 6, 7, 8, 9):
         trace[iteration]
-    assert len(responsibility_matrices()) == 1 + 2            # step 0 and the two cached steps
+    assert len(responsibility_matrices()) == 1 + 2  # step 0 and the two cached steps
     # whatever the trace prepares once for replay is at most a few columns per point, not one per step
     assert trace.nbytes - recording <= 2 * X.nbytes * 3 + 8 * (X.shape[0] * 3) * 2
-    assert trace.nbytes < 41 * X.shape[0] * 3 * 8 / 6         # far below keeping every responsibility matrix
+    assert trace.nbytes < 41 * X.shape[0] * 3 * 8 / 6  # far below keeping every responsibility matrix
 
 
 def test_cache_returns_the_same_array_and_evicts_the_least_recent(faithful):

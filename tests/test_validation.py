@@ -13,54 +13,80 @@ def _fit_error(exception, match, data=X, **params):
         GaussianMixture(**params).fit(data)
 
 
-@pytest.mark.parametrize("data, exception, match", [
-    (np.array([[1.0, np.nan], [2.0, 3.0]]), ValueError, r"X must not contain NaN or infinity.*row 0, column 1"),
-    (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "X must not contain NaN or infinity"),
-    (np.empty((0, 2)), ValueError, r"X must contain at least one sample.*\(0, 2\)"),
-    (np.empty((3, 0)), ValueError, r"X must contain at least one sample.*\(3, 0\)"),
-    ([["a", "b"], ["c", "d"]], TypeError, "X must hold numbers, got text"),
-    (np.zeros((4, 2, 2)), ValueError, r"X must be a 2-D array.*3 dimensions"),
-    (None, TypeError, "X must be an array-like of numbers, got None"),
-    ("abc", TypeError, "X must be an array-like of numbers"),
-    ([[1.0, 2.0], [3.0]], TypeError, "X must be a rectangular array-like"),
-])
+@pytest.mark.parametrize(
+    "data, exception, match",
+    [
+        (np.array([[1.0, np.nan], [2.0, 3.0]]), ValueError, r"X must not contain NaN or infinity.*row 0, column 1"),
+        (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "X must not contain NaN or infinity"),
+        (np.empty((0, 2)), ValueError, r"X must contain at least one sample.*\(0, 2\)"),
+        (np.empty((3, 0)), ValueError, r"X must contain at least one sample.*\(3, 0\)"),
+        ([["a", "b"], ["c", "d"]], TypeError, "X must hold numbers, got text"),
+        (np.zeros((4, 2, 2)), ValueError, r"X must be a 2-D array.*3 dimensions"),
+        (None, TypeError, "X must be an array-like of numbers, got None"),
+        ("abc", TypeError, "X must be an array-like of numbers"),
+        ([[1.0, 2.0], [3.0]], TypeError, "X must be a rectangular array-like"),
+    ],
+)
 def test_bad_data_is_refused_with_a_message_naming_X(data, exception, match):
     _fit_error(exception, match, data=data, n_components=1)
 
 
-@pytest.mark.parametrize("params, exception, match", [
-    (dict(n_components=0), ValueError, r"n_components must be at least 1, got 0"),
-    (dict(n_components=2.5), TypeError, r"n_components must be an integer, got 2.5"),
-    (dict(n_components=300), ValueError, r"n_components must be at most the number of samples.*300.*272"),
-    (dict(covariance_type="ful"), ValueError, r"covariance_type must be one of 'full', 'tied', 'diag', 'spherical'; got 'ful'"),
-    (dict(init_params="kmean"), ValueError, r"init_params must be one of .*'kmeans'.*got 'kmean'"),
-    (dict(tol=-1.0), ValueError, r"tol must be at least 0.0, got -1.0"),
-    (dict(tol="small"), TypeError, r"tol must be a finite real number, got 'small'"),
-    (dict(reg_covar=-1e-6), ValueError, r"reg_covar must be at least 0.0"),
-    (dict(max_iter=-1), ValueError, r"max_iter must be at least 0, got -1"),
-    (dict(n_init=0), ValueError, r"n_init must be at least 1, got 0"),
-    (dict(random_state="seed"), TypeError, r"random_state must be None, a non-negative integer"),
-    (dict(random_state=-3), ValueError, r"random_state must be a non-negative integer below 2\*\*32, got -3"),
-    (dict(random_state=2**32), ValueError, r"random_state must be a non-negative integer below 2\*\*32"),
-    (dict(random_state=0.5), TypeError, r"random_state must be None, a non-negative integer, a "
-                                        r"numpy.random.RandomState or a numpy.random.Generator, got 0.5"),
-])
+@pytest.mark.parametrize(
+    "params, exception, match",
+    [
+        (dict(n_components=0), ValueError, r"n_components must be at least 1, got 0"),
+        (dict(n_components=2.5), TypeError, r"n_components must be an integer, got 2.5"),
+        (dict(n_components=300), ValueError, r"n_components must be at most the number of samples.*300.*272"),
+        (
+            dict(covariance_type="ful"),
+            ValueError,
+            r"covariance_type must be one of 'full', 'tied', 'diag', 'spherical'; got 'ful'",
+        ),
+        (dict(init_params="kmean"), ValueError, r"init_params must be one of .*'kmeans'.*got 'kmean'"),
+        (dict(tol=-1.0), ValueError, r"tol must be at least 0.0, got -1.0"),
+        (dict(tol="small"), TypeError, r"tol must be a finite real number, got 'small'"),
+        (dict(reg_covar=-1e-6), ValueError, r"reg_covar must be at least 0.0"),
+        (dict(max_iter=-1), ValueError, r"max_iter must be at least 0, got -1"),
+        (dict(n_init=0), ValueError, r"n_init must be at least 1, got 0"),
+        (dict(random_state="seed"), TypeError, r"random_state must be None, a non-negative integer"),
+        (dict(random_state=-3), ValueError, r"random_state must be a non-negative integer below 2\*\*32, got -3"),
+        (dict(random_state=2**32), ValueError, r"random_state must be a non-negative integer below 2\*\*32"),
+        (
+            dict(random_state=0.5),
+            TypeError,
+            r"random_state must be None, a non-negative integer, a "
+            r"numpy.random.RandomState or a numpy.random.Generator, got 0.5",
+        ),
+    ],
+)
 def test_bad_parameters_are_refused_with_a_message_naming_them(params, exception, match):
     _fit_error(exception, match, **params)
 
 
-@pytest.mark.parametrize("params, match", [
-    (dict(weights_init=[0.5, 0.6]), r"weights_init must sum to 1.*1\.1"),
-    (dict(weights_init=[1.0]), r"weights_init must have shape \(2,\).*\(1,\)"),
-    (dict(weights_init=[-0.5, 1.5]), r"weights_init must hold weights between 0 and 1"),
-    (dict(means_init=[[1.0, 2.0]]), r"means_init must have shape \(2, 2\).*\(1, 2\)"),
-    (dict(means_init=[[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]), r"means_init must have shape \(2, 2\).*\(2, 3\)"),
-    (dict(precisions_init=np.ones((2, 2))), r"precisions_init for covariance_type='full' must have shape \(2, 2, 2\)"),
-    (dict(precisions_init=np.array([[[1.0, 2.0], [2.0, 1.0]]] * 2)), r"precisions_init\[0\] must be positive definite"),
-    (dict(precisions_init=np.array([[[1.0, 0.5], [0.0, 1.0]]] * 2)), r"precisions_init\[0\] must be symmetric"),
-    (dict(covariance_type="diag", precisions_init=[[1.0, -1.0], [1.0, 1.0]]), r"precisions_init must be positive"),
-    (dict(covariance_type="spherical", precisions_init=[1.0, 1.0, 1.0]), r"precisions_init .*must have shape \(2,\)"),
-])
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(weights_init=[0.5, 0.6]), r"weights_init must sum to 1.*1\.1"),
+        (dict(weights_init=[1.0]), r"weights_init must have shape \(2,\).*\(1,\)"),
+        (dict(weights_init=[-0.5, 1.5]), r"weights_init must hold weights between 0 and 1"),
+        (dict(means_init=[[1.0, 2.0]]), r"means_init must have shape \(2, 2\).*\(1, 2\)"),
+        (dict(means_init=[[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]), r"means_init must have shape \(2, 2\).*\(2, 3\)"),
+        (
+            dict(precisions_init=np.ones((2, 2))),
+            r"precisions_init for covariance_type='full' must have shape \(2, 2, 2\)",
+        ),
+        (
+            dict(precisions_init=np.array([[[1.0, 2.0], [2.0, 1.0]]] * 2)),
+            r"precisions_init\[0\] must be positive definite",
+        ),
+        (dict(precisions_init=np.array([[[1.0, 0.5], [0.0, 1.0]]] * 2)), r"precisions_init\[0\] must be symmetric"),
+        (dict(covariance_type="diag", precisions_init=[[1.0, -1.0], [1.0, 1.0]]), r"precisions_init must be positive"),
+        (
+            dict(covariance_type="spherical", precisions_init=[1.0, 1.0, 1.0]),
+            r"precisions_init .*must have shape \(2,\)",
+        ),
+    ],
+)
 def test_bad_initial_values_are_refused(params, match):
     _fit_error(ValueError, match, n_components=2, **params)
 
@@ -79,10 +105,19 @@ def test_errors_come_before_any_work(monkeypatch):
         GaussianMixture(covariance_type="round").iter_fit(X)  # a generator, yet it raises at once
 
 
-@pytest.mark.parametrize("method, args", [
-    ("predict", (X,)), ("predict_proba", (X,)), ("score_samples", (X,)), ("score", (X,)),
-    ("sample", ()), ("bic", (X,)), ("aic", (X,)), ("anomaly_detect", (X,)),
-])
+@pytest.mark.parametrize(
+    "method, args",
+    [
+        ("predict", (X,)),
+        ("predict_proba", (X,)),
+        ("score_samples", (X,)),
+        ("score", (X,)),
+        ("sample", ()),
+        ("bic", (X,)),
+        ("aic", (X,)),
+        ("anomaly_detect", (X,)),
+    ],
+)
 def test_using_an_unfitted_model_raises_not_fitted_error(method, args):
     with pytest.raises(NotFittedError, match="not fitted yet.*Call 'fit'"):
         getattr(GaussianMixture(), method)(*args)
@@ -134,7 +169,9 @@ def test_feature_names_warn_as_scikit_learn_when_only_one_side_has_them():
         on_array.predict(frame)
     assert not hasattr(on_array, "feature_names_in_")
     mixed = pandas.DataFrame(frame.to_numpy(), columns=["eruptions", 1])
-    with pytest.raises(TypeError, match=r"column names must be all strings or all non-strings, got a mix of \['int', 'str'\]"):
+    with pytest.raises(
+        TypeError, match=r"column names must be all strings or all non-strings, got a mix of \['int', 'str'\]"
+    ):
         GaussianMixture(n_components=2).fit(mixed)
 
 

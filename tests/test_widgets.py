@@ -6,13 +6,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import traitlets
+from helpers import three_blobs
 
 from gmm_teach import BayesianGaussianMixture, GaussianMixture, datasets
 from gmm_teach.plotting import responsibility_colors
 from gmm_teach.selection import best_model
 from gmm_teach.widgets import AnomalyExplorer, ElbowExplorer, EMPlayer
 from gmm_teach.widgets.anomaly_explorer import GRID_RESOLUTION
-from helpers import three_blobs
 
 FAITHFUL = datasets.load_old_faithful()
 BLOBS = datasets.make_blobs(150, means=[[0, 0], [2.5, 0.5], [0.5, 2.5]], random_state=0)[0]
@@ -52,16 +52,18 @@ def test_m_step_frame_draws_the_means_and_responsibilities_of_that_step(player):
         step = player.trace[iteration]
         np.testing.assert_allclose(ellipse_centres(player), step.params.means)
         np.testing.assert_allclose(means_drawn(player), step.params.means)
-        np.testing.assert_allclose(point_colours(player.view.clustering),
-                                   responsibility_colors(step.responsibilities)[:, :3])
+        np.testing.assert_allclose(
+            point_colours(player.view.clustering), responsibility_colors(step.responsibilities)[:, :3]
+        )
 
 
 def test_e_step_frame_recolours_points_but_keeps_the_previous_ellipses(player):
     player.iteration = 3
     player.phase = "E"
     np.testing.assert_allclose(ellipse_centres(player), player.trace[2].params.means)
-    np.testing.assert_allclose(point_colours(player.view.clustering),
-                               responsibility_colors(player.trace[3].responsibilities)[:, :3])
+    np.testing.assert_allclose(
+        point_colours(player.view.clustering), responsibility_colors(player.trace[3].responsibilities)[:, :3]
+    )
     assert "E-step" in player.readout.value
     player.phase = "M"
     np.testing.assert_allclose(ellipse_centres(player), player.trace[3].params.means)
@@ -161,15 +163,17 @@ def test_player_tol_sets_where_em_stops():
     assert np.all(np.abs(np.diff(strict.trace.log_likelihoods))[:-1] >= 1e-8)
 
 
-@pytest.mark.parametrize("X", [FAITHFUL, three_blobs()[0],
-                               datasets.make_blobs(300, means=[[0, 0], [10, 0], [0, 10]], random_state=1)[0]],
-                         ids=["old faithful", "three blobs", "three far blobs"])
+@pytest.mark.parametrize(
+    "X",
+    [FAITHFUL, three_blobs()[0], datasets.make_blobs(300, means=[[0, 0], [10, 0], [0, 10]], random_state=1)[0]],
+    ids=["old faithful", "three blobs", "three far blobs"],
+)
 def test_default_player_shows_em_at_work(X):
     player = EMPlayer(X)
     assert len(player.trace) - 1 >= 5
     log_likelihoods = player.trace.log_likelihoods
     assert np.all(np.diff(log_likelihoods) >= -1e-12)
-    player.init_params = "kmeans"                             # still one choice of "start from"
+    player.init_params = "kmeans"  # still one choice of "start from"
     assert player.init_menu.value == "kmeans" and player.trace.params[0] is not None
     player.close()
 
@@ -200,8 +204,8 @@ def test_to_html_is_a_self_contained_animation():
     player = EMPlayer(BLOBS, n_components=3, init_params="random_from_data", max_iter=2)
     html = player.to_html(fps=4)
     assert "<script" in html and "data:image/png;base64" in html
-    assert html.count("data:image/png;base64") == 1 + 2 * 2          # the start, then E and M of 2 iterations
-    assert "https://" not in html and "http://" not in html and html.count("<svg") == 9   # icons inline
+    assert html.count("data:image/png;base64") == 1 + 2 * 2  # the start, then E and M of 2 iterations
+    assert "https://" not in html and "http://" not in html and html.count("<svg") == 9  # icons inline
     player.close()
 
 
@@ -210,24 +214,28 @@ def test_widget_backend_puts_the_ipympl_canvas_in_the_container(backend):
     kind = type(player.host.widget).__name__
     assert kind == ("Canvas" if backend == "widget" else "Output")
     assert player.host.widget in player.children
-    assert player.figure.canvas is not None and plt.get_fignums() == []   # nothing left in pyplot
+    assert player.figure.canvas is not None and plt.get_fignums() == []  # nothing left in pyplot
     player.close()
 
 
-@pytest.mark.parametrize("X, n_components", [
-    (FAITHFUL[:, 1], 2),                                               # one feature
-    (FAITHFUL, 1),                                                     # one component
-    (np.repeat(FAITHFUL[:20], 5, axis=0), 3),                           # duplicate points
-    (datasets.make_blobs(120, means=np.eye(5) * 4, random_state=0)[0], 3),   # five features
-])
+@pytest.mark.parametrize(
+    "X, n_components",
+    [
+        (FAITHFUL[:, 1], 2),  # one feature
+        (FAITHFUL, 1),  # one component
+        (np.repeat(FAITHFUL[:20], 5, axis=0), 3),  # duplicate points
+        (datasets.make_blobs(120, means=np.eye(5) * 4, random_state=0)[0], 3),  # five features
+    ],
+)
 def test_player_runs_on_awkward_data(X, n_components):
     player = EMPlayer(X, n_components=n_components)
     for iteration in range(len(player.trace)):
         player.iteration = iteration
         player.phase = "E"
         player.phase = "M"
-    np.testing.assert_allclose(point_colours(player.view.clustering),
-                               responsibility_colors(player.trace[-1].responsibilities)[:, :3])
+    np.testing.assert_allclose(
+        point_colours(player.view.clustering), responsibility_colors(player.trace[-1].responsibilities)[:, :3]
+    )
     player.close()
 
 
@@ -271,8 +279,7 @@ def test_stars_are_exactly_the_flagged_points(anomaly):
 def test_method_switches_the_rule(anomaly):
     anomaly.threshold = 5.0
     anomaly.method = "confidence"
-    np.testing.assert_array_equal(anomaly.anomalies,
-                                  anomaly.model.anomaly_detect(anomaly.X, 5.0, method="confidence"))
+    np.testing.assert_array_equal(anomaly.anomalies, anomaly.model.anomaly_detect(anomaly.X, 5.0, method="confidence"))
     assert "confidence" in anomaly.readout.value
 
 
@@ -295,12 +302,15 @@ def test_threshold_curve_is_the_level_of_the_score_that_flags_the_points(estimat
         np.testing.assert_array_equal(explorer.anomalies, scores[method](FAITHFUL) < explorer.cutoff)
         assert list(explorer.threshold_line.levels) == [pytest.approx(explorer.cutoff)]
         # the same level set, drawn afresh from the model's score on the explorer's grid
-        xx, yy = np.meshgrid(np.linspace(*explorer.ax.get_xlim(), GRID_RESOLUTION),
-                             np.linspace(*explorer.ax.get_ylim(), GRID_RESOLUTION))
+        xx, yy = np.meshgrid(
+            np.linspace(*explorer.ax.get_xlim(), GRID_RESOLUTION), np.linspace(*explorer.ax.get_ylim(), GRID_RESOLUTION)
+        )
         level = scores[method](np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
         expected = plt.figure().add_subplot().contour(xx, yy, level, levels=[explorer.cutoff])
-        drawn, redrawn = (np.vstack([path.vertices for path in contour.get_paths()])
-                          for contour in (explorer.threshold_line, expected))
+        drawn, redrawn = (
+            np.vstack([path.vertices for path in contour.get_paths()])
+            for contour in (explorer.threshold_line, expected)
+        )
         np.testing.assert_allclose(drawn, redrawn, rtol=1e-9)
         if method == "density":
             np.testing.assert_allclose(model.score_samples(drawn), explorer.cutoff, atol=0.01)
@@ -345,18 +355,27 @@ def test_a_fitted_model_can_be_given(anomaly_data):
         AnomalyExplorer(X, model="gmm")
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"threshold": 25.0}, ValueError, "threshold"),
-    ({"method": "distance"}, ValueError, "method"),
-    ({"y_true": [1, 0]}, ValueError, "y_true"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"threshold": 25.0}, ValueError, "threshold"),
+        ({"method": "distance"}, ValueError, "method"),
+        ({"y_true": [1, 0]}, ValueError, "y_true"),
+    ],
+)
 def test_anomaly_explorer_checks_its_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         AnomalyExplorer(FAITHFUL, n_components=2, **kwargs)
 
 
-@pytest.mark.parametrize("X", [FAITHFUL[:, 0], np.repeat(FAITHFUL[:30], 4, axis=0),
-                               datasets.make_blobs(100, means=np.eye(5) * 4, random_state=0)[0]])
+@pytest.mark.parametrize(
+    "X",
+    [
+        FAITHFUL[:, 0],
+        np.repeat(FAITHFUL[:30], 4, axis=0),
+        datasets.make_blobs(100, means=np.eye(5) * 4, random_state=0)[0],
+    ],
+)
 def test_anomaly_explorer_on_one_feature_duplicates_and_five_features(X):
     explorer = AnomalyExplorer(X, n_components=2, threshold=10.0)
     assert len(explorer.stars.get_offsets()) == explorer.anomalies.sum() > 0
@@ -406,8 +425,9 @@ def test_elbow_criterion_redraws_the_curves(elbow):
     best = best_model(elbow.results, "aic")
     assert elbow.best == (best.k, best.covariance_type)
     assert elbow.best_star.get_ydata()[0] == best.aic
-    np.testing.assert_allclose(elbow.lines["full"].get_ydata(),
-                               [r.aic for r in elbow.results if r.covariance_type == "full"])
+    np.testing.assert_allclose(
+        elbow.lines["full"].get_ydata(), [r.aic for r in elbow.results if r.covariance_type == "full"]
+    )
     assert "AIC" in elbow.curve_ax.get_ylabel()
 
 
@@ -427,8 +447,11 @@ def test_elbow_controls_are_linked_both_ways(elbow):
 
 
 def test_elbow_on_one_feature_duplicates_and_five_features():
-    for X in (FAITHFUL[:, 0], np.repeat(FAITHFUL[:25], 4, axis=0),
-              datasets.make_blobs(80, means=np.eye(5) * 4, random_state=0)[0]):
+    for X in (
+        FAITHFUL[:, 0],
+        np.repeat(FAITHFUL[:25], 4, axis=0),
+        datasets.make_blobs(80, means=np.eye(5) * 4, random_state=0)[0],
+    ):
         explorer = ElbowExplorer(X, k_range=[1, 2], covariance_types=["diag"], n_init=1)
         explorer.k = 1 if explorer.k == 2 else 2
         assert len(explorer.results) == 2
@@ -441,8 +464,8 @@ def test_blitted_step_is_pixel_identical_to_a_full_draw(monkeypatch, X):
     player = EMPlayer(X, n_components=3, init_params="random_from_data")
     player.iteration = 2
     player.phase = "E"
-    player.iteration = 3                                   # drawn over the cached background
+    player.iteration = 3  # drawn over the cached background
     blitted = np.asarray(player.figure.canvas.buffer_rgba()).copy()
-    player.figure.canvas.draw()                            # everything drawn again
+    player.figure.canvas.draw()  # everything drawn again
     np.testing.assert_array_equal(blitted, np.asarray(player.figure.canvas.buffer_rgba()))
     player.close()

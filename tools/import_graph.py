@@ -93,6 +93,7 @@ def read_package(root: Path) -> dict[str, Module]:
 
 def _imports_with_their_function(tree):
     """Yield (import node, name of the enclosing function or None) for every import statement in ``tree``."""
+
     def visit(node, function):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.Import, ast.ImportFrom)):
@@ -111,7 +112,7 @@ def _targets(node, importer, is_package, modules):
         return [alias.name for alias in node.names]
     if node.level:
         package = importer.split(".") if is_package else importer.split(".")[:-1]
-        base = ".".join(package[:len(package) - (node.level - 1)])
+        base = ".".join(package[: len(package) - (node.level - 1)])
         source = f"{base}.{node.module}" if node.module else base
     else:
         source = node.module
@@ -130,8 +131,10 @@ def _package_module(target, modules):
 
 def edges(modules, lazy=None):
     """module -> set of modules it imports (``lazy=False``: at load time only)."""
-    return {name: {edge.imported for edge in module.imports if lazy is None or edge.lazy == lazy}
-            for name, module in modules.items()}
+    return {
+        name: {edge.imported for edge in module.imports if lazy is None or edge.lazy == lazy}
+        for name, module in modules.items()
+    }
 
 
 def reachable(graph, start):
@@ -179,9 +182,12 @@ def cycles(graph):
 def drawing_modules(modules):
     """The modules that load matplotlib when they load: themselves, or through a load-time import."""
     eager = edges(modules, lazy=False)
-    return {name for name in modules
-            if modules[name].loads_drawing_library
-            or any(modules[other].loads_drawing_library for other in reachable(eager, name))}
+    return {
+        name
+        for name in modules
+        if modules[name].loads_drawing_library
+        or any(modules[other].loads_drawing_library for other in reachable(eager, name))
+    }
 
 
 def problems(modules):
@@ -194,9 +200,11 @@ def problems(modules):
     for module in modules.values():
         for edge in module.imports:
             if edge.lazy and not (edge.imported in drawing and edge.importer not in drawing):
-                found.append(f"lazy import of {edge.imported} in {edge.importer}.{edge.function} "
-                             f"({module.path.name}:{edge.line}): import it at the top of the module (only a "
-                             "module that loads matplotlib may be imported lazily, by one that does not)")
+                found.append(
+                    f"lazy import of {edge.imported} in {edge.importer}.{edge.function} "
+                    f"({module.path.name}:{edge.line}): import it at the top of the module (only a "
+                    "module that loads matplotlib may be imported lazily, by one that does not)"
+                )
     for source, forbidden in NEVER_REACHES.items():
         if source in graph:
             for target in sorted(reachable(graph, source) & set(forbidden)):

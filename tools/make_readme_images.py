@@ -33,22 +33,22 @@ MAX_GIF_ITERATIONS = 12
 FAITHFUL = "from gmm_teach import datasets\nX = datasets.load_old_faithful()\n"
 # What each screenshot shows: the code a learner would run (state set from Python, as a slider would set it).
 EXPLORERS = {
-    "em_player": FAITHFUL + (
+    "em_player": FAITHFUL
+    + (
         "from gmm_teach.widgets import EMPlayer\n"
         "player = EMPlayer(X, n_components=2, init_params='random_from_data', random_state=4)\n"
         "player.phase, player.iteration = 'E', 3\n"
-        "player"),
-    "anomaly_explorer": FAITHFUL + (
-        "from gmm_teach.widgets import AnomalyExplorer\n"
-        "AnomalyExplorer(X, n_components=2, threshold=5.0)"),
-    "elbow_explorer": FAITHFUL + (
-        "from gmm_teach.widgets import ElbowExplorer\n"
-        "ElbowExplorer(X, k_range=range(1, 7))"),
+        "player"
+    ),
+    "anomaly_explorer": FAITHFUL
+    + ("from gmm_teach.widgets import AnomalyExplorer\nAnomalyExplorer(X, n_components=2, threshold=5.0)"),
+    "elbow_explorer": FAITHFUL + ("from gmm_teach.widgets import ElbowExplorer\nElbowExplorer(X, k_range=range(1, 7))"),
     "bayesian_explorer": (
         "from gmm_teach import datasets\n"
         "from gmm_teach.widgets import BayesianExplorer\n"
         "X, _ = datasets.make_blobs(400, means=[[0, 0], [6, 0], [3, 5]], random_state=0)\n"
-        "BayesianExplorer(X, n_components=8)"),
+        "BayesianExplorer(X, n_components=8)"
+    ),
 }
 
 
@@ -76,8 +76,7 @@ def em_player_gif(player, path):
     """Play the run frame by frame through ``player.iteration`` and ``player.phase`` (what Play does)."""
     from gmm_teach.animation import em_frames
 
-    frames = [(iteration, phase) for iteration, phase in em_frames(player.trace)
-              if iteration <= MAX_GIF_ITERATIONS]
+    frames = [(iteration, phase) for iteration, phase in em_frames(player.trace) if iteration <= MAX_GIF_ITERATIONS]
     images = []
     for iteration, phase in frames:
         player.phase = phase
@@ -94,8 +93,7 @@ def make_gif(output):
     from gmm_teach.widgets import EMPlayer
 
     # A random start far from the answer, so the ellipses travel and the colours change as EM runs.
-    player = EMPlayer(datasets.load_old_faithful(), n_components=2, init_params="random_from_data",
-                      random_state=4)
+    player = EMPlayer(datasets.load_old_faithful(), n_components=2, init_params="random_from_data", random_state=4)
     path = em_player_gif(player, output / "em_player.gif")
     player.close()
     return path
@@ -104,8 +102,10 @@ def make_gif(output):
 def notebook_of(code):
     """A notebook of ``code`` for the server's own Python kernel (named, so JupyterLab asks for no kernel)."""
     kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%matplotlib widget"),
-                                           nbformat.v4.new_code_cell(code)], metadata={"kernelspec": kernel})
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("%matplotlib widget"), nbformat.v4.new_code_cell(code)],
+        metadata={"kernelspec": kernel},
+    )
 
 
 def screenshot_explorers(output):
@@ -123,8 +123,12 @@ def screenshot_explorers(output):
         try:
             with sync_playwright() as api:
                 browser = api.chromium.launch_persistent_context(
-                    str(Path(scratch) / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                    viewport={"width": 1280, "height": 900})
+                    str(Path(scratch) / "profile"),
+                    executable_path=CHROMIUM,
+                    args=CHROMIUM_ARGS,
+                    headless=True,
+                    viewport={"width": 1280, "height": 900},
+                )
                 page = browser.new_page()
                 for name in EXPLORERS:
                     notebook = LabNotebook(page, server, f"{name}.ipynb")

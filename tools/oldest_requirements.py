@@ -37,8 +37,10 @@ def oldest_pins(dependencies):
     for requirement in dependencies:
         match = FLOOR.match(requirement.strip())
         if match is None:
-            raise SystemExit(f"pyproject.toml: dependency {requirement!r} must read 'name>=version' so that its "
-                             "oldest allowed version can be tested")
+            raise SystemExit(
+                f"pyproject.toml: dependency {requirement!r} must read 'name>=version' so that its "
+                "oldest allowed version can be tested"
+            )
         pins.append(f"{match[1]}=={match[2]}")
     return pins
 
@@ -56,17 +58,23 @@ def oldest_python(requires_python):
         raise SystemExit(f"pyproject.toml: requires-python {requires_python!r} must read '>=3.X'")
     version = f"{match[1]}.{match[2]}"
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
-    candidates = [shutil.which(f"python{version}"),
-                  *sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"), reverse=True)]
+    candidates = [
+        shutil.which(f"python{version}"),
+        *sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"), reverse=True),
+    ]
     for candidate in filter(None, candidates):
         # a pyenv shim is on the PATH even when it has no such version to run: ask the interpreter itself
-        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                               capture_output=True, text=True)
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+        )
         if probe.returncode == 0 and probe.stdout.strip() == version:
             return candidate
     here = "%d.%d" % sys.version_info[:2]
-    print(f"test-oldest: Python {version} (the oldest requires-python allows) was not found; testing on "
-          f"Python {here} instead", file=sys.stderr)
+    print(
+        f"test-oldest: Python {version} (the oldest requires-python allows) was not found; testing on "
+        f"Python {here} instead",
+        file=sys.stderr,
+    )
     return sys.executable
 
 

@@ -29,21 +29,32 @@ ALL_TYPES = '("full", "tied", "diag", "spherical")'
 
 #: name -> (points, visible test, hidden test). The hidden tests grade; the visible part only shows the hint.
 TESTS = {
-    "my_e_step": (2, "check_e_step(my_e_step)",
-                  f"assert check_e_step(my_e_step, covariance_types={ALL_TYPES}, verbose=False)"),
+    "my_e_step": (
+        2,
+        "check_e_step(my_e_step)",
+        f"assert check_e_step(my_e_step, covariance_types={ALL_TYPES}, verbose=False)",
+    ),
     "my_m_step": (2, "check_m_step(my_m_step)", "assert check_m_step(my_m_step, verbose=False)"),
-    "my_m_step_any": (2, f"check_m_step(my_m_step_any, covariance_types={ALL_TYPES})",
-                      f"assert check_m_step(my_m_step_any, covariance_types={ALL_TYPES}, verbose=False)"),
-    "my_log_likelihood": (1, "check_log_likelihood(my_log_likelihood)",
-                          f"assert check_log_likelihood(my_log_likelihood, covariance_types={ALL_TYPES}, "
-                          "verbose=False)"),
+    "my_m_step_any": (
+        2,
+        f"check_m_step(my_m_step_any, covariance_types={ALL_TYPES})",
+        f"assert check_m_step(my_m_step_any, covariance_types={ALL_TYPES}, verbose=False)",
+    ),
+    "my_log_likelihood": (
+        1,
+        "check_log_likelihood(my_log_likelihood)",
+        f"assert check_log_likelihood(my_log_likelihood, covariance_types={ALL_TYPES}, verbose=False)",
+    ),
     "my_bic": (2, "check_bic(my_bic)", f"assert check_bic(my_bic, covariance_types={ALL_TYPES}, verbose=False)"),
-    "my_em": (1, "print(my_em(X, guess, n_iterations=3)[1])",
-              "library = [step.log_likelihood for step in em_steps(X, guess, tol=0.0, max_iter=15)]\n"
-              "assert np.allclose(my_em(X, guess, n_iterations=15)[1], library, rtol=0, atol=1e-10)"),
+    "my_em": (
+        1,
+        "print(my_em(X, guess, n_iterations=3)[1])",
+        "library = [step.log_likelihood for step in em_steps(X, guess, tol=0.0, max_iter=15)]\n"
+        "assert np.allclose(my_em(X, guess, n_iterations=15)[1], library, rtol=0, atol=1e-10)",
+    ),
 }
 
-SETUP = '''import numpy as np
+SETUP = """import numpy as np
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
@@ -52,7 +63,7 @@ from gmm_teach.em import MixtureParams, em_steps
 from gmm_teach.exercises import check_bic, check_e_step, check_log_likelihood, check_m_step
 
 X = datasets.load_old_faithful()  # eruption time and waiting time (minutes) of 272 eruptions
-{guess}'''
+{guess}"""
 
 INTRODUCTION = """# EM by hand: graded exercises
 
@@ -63,8 +74,14 @@ submit. Hidden tests run the same checks on all four covariance types."""
 
 def nbgrader_metadata(grade_id, *, solution=False, points=None):
     """Cell metadata nbgrader reads: a solution cell, a graded (locked) test cell, or a locked read-only cell."""
-    metadata = {"grade": points is not None, "grade_id": grade_id, "locked": not solution,
-                "schema_version": 3, "solution": solution, "task": False}
+    metadata = {
+        "grade": points is not None,
+        "grade_id": grade_id,
+        "locked": not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         metadata["points"] = points
     return {"nbgrader": metadata}
@@ -75,8 +92,8 @@ def reference_functions(source):
     lines = source.splitlines()
     for node in ast.parse(source).body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("reference_"):
-            header = lines[node.lineno - 1:node.body[0].lineno - 1]
-            body = lines[node.body[0].lineno - 1:node.end_lineno]
+            header = lines[node.lineno - 1 : node.body[0].lineno - 1]
+            body = lines[node.body[0].lineno - 1 : node.end_lineno]
             solution = "\n".join(header + ["    ### BEGIN SOLUTION"] + body + ["    ### END SOLUTION"])
             # a solution builds on the learner's other functions, as the chapter's reference builds on its own
             yield node.name.replace("reference_", "my_", 1), re.sub(r"\breference_", "my_", solution)
@@ -105,17 +122,24 @@ def guess_definition(cells):
 
 def assignment_notebook(chapter):
     """The nbgrader source notebook built from chapter 11 (a ``nbformat`` notebook)."""
-    cells = [nbformat.v4.new_markdown_cell(INTRODUCTION, metadata=nbgrader_metadata("introduction")),
-             nbformat.v4.new_code_cell(SETUP.format(guess=guess_definition(chapter.cells)),
-                                       metadata=nbgrader_metadata("setup"))]
+    cells = [
+        nbformat.v4.new_markdown_cell(INTRODUCTION, metadata=nbgrader_metadata("introduction")),
+        nbformat.v4.new_code_cell(
+            SETUP.format(guess=guess_definition(chapter.cells)), metadata=nbgrader_metadata("setup")
+        ),
+    ]
     references = [cell for cell in chapter.cells if "reference-solution" in cell.metadata.get("tags", [])]
     for name, solution in (pair for cell in references for pair in reference_functions(cell.source)):
         points, visible, hidden = TESTS[name]
         cells += [
-            nbformat.v4.new_markdown_cell(exercise_text(chapter.cells, name), metadata=nbgrader_metadata(f"{name}_text")),
+            nbformat.v4.new_markdown_cell(
+                exercise_text(chapter.cells, name), metadata=nbgrader_metadata(f"{name}_text")
+            ),
             nbformat.v4.new_code_cell(solution, metadata=nbgrader_metadata(name, solution=True)),
-            nbformat.v4.new_code_cell(f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS",
-                                      metadata=nbgrader_metadata(f"test_{name}", points=points)),
+            nbformat.v4.new_code_cell(
+                f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS",
+                metadata=nbgrader_metadata(f"test_{name}", points=points),
+            ),
         ]
     missing = set(TESTS) - {cell.metadata["nbgrader"]["grade_id"] for cell in cells}
     if missing:

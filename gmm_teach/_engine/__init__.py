@@ -5,7 +5,8 @@ Fits, replays (EMTrace) and variational EM run the same maths here, arranged for
 that stay in cache, one matrix product per step, the M-step's sums taken in the E-step's pass). The interface
 is small:
 
-* ``prepare(X, covariance_type, many_passes, sample_weight)`` -> :class:`PreparedData` (centre, chunks, feature columns);
+* ``prepare(X, covariance_type, many_passes, sample_weight)`` -> :class:`PreparedData` (centre, chunks,
+  feature columns);
 * ``expectation(data, params, expected_log_terms=None)`` -> :class:`Expectation`: responsibilities (k, n),
   the mean log-likelihood, and the named :class:`Sums` of the next M-step;
 * ``maximisation(data, responsibilities, sums, reg_covar)`` -> :class:`Estimate`: the next parameters;
@@ -22,7 +23,7 @@ from .steps import block_statistics as _block_statistics
 
 
 def prepare(X, covariance_type, many_passes=False, sample_weight=None):
-    """``X`` (and its sample weights) prepared for fast E-steps under ``covariance_type`` (see :class:`PreparedData`)."""
+    """``X`` (and its sample weights) prepared for fast E-steps under ``covariance_type`` (:class:`PreparedData`)."""
     return PreparedData(X, fast_model(covariance_type, X.shape[1]), many_passes, sample_weight)
 
 
@@ -36,5 +37,16 @@ def m_step(data, responsibilities, reg_covar):
     return maximisation(data, responsibilities, sums_of(data, responsibilities), reg_covar)
 
 
-__all__ = ["Estimate", "Expectation", "PreparedData", "Sums", "block_statistics", "estimate", "expectation", "m_step",
-           "maximisation", "prepare", "sums_of"]
+__all__ = [
+    "Estimate",
+    "Expectation",
+    "PreparedData",
+    "Sums",
+    "block_statistics",
+    "estimate",
+    "expectation",
+    "m_step",
+    "maximisation",
+    "prepare",
+    "sums_of",
+]

@@ -44,7 +44,7 @@ class PreparedData:
         n_samples, n_features = X.shape
         # any centre inside the data will do (see models.FAR_FROM_CENTRE): the mean of about a thousand evenly
         # spread points; a matrix-vector product is 10x faster than X.mean(axis=0) on a tall, narrow array
-        sample = X[::max(1, n_samples // CENTRE_SAMPLE)]
+        sample = X[:: max(1, n_samples // CENTRE_SAMPLE)]
         self.centre = np.ones(sample.shape[0]) @ sample / sample.shape[0]
         self.n_quadratic = model.n_quadratic_features(n_features)
         n_rows = self.n_quadratic + 1 + n_features
@@ -72,7 +72,7 @@ class PreparedData:
         """
         if self._kept is not None:
             return zip(self.chunks, self._kept)
-        return ((rows, self._fill(rows, self._block[:, :rows.stop - rows.start])) for rows in self.chunks)
+        return ((rows, self._fill(rows, self._block[:, : rows.stop - rows.start])) for rows in self.chunks)
 
     def kept_arrays(self):
         """The arrays this object holds beyond a few chunks (kept features or the transposed copy)."""
@@ -92,7 +92,7 @@ class PreparedData:
 
     def centred_points(self, features):
         """The centred coordinates rows ``x`` of a feature block (points as columns)."""
-        return features[self.n_quadratic + 1:]
+        return features[self.n_quadratic + 1 :]
 
     def _new_block(self, n_rows, rows):
         block = np.empty((n_rows, rows.stop - rows.start))
@@ -106,7 +106,7 @@ class PreparedData:
             np.copyto(centred, self._transposed[:, rows])
         else:
             np.subtract(self.X[rows].T, self.centre[:, np.newaxis], out=centred)
-        self.model.quadratic_features(centred, out=features[:self.n_quadratic])
+        self.model.quadratic_features(centred, out=features[: self.n_quadratic])
         return features
 
     def _scatter(self):

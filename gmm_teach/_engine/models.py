@@ -127,8 +127,9 @@ class _FeatureModel:
     def reestimate(self, covariances, components, X, responsibilities, nk, means, reg_covar):
         """``covariances`` with the chosen components re-estimated by the reference formula."""
         covariances = covariances.copy()
-        covariances[components] = self.reference.estimate(X, responsibilities[:, components], nk[components],
-                                                          means[components], reg_covar)
+        covariances[components] = self.reference.estimate(
+            X, responsibilities[:, components], nk[components], means[components], reg_covar
+        )
         return covariances
 
 
@@ -142,7 +143,7 @@ class FullFeatures(_FeatureModel):
         r"""The products :math:`x_i x_j`, :math:`i \le j`, one row each; points are the columns of ``centred``."""
         start = 0
         for i, row in enumerate(centred):
-            np.multiply(row, centred[i:], out=out[start:start + len(centred) - i])
+            np.multiply(row, centred[i:], out=out[start : start + len(centred) - i])
             start += len(centred) - i
         return out
 
@@ -211,8 +212,9 @@ class TiedFeatures(_FeatureModel):
         :math:`-\tfrac12 x^\top\Sigma^{-1}x` (see :meth:`shared_log_density`)."""
         projected_means = self.project_means(means, precisions_cholesky)
         log_det = self.reference.log_det_cholesky(precisions_cholesky, means.shape[1])
-        return _coefficient_rows(np.empty((means.shape[0], 0)), projected_means @ precisions_cholesky.T, log_det,
-                                 means, log_terms)
+        return _coefficient_rows(
+            np.empty((means.shape[0], 0)), projected_means @ precisions_cholesky.T, log_det, means, log_terms
+        )
 
     def covariances_from_sums(self, second_moments, nk, means, reg_covar, data):
         r""":math:`\Sigma = \frac1N\left(\sum_i x_i x_i^\top - \sum_k N_k\mu_k\mu_k^\top\right) + \epsilon I`
@@ -269,11 +271,13 @@ class SphericalFeatures(_FeatureModel):
         r"""Rows :math:`a_k = [-\tfrac12 \sigma_k^{-2};\ c_k;\ \mu_k\sigma_k^{-2}]`."""
         precisions = precisions_cholesky**2
         log_det = self.reference.log_det_cholesky(precisions_cholesky, means.shape[1])
-        return _coefficient_rows(-0.5 * precisions[:, np.newaxis], precisions[:, np.newaxis] * means, log_det,
-                                 means, log_terms)
+        return _coefficient_rows(
+            -0.5 * precisions[:, np.newaxis], precisions[:, np.newaxis] * means, log_det, means, log_terms
+        )
 
     def covariances_from_sums(self, second_moments, nk, means, reg_covar, data):
-        r""":math:`\sigma^2_k = \frac1d\left(\frac{1}{N_k}\sum_i r_{ik}\lVert x_i\rVert^2 - \lVert\mu_k\rVert^2\right) + \epsilon`."""
+        r""":math:`\sigma^2_k = \frac1d\left(\frac{1}{N_k}\sum_i r_{ik}\lVert x_i\rVert^2
+        - \lVert\mu_k\rVert^2\right) + \epsilon`."""
         return (second_moments[:, 0] / nk - row_dots(means, means)) / means.shape[1] + reg_covar
 
 
@@ -351,8 +355,12 @@ class StackedFullFeatures(FullFeatures):
         return covariances
 
 
-FAST_MODELS = {"full": FullFeatures("full"), "tied": TiedFeatures("tied"), "diag": DiagFeatures("diag"),
-               "spherical": SphericalFeatures("spherical")}
+FAST_MODELS = {
+    "full": FullFeatures("full"),
+    "tied": TiedFeatures("tied"),
+    "diag": DiagFeatures("diag"),
+    "spherical": SphericalFeatures("spherical"),
+}
 STACKED_FULL = StackedFullFeatures("full")
 
 

@@ -21,7 +21,8 @@ above the lower one, raising them moves the density by less than 1e-49 of itself
 def normalise_unshifted(weighted_log_prob, out, below_ceiling=False, point_weights=None):
     r"""Turn a (k, m) block of :math:`\log \pi_k\mathcal{N}` into responsibilities (written to ``out``), in
     one exponential pass with no shift by each point's largest log-probability; return
-    :math:`\sum_i w_i \log p(x_i)` over the block (:math:`w_i = 1` without ``point_weights``), or None when a point's density :math:`p(x_i)` falls outside
+    :math:`\sum_i w_i \log p(x_i)` over the block (:math:`w_i = 1` without ``point_weights``), or None when a
+    point's density :math:`p(x_i)` falls outside
     [SMALLEST_TOTAL, LARGEST_TOTAL], where this is not exact (then use :func:`normalise_shifted` on the
     log-probabilities again: ``weighted_log_prob`` may have been overwritten). ``below_ceiling``: the caller
     knows that no log-probability exceeds ``log(LARGEST_TOTAL / k)``.
@@ -32,8 +33,9 @@ def normalise_unshifted(weighted_log_prob, out, below_ceiling=False, point_weigh
     """
     # ufunc reductions called directly: the .max() and .sum() wrappers cost a microsecond each, which shows
     # on small data (an iteration on 2,000 points takes about 50 microseconds)
-    if not below_ceiling and \
-            np.maximum.reduce(weighted_log_prob, axis=None) > LOG_LARGEST_TOTAL - math.log(out.shape[0]):
+    if not below_ceiling and np.maximum.reduce(weighted_log_prob, axis=None) > LOG_LARGEST_TOTAL - math.log(
+        out.shape[0]
+    ):
         return None
     low = np.minimum.reduce(weighted_log_prob, axis=None)
     if low < LOG_NEGLIGIBLE:

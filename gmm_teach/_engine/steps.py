@@ -41,7 +41,7 @@ class Sums:
     @classmethod
     def from_rows(cls, moments, n_features):
         """Name the columns of the summed feature rows ``[q(x); 1; x]`` (views, no copy)."""
-        return cls(moments[:, -n_features - 1], moments[:, -n_features:], moments[:, :-n_features - 1])
+        return cls(moments[:, -n_features - 1], moments[:, -n_features:], moments[:, : -n_features - 1])
 
 
 @dataclass(frozen=True)
@@ -149,18 +149,24 @@ def expectation(data, params, *, expected_log_terms=None, with_sums=True, far=No
         return weighted
 
     # on small data a look at each block's largest value is cheaper than finding the peaks (4 microseconds)
-    below_ceiling = n_samples * n_components > 20_000 and \
-        _peaks_below_ceiling(model, params.precisions_cholesky, log_terms, n_features)
+    below_ceiling = n_samples * n_components > 20_000 and _peaks_below_ceiling(
+        model, params.precisions_cholesky, log_terms, n_features
+    )
     for rows, features in data.feature_chunks():
         chunk_responsibilities = responsibilities[:, rows]
         point_weights = None if data.weights is None else data.weights[rows]
-        chunk_log_likelihood = None if shift else normalise_unshifted(log_densities(rows, features),
-                                                                      chunk_responsibilities, below_ceiling,
-                                                                      point_weights)
+        chunk_log_likelihood = (
+            None
+            if shift
+            else normalise_unshifted(
+                log_densities(rows, features), chunk_responsibilities, below_ceiling, point_weights
+            )
+        )
         if chunk_log_likelihood is None:  # rare: recompute, and shift the rest of this pass (chunks are alike)
             shift = True
-            chunk_log_likelihood = normalise_shifted(log_densities(rows, features), chunk_responsibilities,
-                                                     point_weights)
+            chunk_log_likelihood = normalise_shifted(
+                log_densities(rows, features), chunk_responsibilities, point_weights
+            )
         log_likelihood += chunk_log_likelihood
         if with_sums:
             chunk_moments = model.chunk_moments(data.weighted(chunk_responsibilities, rows), features, data.scratch)
@@ -199,8 +205,9 @@ def estimate(data, responsibilities, sums, reg_covar):
     except CollapsedComponentError:  # maybe only rounding in the expanded form: the reference formula decides
         far = np.arange(len(nk))
     if far.size:
-        covariances = model.reestimate(covariances, far, data.X, data.weighted(responsibilities).T, nk, means,
-                                       reg_covar)
+        covariances = model.reestimate(
+            covariances, far, data.X, data.weighted(responsibilities).T, nk, means, reg_covar
+        )
         precisions_cholesky = None
     return nk, means, covariances, precisions_cholesky
 
@@ -243,13 +250,16 @@ def block_statistics(X, params, prepare):
     if params.covariance_type == "spherical":
         factors = factors[:, np.newaxis]  # 1 / sigma_k for every feature
     # tied: the shared factor for every component
-    per_component = _ComponentParams(params.weights, params.means, np.ascontiguousarray(np.broadcast_to(factors, shape)))
+    per_component = _ComponentParams(
+        params.weights, params.means, np.ascontiguousarray(np.broadcast_to(factors, shape))
+    )
     result = expectation(data, per_component)
     nk = result.sums.nk
     divisor = np.where(nk > 0, nk, 1.0)
     centred_means = result.sums.weighted_sums / divisor[:, np.newaxis]
-    covariances = data.model.covariances_from_sums(result.sums.weighted_second_moments, divisor, centred_means, 0.0,
-                                                   data)
+    covariances = data.model.covariances_from_sums(
+        result.sums.weighted_second_moments, divisor, centred_means, 0.0, data
+    )
     scatters = covariances * nk.reshape((-1,) + (1,) * (covariances.ndim - 1))
     return nk, data.centre, centred_means, scatters, result.log_likelihood * X.shape[0]
 

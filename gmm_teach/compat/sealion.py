@@ -79,14 +79,20 @@ class GaussianMixture:
         check.check_random_state(random_state)
 
     def __repr__(self):
-        return (f"GaussianMixture(n_clusters={self.n_clusters}, retries={self.retries}, "
-                f"max_iters={self.max_iters}, kmeans_init={self.kmeans_init})")
+        return (
+            f"GaussianMixture(n_clusters={self.n_clusters}, retries={self.retries}, "
+            f"max_iters={self.max_iters}, kmeans_init={self.kmeans_init})"
+        )
 
     def _estimator(self):
         """The :class:`gmm_teach.GaussianMixture` with this facade's settings, not yet fitted."""
-        return _GaussianMixture(self.n_clusters, n_init=self.retries, max_iter=self.max_iters,
-                                init_params="kmeans" if self.kmeans_init else "random_from_data",
-                                random_state=self.random_state)
+        return _GaussianMixture(
+            self.n_clusters,
+            n_init=self.retries,
+            max_iter=self.max_iters,
+            init_params="kmeans" if self.kmeans_init else "random_from_data",
+            random_state=self.random_state,
+        )
 
     def _fitted(self):
         if not hasattr(self, "model_"):

@@ -18,8 +18,11 @@ try:
     import ipywidgets  # noqa: F401  (every explorer is an ipywidgets container)
 except ImportError:
     # One line a learner can act on, not a traceback through our modules ending in ModuleNotFoundError.
-    raise ImportError('gmm_teach.widgets needs ipywidgets, which is not installed: pip install "gmm-teach[widgets]" '
-                      '(in a clone: pip install -e ".[widgets]")', name="ipywidgets") from None
+    raise ImportError(
+        'gmm_teach.widgets needs ipywidgets, which is not installed: pip install "gmm-teach[widgets]" '
+        '(in a clone: pip install -e ".[widgets]")',
+        name="ipywidgets",
+    ) from None
 
 from ._base import backend_mode
 from .anomaly_explorer import AnomalyExplorer
@@ -31,5 +34,14 @@ from .em_sandbox import EMSandbox
 from .likelihood_surface_explorer import LikelihoodSurfaceExplorer
 from .lower_bound_explorer import LowerBoundExplorer
 
-__all__ = ["AnomalyExplorer", "BayesianExplorer", "CollapseExplorer", "EMPlayer", "EMSandbox", "ElbowExplorer",
-           "LikelihoodSurfaceExplorer", "LowerBoundExplorer", "backend_mode"]
+__all__ = [
+    "AnomalyExplorer",
+    "BayesianExplorer",
+    "CollapseExplorer",
+    "EMPlayer",
+    "EMSandbox",
+    "ElbowExplorer",
+    "LikelihoodSurfaceExplorer",
+    "LowerBoundExplorer",
+    "backend_mode",
+]

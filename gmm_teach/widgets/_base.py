@@ -116,8 +116,12 @@ class FigureHost:
         canvas = self.figure.canvas
         changed = sorted(changed, key=lambda artist: artist.get_zorder())
         limits = [ax.viewLim.frozen().get_points().tobytes() for ax in self.figure.axes]
-        fresh = (self._background is not None and limits == self._limits and len(changed) == len(self._changed)
-                 and all(a is b for a, b in zip(changed, self._changed)))
+        fresh = (
+            self._background is not None
+            and limits == self._limits
+            and len(changed) == len(self._changed)
+            and all(a is b for a, b in zip(changed, self._changed))
+        )
         if fresh:
             canvas.restore_region(self._background)
         else:

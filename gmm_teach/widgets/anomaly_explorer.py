@@ -74,8 +74,18 @@ class AnomalyExplorer(Explorer):
     threshold = traitlets.Float(4.0)
     method = traitlets.Unicode("density")
 
-    def __init__(self, X, n_components=3, covariance_type="full", threshold=4.0, method="density", y_true=None,
-                 random_state=0, model=None, feature_names=None):
+    def __init__(
+        self,
+        X,
+        n_components=3,
+        covariance_type="full",
+        threshold=4.0,
+        method="density",
+        y_true=None,
+        random_state=0,
+        model=None,
+        feature_names=None,
+    ):
         self.feature_names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=False)
         check.check_number(threshold, "threshold", 0.0, MAX_THRESHOLD)
@@ -93,13 +103,23 @@ class AnomalyExplorer(Explorer):
         self._update()
 
     def _make_controls(self):
-        self.slider = widgets.FloatSlider(value=self.threshold, min=0.0, max=MAX_THRESHOLD, step=0.5,
-                                          description="flag lowest %", readout_format=".1f",
-                                          style={"description_width": "initial"}, layout=control_layout("360px"))
+        self.slider = widgets.FloatSlider(
+            value=self.threshold,
+            min=0.0,
+            max=MAX_THRESHOLD,
+            step=0.5,
+            description="flag lowest %",
+            readout_format=".1f",
+            style={"description_width": "initial"},
+            layout=control_layout("360px"),
+        )
         self.method_buttons = widgets.ToggleButtons(
-            options=[("density", "density"), ("confidence", "confidence")], value=self.method,
+            options=[("density", "density"), ("confidence", "confidence")],
+            value=self.method,
             tooltips=["flag points far from every cluster", "flag points the model cannot assign"],
-            style={"button_width": "100px"}, layout=control_layout())
+            style={"button_width": "100px"},
+            layout=control_layout(),
+        )
         widgets.link((self.slider, "value"), (self, "threshold"))
         widgets.link((self.method_buttons, "value"), (self, "method"))
         return [self.slider, self.method_buttons]
@@ -110,17 +130,20 @@ class AnomalyExplorer(Explorer):
         self.figure.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.93)
         params = self.model.params_
         self.projection = projection_for(self.X, feature_names=self.feature_names)
-        self.clustering = plot_clustering(self.ax, self.X, params, self.model.predict_proba(self.X),
-                                          projection=self.projection)
+        self.clustering = plot_clustering(
+            self.ax, self.X, params, self.model.predict_proba(self.X), projection=self.projection
+        )
         self._points = self.projection.points(self.X)
         if self._points.shape[1] == 1:
             self._points = np.column_stack([self._points[:, 0], self.clustering.points.get_offsets()[:, 1]])
-        self.stars = self.ax.scatter(np.empty(0), np.empty(0), marker="*", s=170, c="black", edgecolors="white",
-                                     linewidths=0.6, zorder=6)
+        self.stars = self.ax.scatter(
+            np.empty(0), np.empty(0), marker="*", s=170, c="black", edgecolors="white", linewidths=0.6, zorder=6
+        )
         self.threshold_line = None
         self._grid_scores = self._scores_on_grid() if self.X.shape[1] == 2 else None
-        handles = [Line2D([], [], marker="*", color="black", linestyle="none", markersize=12,
-                          label="flagged as anomaly")]
+        handles = [
+            Line2D([], [], marker="*", color="black", linestyle="none", markersize=12, label="flagged as anomaly")
+        ]
         if self.X.shape[1] <= 2:
             handles.append(Line2D([], [], color=PALETTE[3], linestyle="--", linewidth=2, label="threshold"))
         self.ax.legend(handles=handles, loc="upper left", framealpha=0.9)
@@ -169,15 +192,18 @@ class AnomalyExplorer(Explorer):
             if values.min() < self.cutoff < values.max():
                 self.threshold_line = self.ax.contour(xx, yy, values, levels=[self.cutoff], **THRESHOLD_STYLE)
         elif self.X.shape[1] == 1 and self.method == "density":
-            self.threshold_line = self.ax.axhline(np.exp(self.cutoff), color=THRESHOLD_STYLE["colors"],
-                                                  linestyle="--", linewidth=2.0, zorder=5)
+            self.threshold_line = self.ax.axhline(
+                np.exp(self.cutoff), color=THRESHOLD_STYLE["colors"], linestyle="--", linewidth=2.0, zorder=5
+            )
 
     def _readout(self):
         """The count, the threshold and (with y_true) how good the flags are, in plain words."""
         flagged = int(self.anomalies.sum())
-        lines = [f"<b>{flagged} of {len(self.X)} points flagged</b> ({100 * flagged / len(self.X):.1f}%): "
-                 f"those with {METHOD_WORDS[self.method]} {self.cutoff:.4g}, the value that "
-                 f"{self.threshold:g}% of the points fall below."]
+        lines = [
+            f"<b>{flagged} of {len(self.X)} points flagged</b> ({100 * flagged / len(self.X):.1f}%): "
+            f"those with {METHOD_WORDS[self.method]} {self.cutoff:.4g}, the value that "
+            f"{self.threshold:g}% of the points fall below."
+        ]
         if self.X.shape[1] > 2:
             lines.append("With more than two features the threshold cannot be drawn as one curve in this view.")
         if self.y_true is not None:
@@ -192,8 +218,10 @@ def _quality_sentence(flagged, truth):
     precision = hits / n_flagged if n_flagged else float("nan")
     recall = hits / n_true if n_true else float("nan")
     f1 = 2 * hits / (n_flagged + n_true) if (n_flagged + n_true) else float("nan")
-    return (f"Of the {n_flagged} flagged points, {hits} are true anomalies (precision {precision:.2f}); "
-            f"of the {n_true} true anomalies, {hits} were flagged (recall {recall:.2f}); F1 {f1:.2f}.")
+    return (
+        f"Of the {n_flagged} flagged points, {hits} are true anomalies (precision {precision:.2f}); "
+        f"of the {n_true} true anomalies, {hits} were flagged (recall {recall:.2f}); F1 {f1:.2f}."
+    )
 
 
 def _check_y_true(y_true, n_samples):
@@ -201,8 +229,10 @@ def _check_y_true(y_true, n_samples):
         return None
     y_true = np.asarray(y_true)
     if y_true.shape != (n_samples,) or not np.isin(y_true, [0, 1]).all():
-        raise ValueError(f"y_true must be {n_samples} booleans (True for a true anomaly), one per row of X; "
-                         f"got an array of shape {y_true.shape}.")
+        raise ValueError(
+            f"y_true must be {n_samples} booleans (True for a true anomaly), one per row of X; "
+            f"got an array of shape {y_true.shape}."
+        )
     return y_true.astype(bool)
 
 
@@ -211,8 +241,9 @@ def _fitted_model(X, model, n_components, covariance_type, random_state):
     if model is None:
         return GaussianMixture(n_components, covariance_type=covariance_type, random_state=random_state).fit(X)
     if not isinstance(model, BaseMixture):
-        raise TypeError("model must be a fitted gmm_teach.GaussianMixture or BayesianGaussianMixture, "
-                        f"got {type(model).__name__}.")
+        raise TypeError(
+            f"model must be a fitted gmm_teach.GaussianMixture or BayesianGaussianMixture, got {type(model).__name__}."
+        )
     model._check_is_fitted()
     check.check_n_features(X, model.n_features_in_)
     return model

@@ -69,9 +69,18 @@ class BayesianExplorer(Explorer):
     weight_concentration_prior = traitlets.Float(0.1)
     weight_concentration_prior_type = traitlets.Unicode("dirichlet_process")
 
-    def __init__(self, X, n_components=10, weight_concentration_prior=None,
-                 weight_concentration_prior_type="dirichlet_process", covariance_type="full", random_state=0,
-                 max_iter=200, active_threshold=0.01, feature_names=None):
+    def __init__(
+        self,
+        X,
+        n_components=10,
+        weight_concentration_prior=None,
+        weight_concentration_prior_type="dirichlet_process",
+        covariance_type="full",
+        random_state=0,
+        max_iter=200,
+        active_threshold=0.01,
+        feature_names=None,
+    ):
         self.feature_names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=False)
         n_components = check.check_integer(n_components, "n_components", 1, min(MAX_COMPONENTS, X.shape[0]))
@@ -83,8 +92,9 @@ class BayesianExplorer(Explorer):
         check.check_integer(max_iter, "max_iter", 1)
         self.active_threshold = check.check_number(active_threshold, "active_threshold", 0.0, 1.0)
         self.X = X
-        self._settings = dict(n_components=n_components, covariance_type=covariance_type,
-                              random_state=random_state, max_iter=max_iter)
+        self._settings = dict(
+            n_components=n_components, covariance_type=covariance_type, random_state=random_state, max_iter=max_iter
+        )
         self._fits = {}
         self._ready = False
         super().__init__()
@@ -100,15 +110,27 @@ class BayesianExplorer(Explorer):
     def _make_controls(self):
         low, high = LOG10_CONCENTRATION_RANGE
         self.slider = widgets.FloatLogSlider(
-            value=self.weight_concentration_prior, base=10, min=low, max=high, step=0.25,
-            description="weight concentration α₀", readout_format=".2g", continuous_update=False,
-            style={"description_width": "initial"}, layout=control_layout("380px"))
+            value=self.weight_concentration_prior,
+            base=10,
+            min=low,
+            max=high,
+            step=0.25,
+            description="weight concentration α₀",
+            readout_format=".2g",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=control_layout("380px"),
+        )
         self.prior_buttons = widgets.ToggleButtons(
             options=[(label, name) for name, label in PRIOR_LABELS.items()],
-            value=self.weight_concentration_prior_type, style={"button_width": "160px"},
-            tooltips=["stick-breaking: the first components take most of the weight",
-                      "every component is treated alike"],
-            layout=control_layout())
+            value=self.weight_concentration_prior_type,
+            style={"button_width": "160px"},
+            tooltips=[
+                "stick-breaking: the first components take most of the weight",
+                "every component is treated alike",
+            ],
+            layout=control_layout(),
+        )
         widgets.link((self.slider, "value"), (self, "weight_concentration_prior"))
         widgets.link((self.prior_buttons, "value"), (self, "weight_concentration_prior_type"))
         return [self.slider, self.prior_buttons]
@@ -117,16 +139,21 @@ class BayesianExplorer(Explorer):
         """Make the two panels once; :meth:`_show` then updates their artists in place."""
         clustering_ax, self.weights_ax = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
         params, responsibilities = self._sorted_fit()
-        self.clustering = plot_clustering(clustering_ax, self.X, params, responsibilities,
-                                          projection=projection_for(self.X, feature_names=self.feature_names))
+        self.clustering = plot_clustering(
+            clustering_ax,
+            self.X,
+            params,
+            responsibilities,
+            projection=projection_for(self.X, feature_names=self.feature_names),
+        )
         n_components = self._settings["n_components"]
         positions = np.arange(1, n_components + 1)
-        self.bars = self.weights_ax.bar(positions, params.weights, color=component_colors(n_components),
-                                        edgecolor="black", linewidth=0.6)
-        for bar in self.bars[len(PALETTE):]:  # the palette repeats: hatch the second round of colours
+        self.bars = self.weights_ax.bar(
+            positions, params.weights, color=component_colors(n_components), edgecolor="black", linewidth=0.6
+        )
+        for bar in self.bars[len(PALETTE) :]:  # the palette repeats: hatch the second round of colours
             bar.set_hatch("//")
-        self.bar_labels = [self.weights_ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=7)
-                           for x in positions]
+        self.bar_labels = [self.weights_ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=7) for x in positions]
         self.weights_ax.axhline(self.active_threshold, color="0.3", linestyle="--", linewidth=1)
         self.weights_ax.set_xticks(positions)
         self.weights_ax.set_xlabel("components, heaviest first")
@@ -155,7 +182,8 @@ class BayesianExplorer(Explorer):
         if key not in self._fits:
             self._fits[key] = BayesianGaussianMixture(
                 weight_concentration_prior=self.weight_concentration_prior,
-                weight_concentration_prior_type=self.weight_concentration_prior_type, **self._settings,
+                weight_concentration_prior_type=self.weight_concentration_prior_type,
+                **self._settings,
             )
             for _ in self._fits[key].iter_fit(self.X):  # one start, no ConvergenceWarning: the readout says it
                 pass
@@ -169,8 +197,9 @@ class BayesianExplorer(Explorer):
         """
         params = self.model.params_
         order = np.argsort(-params.weights, kind="stable")
-        view = MixtureParams.from_covariances(params.weights[order], params.means[order], params.as_full()[order],
-                                              "full")
+        view = MixtureParams.from_covariances(
+            params.weights[order], params.means[order], params.as_full()[order], "full"
+        )
         return view, self.model.predict_proba(self.X)[:, order]
 
     @property
@@ -196,10 +225,13 @@ class BayesianExplorer(Explorer):
             label.set_y(weight + 0.01)
             label.set_text(f"{weight:.2f}" if weight >= 0.005 else "~0")
         self.weights_ax.set_ylim(0, max(0.25, 1.15 * self.model.weights_.max()))
-        self.weights_ax.set_title(f"{self.n_active} of {len(active)} active (weight > {self.active_threshold:g})",
-                                  fontsize=11)
-        self.clustering.ax.set_title(f"{PRIOR_LABELS[self.weight_concentration_prior_type]}, "
-                                     f"α₀ = {self.weight_concentration_prior:.2g}", fontsize=11)
+        self.weights_ax.set_title(
+            f"{self.n_active} of {len(active)} active (weight > {self.active_threshold:g})", fontsize=11
+        )
+        self.clustering.ax.set_title(
+            f"{PRIOR_LABELS[self.weight_concentration_prior_type]}, α₀ = {self.weight_concentration_prior:.2g}",
+            fontsize=11,
+        )
         self.readout.value = self._readout()
         self.redraw()
 
@@ -207,11 +239,13 @@ class BayesianExplorer(Explorer):
         """What the picture shows, in plain words."""
         model = self.model
         hidden = "; the others are hidden on the left" if self.n_active < len(model.weights_) else ""
-        lines = [f"<b>{self.n_active} of {len(model.weights_)} components active</b> (weight above "
-                 f"{self.active_threshold:g}{hidden}).",
-                 f"Prior: {PRIOR_LABELS[self.weight_concentration_prior_type]} with weight concentration "
-                 f"α₀ = {self.weight_concentration_prior:.3g}. Smaller α₀ asks for fewer components.",
-                 f"Evidence lower bound (ELBO) of this fit: {model.lower_bound_:.2f}."]
+        lines = [
+            f"<b>{self.n_active} of {len(model.weights_)} components active</b> (weight above "
+            f"{self.active_threshold:g}{hidden}).",
+            f"Prior: {PRIOR_LABELS[self.weight_concentration_prior_type]} with weight concentration "
+            f"α₀ = {self.weight_concentration_prior:.3g}. Smaller α₀ asks for fewer components.",
+            f"Evidence lower bound (ELBO) of this fit: {model.lower_bound_:.2f}.",
+        ]
         if model.converged_:
             lines.append(f"Variational EM converged after {model.n_iter_} iterations.")
         else:

@@ -158,8 +158,9 @@ class CollapseExplorer(Explorer):
         x = self.X[:, 0]
         variance = self.variance if variance is None else variance
         reg_covar = self.reg_covar if reg_covar is None else reg_covar
-        return MixtureParams.from_covariances([0.5, 0.5], [[x[self.point]], [x.mean()]],
-                                              [variance + reg_covar, x.var()], "spherical")
+        return MixtureParams.from_covariances(
+            [0.5, 0.5], [[x[self.point]], [x.mean()]], [variance + reg_covar, x.var()], "spherical"
+        )
 
     def log_likelihood_curve(self, reg_covar=None):
         """``(variances, log_likelihoods)``: :math:`\\ln p(X\\mid\\theta)` (a sum) over the variance slider's range.
@@ -170,9 +171,12 @@ class CollapseExplorer(Explorer):
         variances = np.logspace(*LOG10_VARIANCE_RANGE, CURVE_POINTS)
         reg_covar = self.reg_covar if reg_covar is None else reg_covar
         shown = self.params()
-        on_point = MixtureParams.from_covariances(np.full(CURVE_POINTS, 1.0 / CURVE_POINTS),
-                                                  np.repeat(shown.means[:1], CURVE_POINTS, axis=0),
-                                                  variances + reg_covar, "spherical")
+        on_point = MixtureParams.from_covariances(
+            np.full(CURVE_POINTS, 1.0 / CURVE_POINTS),
+            np.repeat(shown.means[:1], CURVE_POINTS, axis=0),
+            variances + reg_covar,
+            "spherical",
+        )
         first = np.log(shown.weights[0]) + log_gaussian_density(self.X, on_point)
         second = np.log(shown.weights[1]) + log_gaussian_density(self.X, shown)[:, 1:2]
         return variances, np.logaddexp(first, second).sum(axis=0)
@@ -194,7 +198,7 @@ class CollapseExplorer(Explorer):
 
     @traitlets.validate("variance")
     def _valid_variance(self, proposal):
-        low, high = (10 ** bound for bound in LOG10_VARIANCE_RANGE)
+        low, high = (10**bound for bound in LOG10_VARIANCE_RANGE)
         return check.check_number(proposal.value, "variance", low, high)
 
     @traitlets.validate("reg_covar")
@@ -211,16 +215,24 @@ class CollapseExplorer(Explorer):
         self._show()
 
     def _make_controls(self):
-        self.variance_slider = widgets.FloatLogSlider(value=self.variance, base=10, min=LOG10_VARIANCE_RANGE[0],
-                                                      max=LOG10_VARIANCE_RANGE[1], step=0.25,
-                                                      description="σ²₁", readout_format=".1e",
-                                                      layout=control_layout("330px"))
+        self.variance_slider = widgets.FloatLogSlider(
+            value=self.variance,
+            base=10,
+            min=LOG10_VARIANCE_RANGE[0],
+            max=LOG10_VARIANCE_RANGE[1],
+            step=0.25,
+            description="σ²₁",
+            readout_format=".1e",
+            layout=control_layout("330px"),
+        )
         widgets.link((self.variance_slider, "value"), (self, "variance"))
         self._reg_covar_choices = sorted({*REG_COVAR_CHOICES, self.reg_covar})
-        self.reg_covar_slider = widgets.SelectionSlider(options=[(f"{value:g}", value)
-                                                                 for value in self._reg_covar_choices],
-                                                        value=self.reg_covar, description="reg_covar",
-                                                        layout=control_layout("330px"))
+        self.reg_covar_slider = widgets.SelectionSlider(
+            options=[(f"{value:g}", value) for value in self._reg_covar_choices],
+            value=self.reg_covar,
+            description="reg_covar",
+            layout=control_layout("330px"),
+        )
         self.reg_covar_slider.observe(lambda change: setattr(self, "reg_covar", change.new), "value")
         return [self.variance_slider, self.reg_covar_slider]
 
@@ -230,8 +242,9 @@ class CollapseExplorer(Explorer):
 
     # ----------------------------------------------------------------- drawing
     def _draw(self):
-        grid = self.figure.add_gridspec(2, 2, height_ratios=[1, 0.9], hspace=0.55, wspace=0.28, left=0.075,
-                                        right=0.98, top=0.94, bottom=0.09)
+        grid = self.figure.add_gridspec(
+            2, 2, height_ratios=[1, 0.9], hspace=0.55, wspace=0.28, left=0.075, right=0.98, top=0.94, bottom=0.09
+        )
         self.data_ax = self.figure.add_subplot(grid[0, 0])
         self.curve_ax = self.figure.add_subplot(grid[0, 1])
         self.run_axes = [self.figure.add_subplot(grid[1, 0]), self.figure.add_subplot(grid[1, 1])]
@@ -239,8 +252,15 @@ class CollapseExplorer(Explorer):
         self._histogram_top = 1.15 * max(bar.get_height() for bar in self.mixture.histogram)
         self.data_ax.set_xlabel("x (click a point: put component 1 on it)")
         (self.point_mark,) = self.data_ax.plot([], [], "v", color=PALETTE[0], ms=11, mec="black", zorder=5)
-        self.spike_label = self.data_ax.text(0.02, 0.95, "", transform=self.data_ax.transAxes, va="top", fontsize=9,
-                                             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
+        self.spike_label = self.data_ax.text(
+            0.02,
+            0.95,
+            "",
+            transform=self.data_ax.transAxes,
+            va="top",
+            fontsize=9,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+        )
         self._draw_curve_panel()
         self._draw_run_panels()
         on_click(self.data_ax, self._on_click)
@@ -277,8 +297,11 @@ class CollapseExplorer(Explorer):
         x_point = self.X[self.point, 0]
         self.point_mark.set_data([x_point], [0.93 * self._histogram_top])
         peak = 0.5 / np.sqrt(2 * np.pi * (self.variance + self.reg_covar))
-        self.spike_label.set_text(f"component 1 on x = {x_point:.3g}\nits peak: {peak:.3g} (off the chart)"
-                                  if peak > self._histogram_top else f"component 1 on x = {x_point:.3g}")
+        self.spike_label.set_text(
+            f"component 1 on x = {x_point:.3g}\nits peak: {peak:.3g} (off the chart)"
+            if peak > self._histogram_top
+            else f"component 1 on x = {x_point:.3g}"
+        )
         self._show_curves()
         self._show_runs()
         self.readout.value = self._readout()
@@ -307,8 +330,7 @@ class CollapseExplorer(Explorer):
             shown = np.concatenate([run.variances, [run.reg_covar] if run.reg_covar > 0 else []])
             shown = shown[shown > 0]
             ax.set_ylim(shown.min() / 20, shown.max() * 20)
-            ax.set_title(f"EM from this start, reg_covar = {run.reg_covar:g}\n{self._outcome_title(run)}",
-                         fontsize=10)
+            ax.set_title(f"EM from this start, reg_covar = {run.reg_covar:g}\n{self._outcome_title(run)}", fontsize=10)
 
     @staticmethod
     def _outcome_title(run):
@@ -322,30 +344,42 @@ class CollapseExplorer(Explorer):
     def _outcome_words(run):
         last = len(run.variances) - 1
         if run.outcome == "collapsed":
-            return (f"collapsed after iteration {last}: the next M-step found no positive variance and stopped "
-                    f"with CollapsedComponentError, whose message says: {run.error}")
+            return (
+                f"collapsed after iteration {last}: the next M-step found no positive variance and stopped "
+                f"with CollapsedComponentError, whose message says: {run.error}"
+            )
         if run.outcome == "at the floor":
-            return (f"σ²₁ fell to the floor reg_covar = {run.reg_covar:g}: the component describes one point only "
-                    f"(mean log-likelihood {run.log_likelihoods[-1]:.3f}, finite).")
-        return (f"no collapse: the component took other points (σ²₁ = {run.variances[-1]:.3g} after {last} "
-                "iterations).")
+            return (
+                f"σ²₁ fell to the floor reg_covar = {run.reg_covar:g}: the component describes one point only "
+                f"(mean log-likelihood {run.log_likelihoods[-1]:.3f}, finite)."
+            )
+        return f"no collapse: the component took other points (σ²₁ = {run.variances[-1]:.3g} after {last} iterations)."
 
     def _readout(self):
         x_point = self.X[self.point, 0]
-        lines = [f"<b>Component 1 sits on point {self.point} (x = {x_point:.4g}) with σ²₁ = {self.variance:.2g}"
-                 f"{f' + reg_covar {self.reg_covar:g}' if self.reg_covar > 0 else ''}.</b> "
-                 f"ln p(X | θ) = {self.log_likelihood:.3f}."]
+        lines = [
+            f"<b>Component 1 sits on point {self.point} (x = {x_point:.4g}) with σ²₁ = {self.variance:.2g}"
+            f"{f' + reg_covar {self.reg_covar:g}' if self.reg_covar > 0 else ''}.</b> "
+            f"ln p(X | θ) = {self.log_likelihood:.3f}."
+        ]
         if self.reg_covar == 0:
             copies = int(np.count_nonzero(self.X[:, 0] == x_point))
-            per_decade = "½ ln 10 ≈ 1.15" if copies == 1 else \
-                f"{copies} × ½ ln 10 ≈ {copies * np.log(10) / 2:.2f} (one ½ ln 10 per copy of the point)"
-            lines.append("Once σ₁ is far below the distance to the nearest other point, each tenfold shrink of "
-                         f"σ²₁ adds {per_decade} to ln p: the point's own density grows like 1/σ₁, "
-                         "with no end. The likelihood has no maximum; raise reg_covar to bound it.")
+            per_decade = (
+                "½ ln 10 ≈ 1.15"
+                if copies == 1
+                else f"{copies} × ½ ln 10 ≈ {copies * np.log(10) / 2:.2f} (one ½ ln 10 per copy of the point)"
+            )
+            lines.append(
+                "Once σ₁ is far below the distance to the nearest other point, each tenfold shrink of "
+                f"σ²₁ adds {per_decade} to ln p: the point's own density grows like 1/σ₁, "
+                "with no end. The likelihood has no maximum; raise reg_covar to bound it."
+            )
         else:
             ceiling = log_density(self.X, self.params(0.0)).sum()
-            lines.append(f"With reg_covar = {self.reg_covar:g} the density uses σ²₁ + reg_covar, so ln p can climb "
-                         f"no higher than {ceiling:.3f} however small σ²₁ gets.")
+            lines.append(
+                f"With reg_covar = {self.reg_covar:g} the density uses σ²₁ + reg_covar, so ln p can climb "
+                f"no higher than {ceiling:.3f} however small σ²₁ gets."
+            )
         for run in self.runs:
             lines.append(f"EM with reg_covar = {run.reg_covar:g}: " + self._outcome_words(run))
         return "<br>".join(lines)

@@ -62,8 +62,15 @@ class ElbowExplorer(Explorer):
     covariance_type = traitlets.Unicode("full")
     criterion = traitlets.Unicode("bic")
 
-    def __init__(self, X, k_range=range(1, 9), covariance_types=("full", "tied", "diag", "spherical"), n_init=3,
-                 random_state=0, feature_names=None):
+    def __init__(
+        self,
+        X,
+        k_range=range(1, 9),
+        covariance_types=("full", "tied", "diag", "spherical"),
+        n_init=3,
+        random_state=0,
+        feature_names=None,
+    ):
         self.feature_names = feature_names_of(X, feature_names)
         X, self.ks, self.covariance_types = check_grid(X, k_range, covariance_types)
         self.n_init = check.check_integer(n_init, "n_init", 1)
@@ -73,8 +80,9 @@ class ElbowExplorer(Explorer):
         self._ready = False
         super().__init__()
         total = len(self.ks) * len(self.covariance_types)
-        self.progress = widgets.IntProgress(value=0, min=0, max=total, description="fitting",
-                                            bar_style="info", layout=control_layout("360px"))
+        self.progress = widgets.IntProgress(
+            value=0, min=0, max=total, description="fitting", bar_style="info", layout=control_layout("360px")
+        )
         self.progress_label = widgets.Label(f"0 of {total} models fitted")
         self.k, self.covariance_type = self.ks[0], self.covariance_types[0]
         progress_row = widgets.HBox([self.progress, self.progress_label])
@@ -86,15 +94,26 @@ class ElbowExplorer(Explorer):
         self._show_selection()
 
     def _make_controls(self):
-        self.criterion_buttons = widgets.ToggleButtons(options=[("BIC", "bic"), ("AIC", "aic")],
-                                                       value=self.criterion, style={"button_width": "60px"},
-                                                       layout=control_layout())
-        self.k_slider = widgets.SelectionSlider(options=self.ks, value=self.k, description="k",
-                                                layout=control_layout("300px"))
-        self.covariance_menu = widgets.Dropdown(options=list(self.covariance_types), value=self.covariance_type,
-                                                description="covariance", layout=control_layout("190px"))
-        for control, name in [(self.criterion_buttons, "criterion"), (self.k_slider, "k"),
-                              (self.covariance_menu, "covariance_type")]:
+        self.criterion_buttons = widgets.ToggleButtons(
+            options=[("BIC", "bic"), ("AIC", "aic")],
+            value=self.criterion,
+            style={"button_width": "60px"},
+            layout=control_layout(),
+        )
+        self.k_slider = widgets.SelectionSlider(
+            options=self.ks, value=self.k, description="k", layout=control_layout("300px")
+        )
+        self.covariance_menu = widgets.Dropdown(
+            options=list(self.covariance_types),
+            value=self.covariance_type,
+            description="covariance",
+            layout=control_layout("190px"),
+        )
+        for control, name in [
+            (self.criterion_buttons, "criterion"),
+            (self.k_slider, "k"),
+            (self.covariance_menu, "covariance_type"),
+        ]:
             widgets.link((control, "value"), (self, name))
         return [self.criterion_buttons, self.k_slider, self.covariance_menu]
 
@@ -129,8 +148,9 @@ class ElbowExplorer(Explorer):
     @traitlets.validate("k")
     def _valid_k(self, proposal):
         if proposal.value not in self.ks:
-            raise traitlets.TraitError(f"k must be one of the fitted numbers of components {self.ks}, "
-                                       f"got {proposal.value!r}.")
+            raise traitlets.TraitError(
+                f"k must be one of the fitted numbers of components {self.ks}, got {proposal.value!r}."
+            )
         return proposal.value
 
     @traitlets.validate("covariance_type")
@@ -161,11 +181,18 @@ class ElbowExplorer(Explorer):
 
     def _draw_curves(self):
         self.curve_ax.clear()
-        self.lines, self.best_star = plot_information_criteria(self.curve_ax, self.results, self.criterion,
-                                                               other=True)
-        (self.selected_ring,) = self.curve_ax.plot([], [], "o", markersize=16, markerfacecolor="none",
-                                                   markeredgecolor="black", markeredgewidth=1.5, zorder=5,
-                                                   label="shown on the right")
+        self.lines, self.best_star = plot_information_criteria(self.curve_ax, self.results, self.criterion, other=True)
+        (self.selected_ring,) = self.curve_ax.plot(
+            [],
+            [],
+            "o",
+            markersize=16,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            markeredgewidth=1.5,
+            zorder=5,
+            label="shown on the right",
+        )
         other = CRITERIA[1 - CRITERIA.index(self.criterion)].upper()
         self.curve_ax.set_title(f"solid: {self.criterion.upper()}, dashed: {other}", fontsize=10)
         self.curve_ax.legend(fontsize=9, loc="best", framealpha=0.9)
@@ -184,11 +211,13 @@ class ElbowExplorer(Explorer):
         best = best_model(self.results, self.criterion)
         name = self.criterion.upper()
         value = record.criterion(self.criterion)
-        lines = [f"<b>Shown: k = {record.k}, {record.covariance_type} covariances.</b> {name} {value:.1f} "
-                 f"({record.n_parameters} free parameters, mean log-likelihood {record.log_likelihood:.3f}).",
-                 f"Lowest {name}: k = {best.k}, {best.covariance_type} ({best.criterion(self.criterion):.1f}). "
-                 f"{CRITERION_WORDS[self.criterion]}: a better fit lowers it, every extra parameter raises it; "
-                 "lower is better."]
+        lines = [
+            f"<b>Shown: k = {record.k}, {record.covariance_type} covariances.</b> {name} {value:.1f} "
+            f"({record.n_parameters} free parameters, mean log-likelihood {record.log_likelihood:.3f}).",
+            f"Lowest {name}: k = {best.k}, {best.covariance_type} ({best.criterion(self.criterion):.1f}). "
+            f"{CRITERION_WORDS[self.criterion]}: a better fit lowers it, every extra parameter raises it; "
+            "lower is better.",
+        ]
         if not record.converged:
             lines.append("This model stopped at max_iter before EM converged.")
         return "<br>".join(lines)

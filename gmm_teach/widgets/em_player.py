@@ -37,7 +37,8 @@ class EMPlayer(Explorer):
         "kmeans" starts where k-means ended, so on well separated groups EM has little left to show.
     random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=1
         An int is the first seed (the default 1 gives a start that leaves EM work to do on the book's examples:
-        Old Faithful and three well separated blobs), and "new start" adds one (seed ``s`` gives the start scikit-learn's
+        Old Faithful and three well separated blobs), and "new start" adds one (seed ``s`` gives the start
+        scikit-learn's
         ``random_state=s`` gives). Otherwise every run (a new start, a changed control) draws its start from
         this generator (None: NumPy's global one), continuing its stream; ``seed`` then counts the starts.
     max_iter : int, default=100
@@ -75,8 +76,17 @@ class EMPlayer(Explorer):
     seed = traitlets.Int(0)
     features = traitlets.Any(None)
 
-    def __init__(self, X, n_components=3, covariance_type="full", init_params="random_from_data", random_state=1,
-                 max_iter=100, tol=1e-4, feature_names=None):
+    def __init__(
+        self,
+        X,
+        n_components=3,
+        covariance_type="full",
+        init_params="random_from_data",
+        random_state=1,
+        max_iter=100,
+        tol=1e-4,
+        feature_names=None,
+    ):
         self.feature_names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=False)
         self._max_components = min(MAX_COMPONENTS, X.shape[0])
@@ -103,33 +113,64 @@ class EMPlayer(Explorer):
     def _make_controls(self):
         last = len(self.trace) - 1
         self.play = widgets.Play(value=0, min=0, max=last, step=1, interval=700, description="Play EM")
-        self.slider = widgets.IntSlider(value=0, min=0, max=last, description="iteration",
-                                        continuous_update=True, layout=control_layout("300px"))
+        self.slider = widgets.IntSlider(
+            value=0, min=0, max=last, description="iteration", continuous_update=True, layout=control_layout("300px")
+        )
         self.phase_buttons = widgets.ToggleButtons(
-            options=[("E-step", "E"), ("M-step", "M")], value=self.phase,
+            options=[("E-step", "E"), ("M-step", "M")],
+            value=self.phase,
             tooltips=["recolour the points (responsibilities)", "move the ellipses (refit the components)"],
-            style={"button_width": "70px"}, layout=control_layout())
-        self.components_menu = widgets.Dropdown(options=list(range(1, self._max_components + 1)),
-                                                value=self.n_components, description="components",
-                                                style={"description_width": "initial"},
-                                                layout=control_layout("160px"))
-        self.covariance_menu = widgets.Dropdown(options=list(check.COVARIANCE_TYPES), value=self.covariance_type,
-                                                description="covariance", layout=control_layout("190px"))
-        self.init_menu = widgets.Dropdown(options=list(check.INIT_METHODS), value=self.init_params,
-                                          description="start from", layout=control_layout("230px"))
-        self.new_start = widgets.Button(description="new start", icon="refresh",
-                                        tooltip="run EM again from another random start", layout=control_layout())
+            style={"button_width": "70px"},
+            layout=control_layout(),
+        )
+        self.components_menu = widgets.Dropdown(
+            options=list(range(1, self._max_components + 1)),
+            value=self.n_components,
+            description="components",
+            style={"description_width": "initial"},
+            layout=control_layout("160px"),
+        )
+        self.covariance_menu = widgets.Dropdown(
+            options=list(check.COVARIANCE_TYPES),
+            value=self.covariance_type,
+            description="covariance",
+            layout=control_layout("190px"),
+        )
+        self.init_menu = widgets.Dropdown(
+            options=list(check.INIT_METHODS),
+            value=self.init_params,
+            description="start from",
+            layout=control_layout("230px"),
+        )
+        self.new_start = widgets.Button(
+            description="new start",
+            icon="refresh",
+            tooltip="run EM again from another random start",
+            layout=control_layout(),
+        )
         self.new_start.on_click(lambda _: setattr(self, "seed", self.seed + 1))
-        controls = [self.play, self.slider, self.phase_buttons, self.components_menu, self.covariance_menu,
-                    self.init_menu, self.new_start]
+        controls = [
+            self.play,
+            self.slider,
+            self.phase_buttons,
+            self.components_menu,
+            self.covariance_menu,
+            self.init_menu,
+            self.new_start,
+        ]
         widgets.link((self.play, "value"), (self.slider, "value"))
-        for control, name in [(self.slider, "iteration"), (self.phase_buttons, "phase"),
-                              (self.components_menu, "n_components"), (self.covariance_menu, "covariance_type"),
-                              (self.init_menu, "init_params")]:
+        for control, name in [
+            (self.slider, "iteration"),
+            (self.phase_buttons, "phase"),
+            (self.components_menu, "n_components"),
+            (self.covariance_menu, "covariance_type"),
+            (self.init_menu, "init_params"),
+        ]:
             widgets.link((control, "value"), (self, name))
         if self.X.shape[1] > 2:
-            self.view_menu = widgets.Dropdown(options=self._view_options(), value=None, description="view",
-                                              layout=control_layout("260px"))
+            self.view_menu = widgets.Dropdown(
+                options=self._view_options(), value=None, description="view", layout=control_layout("260px")
+            )
             widgets.link((self.view_menu, "value"), (self, "features"))
             controls.append(self.view_menu)
         return controls
@@ -140,11 +181,15 @@ class EMPlayer(Explorer):
         return [(PCA_VIEW, None)] + [(f"{names[i]} vs {names[j]}", (i, j)) for i, j in pairs]
 
     def _run(self):
-        return EMTrace.run(self.X, n_components=self.n_components, covariance_type=self.covariance_type,
-                           init_params=self.init_params,
-                           random_state=self.seed if self._generator is None else self._generator,
-                           max_iter=self.max_iter,
-                           tol=self.tol)
+        return EMTrace.run(
+            self.X,
+            n_components=self.n_components,
+            covariance_type=self.covariance_type,
+            init_params=self.init_params,
+            random_state=self.seed if self._generator is None else self._generator,
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
 
     # ----------------------------------------------------------------- validation of the traits
     @traitlets.validate("iteration")
@@ -222,11 +267,14 @@ class EMPlayer(Explorer):
         if t == 0:
             lines.append("The starting point: parameters from the initial guess (" + self.init_params + ").")
         elif self.phase == "E":
-            lines.append("E-step: each point's colour now shows how responsible each component is for it, "
-                         "computed from the previous parameters. The ellipses have not moved yet.")
+            lines.append(
+                "E-step: each point's colour now shows how responsible each component is for it, "
+                "computed from the previous parameters. The ellipses have not moved yet."
+            )
         else:
-            lines.append("M-step: each component moved to the weighted mean and spread of the points it is "
-                         "responsible for.")
+            lines.append(
+                "M-step: each component moved to the weighted mean and spread of the points it is responsible for."
+            )
         log_likelihood = trace.log_likelihoods[shown]
         sentence = f"Mean log-likelihood of the parameters shown: {log_likelihood:.4f}"
         if shown > 0:
@@ -235,8 +283,10 @@ class EMPlayer(Explorer):
         lines.append(sentence + ".")
         lines.append(f"Weights (share of the points each component takes): {weights}.")
         if trace.converged[-1]:
-            lines.append(f"EM converged after {count(len(trace) - 1, 'iteration')}: the log-likelihood had changed by "
-                         f"less than {self.tol:g} in the iteration before (EM stops one M-step later, as scikit-learn).")
+            lines.append(
+                f"EM converged after {count(len(trace) - 1, 'iteration')}: the log-likelihood had changed by "
+                f"less than {self.tol:g} in the iteration before (EM stops one M-step later, as scikit-learn)."
+            )
         else:
             lines.append(f"EM stopped after max_iter={count(self.max_iter, 'iteration')} without converging.")
         return "<br>".join(lines)

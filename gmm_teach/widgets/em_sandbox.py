@@ -20,16 +20,17 @@ import numpy as np
 
 from .. import _validation as check
 from ..em import MixtureParams, e_step, em_steps, m_step
-from ..plotting import (component_colors, feature_names_of, plot_clustering, plot_log_likelihood,
-                        projection_for)
+from ..plotting import component_colors, feature_names_of, plot_clustering, plot_log_likelihood, projection_for
 from ._base import Explorer, control_layout, count
 
 FIGURE_SIZE = (10.0, 4.4)
 PICK_RADIUS_PIXELS = 12
 MAX_UNDO = 500
 PLAY_INTERVAL_SECONDS = 0.2
-PHASE_CAPTIONS = {"E": "the components moved; next, the E-step recolours the points",
-                  "M": "the colours show the responsibilities; next, the M-step moves the components"}
+PHASE_CAPTIONS = {
+    "E": "the components moved; next, the E-step recolours the points",
+    "M": "the colours show the responsibilities; next, the M-step moves the components",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,8 +148,18 @@ class EMSandbox(Explorer):
     [2.0, 55.0]
     """
 
-    def __init__(self, X, n_components=2, means=None, random_state=0, features=(0, 1), tol=1e-4, max_iter=200,
-                 reg_covar=1e-6, feature_names=None):
+    def __init__(
+        self,
+        X,
+        n_components=2,
+        means=None,
+        random_state=0,
+        features=(0, 1),
+        tol=1e-4,
+        max_iter=200,
+        reg_covar=1e-6,
+        feature_names=None,
+    ):
         names = feature_names_of(X, feature_names)
         X = check.check_array(X).astype(np.float64, copy=True)
         n_samples, n_features = X.shape
@@ -162,7 +173,7 @@ class EMSandbox(Explorer):
         shown = tuple(features) if n_features > 2 else None
         self.projection = projection_for(X, features=shown, feature_names=names)
         self._shown = list(shown) if shown else list(range(n_features))
-        self._hidden_values = X.mean(axis=0)   # the coordinates a click cannot give
+        self._hidden_values = X.mean(axis=0)  # the coordinates a click cannot give
         self._scale = _round_step(X[:, self._shown])
         super().__init__()
         self.play_interval = PLAY_INTERVAL_SECONDS
@@ -227,8 +238,7 @@ class EMSandbox(Explorer):
         except ValueError as error:  # a component collapsed on too few points: say so, change nothing
             self.readout.value = f"<b>The M-step failed:</b> {error}<br>" + self._readout()
             return
-        self._commit(replace(self._state, params=params, phase="E", log_likelihood=log_likelihood,
-                             action="M-step"))
+        self._commit(replace(self._state, params=params, phase="E", log_likelihood=log_likelihood, action="M-step"))
 
     def play(self):
         """Run EM from the parameters on screen until it converges (``tol``) or ``max_iter`` iterations; one action.
@@ -239,10 +249,14 @@ class EMSandbox(Explorer):
         for step in em_steps(self.X, self.params, tol=self.tol, max_iter=self.max_iter, reg_covar=self.reg_covar):
             if step.iteration == 0:
                 continue
-            state = replace(state, params=step.params, responsibilities=step.responsibilities, phase="E",
-                            log_likelihood=step.log_likelihood,
-                            action=f"played EM: {count(step.iteration, 'iteration')}"
-                                   + (", converged" if step.converged else ""))
+            state = replace(
+                state,
+                params=step.params,
+                responsibilities=step.responsibilities,
+                phase="E",
+                log_likelihood=step.log_likelihood,
+                action=f"played EM: {count(step.iteration, 'iteration')}" + (", converged" if step.converged else ""),
+            )
             if self.host.mode == "widget":
                 self._state = state
                 self._show(history_curve=False)
@@ -262,8 +276,10 @@ class EMSandbox(Explorer):
         cov = np.atleast_2d(np.asarray(cov, dtype=float))
         n_features, n_shown = self.params.n_features, len(self._shown)
         if cov.shape not in ((n_features, n_features), (n_shown, n_shown)):
-            raise ValueError(f"cov must have shape ({n_features}, {n_features}) or, for the features shown, "
-                             f"({n_shown}, {n_shown}); got {cov.shape}.")
+            raise ValueError(
+                f"cov must have shape ({n_features}, {n_features}) or, for the features shown, "
+                f"({n_shown}, {n_shown}); got {cov.shape}."
+            )
         check.check_precisions(cov[np.newaxis], "full", 1, len(cov), name="cov")
         if cov.shape[0] != n_features:
             cov = _with_block(self.params.covariances[k], self._shown, cov)
@@ -289,8 +305,10 @@ class EMSandbox(Explorer):
         keep = np.ones(len(self.X), dtype=bool)
         keep[indices] = False
         if keep.sum() < self.params.n_components:
-            raise ValueError(f"indices would leave {keep.sum()} points; the sandbox needs at least one per "
-                             f"component ({self.params.n_components}).")
+            raise ValueError(
+                f"indices would leave {keep.sum()} points; the sandbox needs at least one per "
+                f"component ({self.params.n_components})."
+            )
         strip = None if self._state.strip is None else self._state.strip[keep]
         self._commit(self._hand_made(self.X[keep], self.params, f"removed {count(len(indices), 'point')}", strip))
 
@@ -312,10 +330,14 @@ class EMSandbox(Explorer):
         if means is None:
             rng = np.random.RandomState(random_state)
             means = X[rng.choice(len(X), n_components, replace=False)]
-        spread = np.atleast_2d(np.cov(X, rowvar=False)) / n_components ** 2
+        spread = np.atleast_2d(np.cov(X, rowvar=False)) / n_components**2
         spread = spread + self.reg_covar * np.eye(X.shape[1]) + 1e-12 * np.trace(spread) * np.eye(X.shape[1])
-        return MixtureParams.from_covariances(np.full(n_components, 1.0 / n_components), means,
-                                              np.repeat(spread[np.newaxis], n_components, axis=0), "full")
+        return MixtureParams.from_covariances(
+            np.full(n_components, 1.0 / n_components),
+            means,
+            np.repeat(spread[np.newaxis], n_components, axis=0),
+            "full",
+        )
 
     def _hand_made(self, X, params, action, strip=False):
         """A state set by hand: the E-step of ``params`` on ``X`` colours the points; the M-step comes next.
@@ -358,8 +380,9 @@ class EMSandbox(Explorer):
             point = np.array(hidden_from, dtype=float)
             point[self._shown] = xy
         else:
-            raise ValueError(f"{name} must have {len(self._shown)} coordinates (the features shown) or "
-                             f"{n_features}; got {len(xy)}.")
+            raise ValueError(
+                f"{name} must have {len(self._shown)} coordinates (the features shown) or {n_features}; got {len(xy)}."
+            )
         if not np.all(np.isfinite(point)):
             raise ValueError(f"{name} must be finite numbers, got {xy.tolist()}.")
         return point
@@ -371,47 +394,65 @@ class EMSandbox(Explorer):
     def _make_controls(self, n_components):
         buttons = {}
         for name, label, tooltip, action in [
-                ("E", "E-step", "recolour the points by their responsibilities", self.e_step),
-                ("M", "M-step", "move every component to the points it is responsible for", self.m_step),
-                ("play", "Play to convergence", "run EM until the log-likelihood settles", self.play),
-                ("back", "Step back", "undo the last action (drags and point edits too)", self.back),
-                ("reset", "Reset", "go back to the start", self.reset)]:
+            ("E", "E-step", "recolour the points by their responsibilities", self.e_step),
+            ("M", "M-step", "move every component to the points it is responsible for", self.m_step),
+            ("play", "Play to convergence", "run EM until the log-likelihood settles", self.play),
+            ("back", "Step back", "undo the last action (drags and point edits too)", self.back),
+            ("reset", "Reset", "go back to the start", self.reset),
+        ]:
             button = widgets.Button(description=label, tooltip=tooltip, layout=control_layout())
             button.on_click(lambda _, action=action: action())
             buttons[name] = button
         self.e_button, self.m_button = buttons["E"], buttons["M"]
         self.play_button, self.back_button, self.reset_button = buttons["play"], buttons["back"], buttons["reset"]
-        self.mean_fields = [[widgets.FloatText(description=f"{self.projection.labels[j]}" if j else
-                                               f"mean {k + 1}: {self.projection.labels[j]}",
-                                               step=self._scale, style={"description_width": "initial"},
-                                               layout=control_layout("220px"))
-                             for j in range(len(self._shown))] for k in range(n_components)]
+        self.mean_fields = [
+            [
+                widgets.FloatText(
+                    description=f"{self.projection.labels[j]}" if j else f"mean {k + 1}: {self.projection.labels[j]}",
+                    step=self._scale,
+                    style={"description_width": "initial"},
+                    layout=control_layout("220px"),
+                )
+                for j in range(len(self._shown))
+            ]
+            for k in range(n_components)
+        ]
         for k, fields in enumerate(self.mean_fields):
             for field in fields:
                 field.observe(lambda change, k=k: self._on_mean_field(k), names="value")
         self._syncing_fields = False
-        self._mean_fields_row = widgets.HBox([field for fields in self.mean_fields for field in fields],
-                                             layout=widgets.Layout(flex_flow="row wrap"))
+        self._mean_fields_row = widgets.HBox(
+            [field for fields in self.mean_fields for field in fields], layout=widgets.Layout(flex_flow="row wrap")
+        )
         return list(buttons.values())
 
     def _draw(self):
         self.clustering_ax, self.curve_ax = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
         self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.88, wspace=0.3)
         state = self._state
-        self.clustering = plot_clustering(self.clustering_ax, state.X, state.params, state.responsibilities,
-                                          projection=self.projection)
-        self.handles = self.clustering_ax.scatter(*np.zeros((2, state.params.n_components)), s=60, marker="o",
-                                                  facecolors="white", linewidths=2, zorder=5,
-                                                  edgecolors=component_colors(state.params.n_components),
-                                                  clip_on=self.projection.n_dims == 2)
+        self.clustering = plot_clustering(
+            self.clustering_ax, state.X, state.params, state.responsibilities, projection=self.projection
+        )
+        self.handles = self.clustering_ax.scatter(
+            *np.zeros((2, state.params.n_components)),
+            s=60,
+            marker="o",
+            facecolors="white",
+            linewidths=2,
+            zorder=5,
+            edgecolors=component_colors(state.params.n_components),
+            clip_on=self.projection.n_dims == 2,
+        )
         self._handle_axes = None
         self.history_line, self.current_marker = plot_log_likelihood(self.curve_ax, [state.log_likelihood], 0)
         self.curve_ax.set_xlabel("action (E-step, M-step, or by hand)")
         self.caption = self.figure.suptitle("", x=0.08, ha="left", fontsize=11)
         canvas = self.figure.canvas
-        self._connections = [canvas.mpl_connect("button_press_event", self._on_press),
-                             canvas.mpl_connect("motion_notify_event", self._on_motion),
-                             canvas.mpl_connect("button_release_event", self._on_release)]
+        self._connections = [
+            canvas.mpl_connect("button_press_event", self._on_press),
+            canvas.mpl_connect("motion_notify_event", self._on_motion),
+            canvas.mpl_connect("button_release_event", self._on_release),
+        ]
 
     def _strip_heights(self):
         return self.clustering.points.get_offsets()[:, 1].copy() if self.projection.n_dims == 1 else None
@@ -468,8 +509,9 @@ class EMSandbox(Explorer):
         if self.projection.n_dims == 2:
             self.handles.set_offsets(means + self._handle_axes)
         else:
-            self.handles.set_offsets(np.column_stack([means[:, 0] + np.abs(self._handle_axes[:, 0]),
-                                                      np.zeros(len(means))]))
+            self.handles.set_offsets(
+                np.column_stack([means[:, 0] + np.abs(self._handle_axes[:, 0]), np.zeros(len(means))])
+            )
 
     def _show_history(self):
         states = [*self._history, self._state]
@@ -505,14 +547,20 @@ class EMSandbox(Explorer):
         if self._drag is not None:
             lines = [f"<b>Dragging: you {state.action}.</b> Let go to keep it (Step back undoes it)."]
         else:
-            lines = [f"<b>Last action: {state.action}.</b> Next: the <b>{state.phase}-step</b> "
-                     "(press it, or call <code>step()</code>)."]
+            lines = [
+                f"<b>Last action: {state.action}.</b> Next: the <b>{state.phase}-step</b> "
+                "(press it, or call <code>step()</code>)."
+            ]
         if state.phase == "M":
-            lines.append("The colours show the responsibilities of the parameters on screen; the M-step will move "
-                         "each component to the points it is responsible for.")
+            lines.append(
+                "The colours show the responsibilities of the parameters on screen; the M-step will move "
+                "each component to the points it is responsible for."
+            )
         else:
-            lines.append("The components moved; the colours still show the responsibilities the M-step used. "
-                         "The E-step will recolour the points for the new parameters.")
+            lines.append(
+                "The components moved; the colours still show the responsibilities the M-step used. "
+                "The E-step will recolour the points for the new parameters."
+            )
         sentence = f"Mean log-likelihood: {state.log_likelihood:.4f}"
         if self._history:
             change = state.log_likelihood - self._history[-1].log_likelihood
@@ -520,8 +568,10 @@ class EMSandbox(Explorer):
             sentence += "; an EM step never goes down)" if state.action.startswith(("M-step", "E-step")) else ")"
         lines.append(sentence + ".")
         weights = ", ".join(f"{w:.2f}" for w in state.params.weights)
-        lines.append(f"{count(len(state.X), 'point')}; weights {weights}. Drag a mean or a white handle, click to "
-                     "add a point, shift-click to remove one; Step back undoes any action.")
+        lines.append(
+            f"{count(len(state.X), 'point')}; weights {weights}. Drag a mean or a white handle, click to "
+            "add a point, shift-click to remove one; Step back undoes any action."
+        )
         return "<br>".join(lines)
 
     # ----------------------------------------------------------------- the mouse
@@ -547,13 +597,18 @@ class EMSandbox(Explorer):
             return
         hit = self._hit(event)
         if hit is None:
-            self.add_points([[event.xdata, event.ydata][:len(self._shown)]])
+            self.add_points([[event.xdata, event.ydata][: len(self._shown)]])
             return
         kind, k = hit
         pointer = np.array([event.xdata, event.ydata])
-        mean = self.projection.points(self.params.means[k:k + 1])[0]
-        self._drag = {"kind": kind, "k": k, "before": self._state, "offset": pointer[:len(mean)] - mean,
-                      "pressed_at": (event.x, event.y)}
+        mean = self.projection.points(self.params.means[k : k + 1])[0]
+        self._drag = {
+            "kind": kind,
+            "k": k,
+            "before": self._state,
+            "offset": pointer[: len(mean)] - mean,
+            "pressed_at": (event.x, event.y),
+        }
         if kind == "handle":
             covariance = self.projection.params(self.params).as_full()[k]
             axis = self._handle_axes[k]
@@ -563,7 +618,7 @@ class EMSandbox(Explorer):
         if self._drag is None or event.inaxes is not self.clustering_ax or event.xdata is None:
             return
         k = self._drag["k"]
-        pointer = np.array([event.xdata, event.ydata])[:len(self._shown)]
+        pointer = np.array([event.xdata, event.ydata])[: len(self._shown)]
         if self._drag["kind"] == "mean":
             mean = self._full_point(pointer - self._drag["offset"], "xy", self.params.means[k])
             self._state = self._with_mean(k, mean)
@@ -573,7 +628,7 @@ class EMSandbox(Explorer):
 
     def _dragged_covariance(self, k, pointer):
         """The covariance whose principal semi-axis ends at ``pointer`` (see the class Notes)."""
-        mean = self.projection.points(self.params.means[k:k + 1])[0]
+        mean = self.projection.points(self.params.means[k : k + 1])[0]
         axis = pointer - mean
         if np.linalg.norm(axis) < 1e-3 * self._scale:  # on the mean itself: keep a small, valid ellipse
             axis = np.r_[1e-3 * self._scale, np.zeros(len(axis) - 1)]

@@ -61,11 +61,15 @@ def log_likelihood_surface(X, weights, variance, first_means, second_means):
     :func:`~gmm_teach.em.log_gaussian_density` gives every point's log-density under every grid mean.
     """
     grid_means = np.concatenate([first_means, second_means])
-    grid = MixtureParams.from_covariances(np.full(len(grid_means), 1.0 / len(grid_means)), grid_means[:, np.newaxis],
-                                          np.full(len(grid_means), variance), "spherical")
+    grid = MixtureParams.from_covariances(
+        np.full(len(grid_means), 1.0 / len(grid_means)),
+        grid_means[:, np.newaxis],
+        np.full(len(grid_means), variance),
+        "spherical",
+    )
     log_densities = log_gaussian_density(X, grid)
-    first = np.log(weights[0]) + log_densities[:, :len(first_means)]
-    second = np.log(weights[1]) + log_densities[:, len(first_means):]
+    first = np.log(weights[0]) + log_densities[:, : len(first_means)]
+    second = np.log(weights[1]) + log_densities[:, len(first_means) :]
     # one row of the grid at a time: an (n, grid, grid) array would not fit in memory for large n
     return np.array([np.logaddexp(first, column[:, np.newaxis]).mean(axis=0) for column in second.T])
 
@@ -195,9 +199,16 @@ class LikelihoodSurfaceExplorer(Explorer):
         self.slider = widgets.IntSlider(value=0, min=0, max=1, description="step", layout=control_layout("280px"))
         widgets.link((self.play, "value"), (self.slider, "value"))
         widgets.link((self.slider, "value"), (self, "iteration"))
-        self.start_fields = [widgets.FloatText(value=round(float(mean), 3), description=f"start μ{sub}", step=0.5,
-                                               layout=control_layout("150px"), style={"description_width": "50px"})
-                             for mean, sub in zip(self.path[0], "₁₂")]
+        self.start_fields = [
+            widgets.FloatText(
+                value=round(float(mean), 3),
+                description=f"start μ{sub}",
+                step=0.5,
+                layout=control_layout("150px"),
+                style={"description_width": "50px"},
+            )
+            for mean, sub in zip(self.path[0], "₁₂")
+        ]
         self.start_button = widgets.Button(description="run EM from here", layout=control_layout())
         self.start_button.on_click(lambda _: self.start_at(*(field.value for field in self.start_fields)))
         return [self.play, self.slider, *self.start_fields, self.start_button]
@@ -227,12 +238,18 @@ class LikelihoodSurfaceExplorer(Explorer):
         self.figure.colorbar(self.contours, ax=ax, label="mean log-likelihood", shrink=0.85, pad=0.02, format="%.1f")
         ax.plot(self.limits, self.limits, color=DIAGONAL_COLOR, ls="--", lw=1.5, label="μ₁ = μ₂ (saddle line)")
         self._mark_optima(ax)
-        (self.path_line,) = ax.plot([], [], "-o", color=PATH_COLOR, ms=4, lw=1.6, mec="black", mew=0.5, zorder=4,
-                                    label="EM's path")
+        (self.path_line,) = ax.plot(
+            [], [], "-o", color=PATH_COLOR, ms=4, lw=1.6, mec="black", mew=0.5, zorder=4, label="EM's path"
+        )
         (self.start_mark,) = ax.plot([], [], "s", color=START_COLOR, ms=9, mec="black", zorder=5, label="start")
         (self.end_mark,) = ax.plot([], [], "o", color=END_COLOR, ms=9, mec="black", zorder=5, label="now")
-        ax.set(xlim=self.limits, ylim=self.limits, aspect="equal", xlabel="μ₁ (mean of component 1)",
-               ylabel="μ₂ (mean of component 2)")
+        ax.set(
+            xlim=self.limits,
+            ylim=self.limits,
+            aspect="equal",
+            xlabel="μ₁ (mean of component 1)",
+            ylabel="μ₂ (mean of component 2)",
+        )
         ax.set_title(f"σ² = {self.variance:.3g} and π = (½, ½) held fixed; click to start EM", fontsize=10)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), fontsize=8, ncol=3, frameon=False)
         on_click(ax, lambda first, second: self.start_at(first, second))
@@ -249,7 +266,7 @@ class LikelihoodSurfaceExplorer(Explorer):
         ax.plot([saddle], [saddle], "X", color="white", ms=10, mec="black", zorder=3, label="saddle")
 
     def _show(self):
-        shown = self.path[:self.iteration + 1]
+        shown = self.path[: self.iteration + 1]
         self.path_line.set_data(shown[:, 0], shown[:, 1])
         self.start_mark.set_data(self.path[:1, 0], self.path[:1, 1])
         self.end_mark.set_data(shown[-1:, 0], shown[-1:, 1])
@@ -260,22 +277,30 @@ class LikelihoodSurfaceExplorer(Explorer):
 
     def _readout(self):
         first, second = self.path[self.iteration]
-        lines = [f"<b>Step {self.iteration} of {self.n_steps}</b> from ({self.path[0, 0]:.2f}, {self.path[0, 1]:.2f}): "
-                 f"μ₁ = {first:.3f}, μ₂ = {second:.3f}, "
-                 f"mean log-likelihood {self.log_likelihoods[self.iteration]:.4f}"
-                 " (it never goes down)."]
+        lines = [
+            f"<b>Step {self.iteration} of {self.n_steps}</b> from ({self.path[0, 0]:.2f}, {self.path[0, 1]:.2f}): "
+            f"μ₁ = {first:.3f}, μ₂ = {second:.3f}, "
+            f"mean log-likelihood {self.log_likelihoods[self.iteration]:.4f}"
+            " (it never goes down)."
+        ]
         if self.iteration < self.n_steps:
             lines.append("Press Play or drag the slider to walk the rest of the path.")
         elif self.optimum == "unfinished":
-            lines.append("EM stopped after its largest number of iterations before reaching an optimum (a start "
-                         "very close to the diagonal leaves it slowly).")
+            lines.append(
+                "EM stopped after its largest number of iterations before reaching an optimum (a start "
+                "very close to the diagonal leaves it slowly)."
+            )
         elif self.optimum == "diagonal":
-            lines.append("The path stayed on the diagonal μ₁ = μ₂: with equal means both components take every "
-                         "point half and half, so the M-step gives them equal means again. It stops on the saddle "
-                         "line, not at an optimum; any start off the diagonal escapes.")
+            lines.append(
+                "The path stayed on the diagonal μ₁ = μ₂: with equal means both components take every "
+                "point half and half, so the M-step gives them equal means again. It stops on the saddle "
+                "line, not at an optimum; any start off the diagonal escapes."
+            )
         else:
             twin = "μ₁ > μ₂" if self.optimum == "μ₁ < μ₂" else "μ₁ < μ₂"
-            lines.append(f"EM reached the optimum with {self.optimum}. Its mirror twin ({twin}) is the same "
-                         "mixture with the labels swapped, equally good: which one EM finds depends only on the "
-                         "side of the diagonal it starts on.")
+            lines.append(
+                f"EM reached the optimum with {self.optimum}. Its mirror twin ({twin}) is the same "
+                "mixture with the labels swapped, equally good: which one EM finds depends only on the "
+                "side of the diagonal it starts on."
+            )
         return "<br>".join(lines)

@@ -155,13 +155,15 @@ class LowerBoundExplorer(Explorer):
 
     # ----------------------------------------------------------------- the maths of each half-step
     def _record(self, kind, params, responsibilities, anchor):
-        return HalfStep(kind, params, responsibilities, anchor,
-                        *evidence_decomposition(self.X, params, responsibilities))
+        return HalfStep(
+            kind, params, responsibilities, anchor, *evidence_decomposition(self.X, params, responsibilities)
+        )
 
     def _start(self, means):
         k = self.n_components
-        params = MixtureParams.from_covariances(np.full(k, 1.0 / k), np.reshape(means, (k, 1)),
-                                                np.full(k, self.X[:, 0].var()), "spherical")
+        params = MixtureParams.from_covariances(
+            np.full(k, 1.0 / k), np.reshape(means, (k, 1)), np.full(k, self.X[:, 0].var()), "spherical"
+        )
         return self._record("start", params, np.full((self.X.shape[0], k), 1.0 / k), params)
 
     def _after(self, state, kind):
@@ -201,7 +203,7 @@ class LowerBoundExplorer(Explorer):
         self.start_means = tuple(check.check_means(means, self.n_components, 1, "means")[:, 0].tolist())
 
     def _take(self, kind):
-        del self.history[self.half_step + 1:]
+        del self.history[self.half_step + 1 :]
         if self._append(kind):
             self.half_step = len(self.history) - 1
         else:
@@ -255,20 +257,30 @@ class LowerBoundExplorer(Explorer):
 
     # ----------------------------------------------------------------- controls
     def _make_controls(self):
-        self.e_button = widgets.Button(description="E-step", tooltip="q = the posterior of the labels: the gap "
-                                       "closes", layout=control_layout())
-        self.m_button = widgets.Button(description="M-step", tooltip="θ = the maximum of the bound",
-                                       layout=control_layout())
+        self.e_button = widgets.Button(
+            description="E-step", tooltip="q = the posterior of the labels: the gap closes", layout=control_layout()
+        )
+        self.m_button = widgets.Button(
+            description="M-step", tooltip="θ = the maximum of the bound", layout=control_layout()
+        )
         self.e_button.on_click(lambda _: self.e_step())
         self.m_button.on_click(lambda _: self.m_step())
         self.play = widgets.Play(value=0, min=0, max=10_000, interval=800, description="Play: E, M, E, ...")
         self.play.observe(self._on_play, "value")
-        self.parameter_menu = widgets.Dropdown(options=self._options, value=self.parameter,
-                                               description="slice along", layout=control_layout("300px"))
+        self.parameter_menu = widgets.Dropdown(
+            options=self._options, value=self.parameter, description="slice along", layout=control_layout("300px")
+        )
         widgets.link((self.parameter_menu, "value"), (self, "parameter"))
-        self.start_fields = [widgets.FloatText(value=mean, description=f"start μ{SUBSCRIPTS[k]}", step=0.5,
-                                               layout=control_layout("150px"), style={"description_width": "50px"})
-                             for k, mean in enumerate(self.start_means)]
+        self.start_fields = [
+            widgets.FloatText(
+                value=mean,
+                description=f"start μ{SUBSCRIPTS[k]}",
+                step=0.5,
+                layout=control_layout("150px"),
+                style={"description_width": "50px"},
+            )
+            for k, mean in enumerate(self.start_means)
+        ]
         for field in self.start_fields:
             field.observe(self._on_start_field, "value")
         return [self.e_button, self.m_button, self.play, self.parameter_menu, *self.start_fields]
@@ -294,11 +306,13 @@ class LowerBoundExplorer(Explorer):
     # ----------------------------------------------------------------- drawing
     def _draw(self):
         self.mixture_ax, self.bars_ax, self.curve_ax = self.figure.subplots(
-            1, 3, gridspec_kw={"width_ratios": [1.15, 0.75, 1.15]})
+            1, 3, gridspec_kw={"width_ratios": [1.15, 0.75, 1.15]}
+        )
         self.figure.subplots_adjust(left=0.06, right=0.985, bottom=0.25, top=0.91, wspace=0.34)
         state = self.current
-        self.mixture = plot_clustering(self.mixture_ax, self.X, state.params, state.responsibilities,
-                                       projection=projection_for(self.X))
+        self.mixture = plot_clustering(
+            self.mixture_ax, self.X, state.params, state.responsibilities, projection=projection_for(self.X)
+        )
         self.mixture_ax.set_xlabel("x (click: move the nearest start here)")
         self._draw_bars()
         self._draw_curves()
@@ -308,28 +322,46 @@ class LowerBoundExplorer(Explorer):
         ax = self.bars_ax
         self.bound_bars = ax.bar([0, 1], [1, 1], width=0.6, color=BOUND_COLOR, label="bound L(q, θ)")
         self.gap_bars = ax.bar([0, 1], [0, 0], width=0.6, color=GAP_COLOR, label="KL(q ‖ p(Z | X, θ))")
-        self.likelihood_marks = [ax.plot([x - 0.38, x + 0.38], [0, 0], color=LIKELIHOOD_COLOR, lw=2.5,
-                                         label="ln p(X | θ)" if x == 0 else None)[0] for x in (0, 1)]
+        self.likelihood_marks = [
+            ax.plot(
+                [x - 0.38, x + 0.38], [0, 0], color=LIKELIHOOD_COLOR, lw=2.5, label="ln p(X | θ)" if x == 0 else None
+            )[0]
+            for x in (0, 1)
+        ]
         self.bar_labels = [ax.text(x, 0, "", ha="center", va="bottom", fontsize=8) for x in (0, 1)]
         ax.set_xlim(-0.6, 1.6)
         ax.set_xticks([0, 1])
         ax.ticklabel_format(axis="y", useOffset=False)
         ax.set_ylabel("sum over the points")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.31), fontsize=8, ncol=2, frameon=False,
-                  columnspacing=0.8, handlelength=1.2)
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, -0.31),
+            fontsize=8,
+            ncol=2,
+            frameon=False,
+            columnspacing=0.8,
+            handlelength=1.2,
+        )
 
     def _draw_curves(self):
         ax = self.curve_ax
         (self.likelihood_curve,) = ax.plot([], [], color=LIKELIHOOD_COLOR, lw=2, label="ln p(X | θ)")
         (self.bound_curve,) = ax.plot([], [], color=BOUND_COLOR, lw=2, ls="--", label="L(q, θ)")
-        (self.old_marks,) = ax.plot([], [], "o", color=LIKELIHOOD_COLOR, ms=7, mfc="white", mew=2, zorder=4,
-                                    label="θ_old")
-        (self.new_marks,) = ax.plot([], [], "*", color=GAP_COLOR, ms=13, mec="black", mew=0.6, zorder=5,
-                                    label="θ_new")
+        (self.old_marks,) = ax.plot(
+            [], [], "o", color=LIKELIHOOD_COLOR, ms=7, mfc="white", mew=2, zorder=4, label="θ_old"
+        )
+        (self.new_marks,) = ax.plot([], [], "*", color=GAP_COLOR, ms=13, mec="black", mew=0.6, zorder=5, label="θ_new")
         self.peak_line = ax.axvline(0, color=BOUND_COLOR, ls=":", lw=1.5, label="peak of the bound")
         ax.ticklabel_format(axis="y", useOffset=False)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.31), fontsize=8, ncol=3, frameon=False,
-                  columnspacing=0.8, handlelength=1.6)
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, -0.31),
+            fontsize=8,
+            ncol=3,
+            frameon=False,
+            columnspacing=0.8,
+            handlelength=1.6,
+        )
 
     def _show(self):
         state = self.current
@@ -427,21 +459,29 @@ class LowerBoundExplorer(Explorer):
         return [log_likelihoods[0], bounds[0]]
 
     def _readout(self, state):
-        lines = [f"<b>Half-step {self.half_step}: after {KIND_WORDS[state.kind]}.</b> "
-                 f"ln p(X | θ) = {state.log_likelihood:.4f} = L(q, θ) {state.lower_bound:.4f} "
-                 f"+ KL {_shown_kl(state.kl):.4f}."]
+        lines = [
+            f"<b>Half-step {self.half_step}: after {KIND_WORDS[state.kind]}.</b> "
+            f"ln p(X | θ) = {state.log_likelihood:.4f} = L(q, θ) {state.lower_bound:.4f} "
+            f"+ KL {_shown_kl(state.kl):.4f}."
+        ]
         if state.kind == "start":
-            lines.append("q is uniform: every point is shared equally, whatever θ says. The KL gap is how far q "
-                         "is from the posterior of the labels. Press E-step.")
+            lines.append(
+                "q is uniform: every point is shared equally, whatever θ says. The KL gap is how far q "
+                "is from the posterior of the labels. Press E-step."
+            )
         elif state.kind == "E":
-            lines.append("E-step: q is now the posterior p(Z | X, θ), so the KL gap is 0 and the bound touches "
-                         "ln p at θ_old. Its peak (dotted) is where the M-step will go.")
+            lines.append(
+                "E-step: q is now the posterior p(Z | X, θ), so the KL gap is 0 and the bound touches "
+                "ln p at θ_old. Its peak (dotted) is where the M-step will go."
+            )
         else:
             before = self.history[self.half_step - 1]
-            lines.append("M-step: θ moved to the peak of the bound. "
-                         f"L rose by {state.lower_bound - before.lower_bound:.4g}, "
-                         f"ln p by {state.log_likelihood - before.log_likelihood:.4g} "
-                         f"(at least as much: the gap KL {state.kl:.4g} opened again).")
+            lines.append(
+                "M-step: θ moved to the peak of the bound. "
+                f"L rose by {state.lower_bound - before.lower_bound:.4g}, "
+                f"ln p by {state.log_likelihood - before.log_likelihood:.4g} "
+                f"(at least as much: the gap KL {state.kl:.4g} opened again)."
+            )
         if self.converged:
             lines.append(f"Converged: the last M-step raised ln p by less than {self.tol:g}.")
         if self.message:

@@ -101,7 +101,10 @@ def browser(playwright_api, tmp_path_factory):
     """Headless Chromium with a fresh profile; never downloads anything (no ``playwright install``)."""
     profile = tmp_path_factory.mktemp("chromium-profile")
     context = playwright_api.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+        str(profile),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
         viewport={"width": 1280, "height": 900},
     )
     yield context
@@ -147,8 +150,9 @@ class JupyterLabServer:
         labconfig = self.root / "config" / "labconfig"
         labconfig.mkdir(exist_ok=True)
         # No "get notified about Jupyter news?" toast over the widgets, and no request to fetch news.
-        (labconfig / "page_config.json").write_text(json.dumps(
-            {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+        (labconfig / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+        )
         env.update(
             JUPYTER_CONFIG_DIR=str(self.root / "config"),
             JUPYTER_RUNTIME_DIR=str(self.root / "runtime"),
@@ -164,17 +168,31 @@ class JupyterLabServer:
 
     def command(self):
         return [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-            "--ip", "127.0.0.1", "--port", str(self.port), "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.workdir}",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.workdir}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
 
     def start(self):
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                self.command(), cwd=self.workdir, env=self.environment(), stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                self.command(),
+                cwd=self.workdir,
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self._wait_until_ready()
 
@@ -197,8 +215,9 @@ class JupyterLabServer:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
 
     def api(self, path, method="GET"):
-        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -266,7 +285,9 @@ class LabNotebook:
         self.page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
         self.page.wait_for_function(
             "n => document.querySelectorAll('.jp-OutputArea-output .jupyter-widgets').length >= n",
-            arg=expected_outputs, timeout=timeout)
+            arg=expected_outputs,
+            timeout=timeout,
+        )
         self.wait_idle(timeout)
         errors = self.page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         tracebacks = [text for text in errors.all_inner_texts() if "Traceback" in text or "Error" in text]
@@ -287,7 +308,9 @@ class LabNotebook:
     def wait_idle(self, timeout=PATIENCE_MS):
         self.page.wait_for_function(
             "() => [...document.querySelectorAll('#jp-main-statusbar span')]"
-            ".some(span => span.textContent.includes('| Idle'))", timeout=timeout)
+            ".some(span => span.textContent.includes('| Idle'))",
+            timeout=timeout,
+        )
 
     def widget(self, index=-1, attempts=3):
         """The ``index``-th widget output of the notebook, scrolled into view (Lab renders visible cells only).

@@ -19,8 +19,13 @@ LARGEST_CONCENTRATION = 10.0 ** LOG10_CONCENTRATION_RANGE[1]
 def n_active(prior_type, concentration):
     """The count the explorer should show, from the same fit made here."""
     X, _ = datasets.make_blobs(600, random_state=0)
-    model = BayesianGaussianMixture(N_COMPONENTS, weight_concentration_prior=concentration,
-                                    weight_concentration_prior_type=prior_type, max_iter=200, random_state=0)
+    model = BayesianGaussianMixture(
+        N_COMPONENTS,
+        weight_concentration_prior=concentration,
+        weight_concentration_prior_type=prior_type,
+        max_iter=200,
+        random_state=0,
+    )
     for _ in model.iter_fit(X):
         pass
     return int((model.weights_ > 0.01).sum())

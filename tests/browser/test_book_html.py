@@ -58,9 +58,13 @@ def test_formulas_are_typeset_with_no_network(book_site, offline_page):
     """MathJax comes from the book itself (book/_ext/gmm_mathjax.py): every formula is typeset offline."""
     page = offline_page
     page.goto(f"{book_site}/03_em_step_by_step.html", wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
-                           " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0")
-    untypeset = page.evaluate("() => [...document.querySelectorAll('span.math, div.math')]"
-                              ".filter(node => /\\\\[(\\[]/.test(node.textContent)).length")
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
+        " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0"
+    )
+    untypeset = page.evaluate(
+        "() => [...document.querySelectorAll('span.math, div.math')]"
+        ".filter(node => /\\\\[(\\[]/.test(node.textContent)).length"
+    )
     assert untypeset == 0, f"{untypeset} formulas still show raw TeX"
     assert not any("mathjax" in url.lower() for url in page.blocked)

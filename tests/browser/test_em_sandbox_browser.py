@@ -63,7 +63,7 @@ def test_a_real_mouse_drag_moves_a_mean_and_the_readout_follows(open_notebook, h
     x_field, y_field = output.locator(".widget-text input").nth(0), output.locator(".widget-text input").nth(1)
     dragged = np.array([float(x_field.input_value()), float(y_field.input_value())])
     pixel = np.ptp(headless.clustering_ax.transData.inverted().transform([[0, 0], [2, 2]]), axis=0)
-    assert np.all(np.abs(dragged - target) <= pixel)          # where the pointer let go, to a pixel or two
+    assert np.all(np.abs(dragged - target) <= pixel)  # where the pointer let go, to a pixel or two
     X = datasets.load_old_faithful()
     means = np.array([dragged, START[1]])
     headless.set_mean(0, dragged)
@@ -83,10 +83,10 @@ def test_the_keyboard_alone_can_move_a_mean_and_step_em(open_notebook, artifacts
     page = notebook.page
     first_field = output.locator(".widget-text input").first
     first_field.focus()
-    page.keyboard.press("ArrowUp")                # one step of the number field
+    page.keyboard.press("ArrowUp")  # one step of the number field
     page.keyboard.press("Enter")
     expect(readout).to_contain_text("Last action: moved the mean of component 1")
-    for _ in range(4):                            # back over Reset, Step back and Play to the M-step button
+    for _ in range(4):  # back over Reset, Step back and Play to the M-step button
         page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "M-step"
     before = readout_log_likelihood(readout)

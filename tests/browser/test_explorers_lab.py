@@ -35,8 +35,9 @@ def press(handle, key, times=1):
 
 def em_trace(covariance_type):
     """The run the notebook's EMPlayer shows, recomputed here."""
-    return EMTrace.run(datasets.load_old_faithful(), covariance_type=covariance_type, max_iter=100, tol=TOL,
-                       **EM_PLAYER_ARGS)
+    return EMTrace.run(
+        datasets.load_old_faithful(), covariance_type=covariance_type, max_iter=100, tol=TOL, **EM_PLAYER_ARGS
+    )
 
 
 def test_em_player_play_slider_phase_and_refit_change_the_picture(open_notebook, artifacts):

@@ -20,16 +20,24 @@ def test_html_animation_buttons_show_with_the_network_blocked(offline_page, tmp_
     path.write_text(player.to_html(), encoding="utf-8")
     player.close()
     blocked = []
-    offline_page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                       else (blocked.append(route.request.url), route.abort())[-1])
+    offline_page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file:")
+            else (blocked.append(route.request.url), route.abort())[-1]
+        ),
+    )
     offline_page.goto(path.as_uri())
     offline_page.wait_for_selector(".anim-buttons button")
     sizes = offline_page.eval_on_selector_all(
-        ".anim-buttons button", "buttons => buttons.map(b => { const icon = b.querySelector('svg');"
-        " if (!icon) return [0, 0]; const box = icon.getBoundingClientRect(); return [box.width, box.height]; })")
+        ".anim-buttons button",
+        "buttons => buttons.map(b => { const icon = b.querySelector('svg');"
+        " if (!icon) return [0, 0]; const box = icon.getBoundingClientRect(); return [box.width, box.height]; })",
+    )
     assert len(sizes) == 9 and all(width >= 8 and height >= 8 for width, height in sizes)
     # the icon is drawn: its pixels differ from the button's background
-    button = offline_page.locator(".anim-buttons button").nth(5)              # Play
+    button = offline_page.locator(".anim-buttons button").nth(5)  # Play
     png = button.screenshot(path=artifacts / "offline_player_play_button.png")
     from io import BytesIO
 
@@ -37,7 +45,7 @@ def test_html_animation_buttons_show_with_the_network_blocked(offline_page, tmp_
     from PIL import Image
 
     pixels = np.asarray(Image.open(BytesIO(png)).convert("L"))
-    assert pixels.min() < 100 < pixels.max()                                  # a dark glyph on a light button
-    offline_page.locator(".anim-buttons button").nth(6).click()                # next frame works
+    assert pixels.min() < 100 < pixels.max()  # a dark glyph on a light button
+    offline_page.locator(".anim-buttons button").nth(6).click()  # next frame works
     assert blocked == [] and offline_page.blocked == [] and offline_page.js_errors == []
     offline_page.screenshot(path=artifacts / "offline_player.png")
