@@ -92,6 +92,7 @@ def test_offline_player_replaces_every_icon_of_matplotlibs_player():
 
 
 def test_animation_axes_are_named_from_the_data(tmp_path):
+    pytest.importorskip("pandas")
     frame = datasets.load_old_faithful(as_frame=True)
     trace = EMTrace.run(frame, n_components=2, max_iter=1)
     view = EMView(Figure(), trace, projection_for(frame))

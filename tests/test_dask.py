@@ -83,7 +83,7 @@ def test_responsibilities_larger_than_a_worker_fit(client):
         model.fit(X)
     assert n_samples * n_components * 8 > 400 * 2**20
     assert model.lower_bounds_[1] > model.lower_bounds_[0]  # one EM iteration over every block
-    np.testing.assert_allclose(model.means_.sum(axis=1) / 2, 3.0 * np.arange(n_components), atol=0.3)
+    np.testing.assert_allclose(model.means_.sum(axis=1) / 2, 3.0 * np.arange(n_components), atol=0.6)
 
 
 def test_bad_dask_input_is_refused_before_any_em(client):

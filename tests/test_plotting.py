@@ -72,6 +72,7 @@ def test_points_and_means_take_their_components_shape(faithful_model):
 
 
 def test_axis_names_come_from_the_data():
+    pytest.importorskip("pandas")
     frame = datasets.load_old_faithful(as_frame=True)
     assert feature_names_of(frame) == ("eruption duration (min)", "waiting time to next eruption (min)")
     assert feature_names_of(np.zeros((3, 12)))[-1] == "x₁₂" and feature_names_of(np.zeros(3)) == ("x₁",)
