@@ -471,7 +471,30 @@ def plot_log_likelihood(ax, log_likelihoods, current=None):
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.ticklabel_format(axis="y", useOffset=False)  # near convergence the changes are tiny; show real values
     ax.grid(alpha=0.3)
+    _keep_the_climb_in_view(ax, log_likelihoods)
     return line, marker
+
+
+def _keep_the_climb_in_view(ax, log_likelihoods):
+    """A start far below the rest (a seed start: components of variance ``reg_covar`` on single points) would
+    flatten the whole climb into a line at the top; then the axis shows iterations 1 on, and says where 0 is."""
+    if len(log_likelihoods) < 3:
+        return
+    later = log_likelihoods[1:]
+    low, high = later.min(), later.max()
+    span = max(high - low, 1e-12 * max(1.0, abs(high)))
+    if log_likelihoods[0] >= low - 3 * span:
+        return
+    ax.set_ylim(low - 0.25 * span, high + 0.1 * span)
+    ax.annotate(
+        f"iteration 0: {log_likelihoods[0]:.3g}\n(far below)",
+        xy=(0, low - 0.25 * span),
+        xytext=(0.08, 0.12),
+        textcoords="axes fraction",
+        fontsize=8,
+        color="0.3",
+        arrowprops=dict(arrowstyle="->", color="0.5"),
+    )
 
 
 def plot_information_criteria(ax, records, criterion="bic", other=False):
