@@ -281,3 +281,15 @@ def test_import_gmm_teach_needs_neither_matplotlib_nor_ipywidgets():
     code = "import sys, gmm_teach; print('matplotlib' in sys.modules, 'ipywidgets' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["False", "False"]
+
+
+def test_a_start_far_below_the_climb_does_not_flatten_the_curve():
+    """A seed start's iteration 0 can be millions below the rest: the axis keeps iterations 1 on in view."""
+    ax = matplotlib.figure.Figure().add_subplot()
+    plot_log_likelihood(ax, [-1.2e7, -4.2, -4.15, -4.14])
+    low, high = ax.get_ylim()
+    assert -4.3 < low < -4.2 and high > -4.14
+    assert any("iteration 0" in text.get_text() for text in ax.texts)
+    close = matplotlib.figure.Figure().add_subplot()
+    plot_log_likelihood(close, [-4.3, -4.2, -4.15, -4.14])  # an ordinary start: everything in view
+    assert close.get_ylim()[0] <= -4.3 and not close.texts
