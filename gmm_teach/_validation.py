@@ -309,12 +309,10 @@ def check_responsibilities(responsibilities, n_samples, n_components, name="init
             f"{name} must have shape ({n_samples}, {n_components}) (n_samples, n_components), "
             f"got {responsibilities.shape}."
         )
+    if not np.all(np.isfinite(responsibilities)):
+        raise ValueError(f"{name} must be finite: it contains NaN or infinity.")
     row_sums = responsibilities.sum(axis=1)
-    if (
-        not np.all(np.isfinite(responsibilities))
-        or responsibilities.min() < 0
-        or not np.allclose(row_sums, 1.0, rtol=0, atol=1e-6)
-    ):
+    if responsibilities.min() < 0 or not np.allclose(row_sums, 1.0, rtol=0, atol=1e-6):
         raise ValueError(
             f"{name} must be non-negative with every row summing to 1, got rows summing to between "
             f"{row_sums.min():.6g} and {row_sums.max():.6g} (minimum entry {responsibilities.min():.6g})."
