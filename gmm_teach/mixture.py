@@ -184,18 +184,7 @@ class GaussianMixture(BaseMixture):
             # a Dask array: the start from a random sample of its rows (see _distributed.START_SAMPLE)
             start = _distributed.start_sample(X, rng)[0] if _distributed.is_dask_array(X) else X
             start_weight = None if _distributed.is_dask_array(X) else sample_weight
-            params, responsibilities = initial_params(
-                start,
-                self.n_components,
-                self.covariance_type,
-                self.init_params,
-                rng,
-                self.reg_covar,
-                self.weights_init,
-                self.means_init,
-                self.precisions_init,
-                start_weight,
-            )
+            params, responsibilities = self._initial_params(start, rng, start_weight)
         settings = dict(
             tol=self.tol,
             max_iter=self.max_iter,
@@ -205,6 +194,22 @@ class GaussianMixture(BaseMixture):
         if _distributed.is_dask_array(X):  # one map-reduce over the blocks per iteration
             return _distributed.em_steps(X, params, sample_weight, **settings)
         return em_steps(X, params, responsibilities, sample_weight=sample_weight, **settings)
+
+    def _initial_params(self, X, rng, sample_weight=None):
+        """Where EM starts on ``X``: ``init_params`` with the user's ``*_init`` values (see
+        :func:`~gmm_teach.initialization.initial_params`); the parameters and the responsibilities behind them."""
+        return initial_params(
+            X,
+            self.n_components,
+            self.covariance_type,
+            self.init_params,
+            rng,
+            self.reg_covar,
+            self.weights_init,
+            self.means_init,
+            self.precisions_init,
+            sample_weight,
+        )
 
     def partial_fit(self, X, y=None) -> GaussianMixture:
         r"""Incremental EM (Neal & Hinton, 1998): one E-step on a batch, then the M-step from every batch's statistics.
@@ -225,18 +230,7 @@ class GaussianMixture(BaseMixture):
             params = self.params_
         else:
             X = self._validate_fit_data(X)
-            rng = check.check_random_state(self.random_state)
-            params = initial_params(
-                X,
-                self.n_components,
-                self.covariance_type,
-                self.init_params,
-                rng,
-                self.reg_covar,
-                self.weights_init,
-                self.means_init,
-                self.precisions_init,
-            )[0]
+            params = self._initial_params(X, check.check_random_state(self.random_state))[0]
             self.lower_bounds_ = []
         responsibilities, log_likelihood = e_step(X, params)
         batches = self.__dict__.setdefault("_batch_statistics", {})

@@ -497,6 +497,10 @@ def _keep_the_climb_in_view(ax, log_likelihoods):
     )
 
 
+RING_STYLE = dict(markersize=16, markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.5, zorder=5)
+"""An open black ring around one point of a curve: the model chosen or shown."""
+
+
 def plot_information_criteria(ax, records, criterion="bic", other=False):
     """AIC or BIC against the number of components, one curve per covariance type, lowest value starred.
 
@@ -764,15 +768,7 @@ def visualize_elbow_curve(records, current_k=None, ax=None):
     current = [record for record in records if record.k == current_k]
     if current:
         (artists["current"],) = ax.plot(
-            [current_k],
-            [current[0].bic],
-            "o",
-            markersize=16,
-            markerfacecolor="none",
-            markeredgecolor="black",
-            markeredgewidth=1.5,
-            zorder=5,
-            label=f"this model (k = {current_k})",
+            [current_k], [current[0].bic], "o", **RING_STYLE, label=f"this model (k = {current_k})"
         )
     ax.set_title("BIC (solid) and AIC (dashed) against k")
     ax.legend()

@@ -4,7 +4,7 @@ import ipywidgets as widgets
 import traitlets
 
 from .. import _validation as check
-from ..plotting import feature_names_of, plot_clustering, plot_information_criteria, projection_for
+from ..plotting import RING_STYLE, feature_names_of, plot_clustering, plot_information_criteria, projection_for
 from ..selection import CRITERIA, best_model, check_grid, fit_record
 from ._base import Explorer, control_layout
 
@@ -182,17 +182,7 @@ class ElbowExplorer(Explorer):
     def _draw_curves(self):
         self.curve_ax.clear()
         self.lines, self.best_star = plot_information_criteria(self.curve_ax, self.results, self.criterion, other=True)
-        (self.selected_ring,) = self.curve_ax.plot(
-            [],
-            [],
-            "o",
-            markersize=16,
-            markerfacecolor="none",
-            markeredgecolor="black",
-            markeredgewidth=1.5,
-            zorder=5,
-            label="shown on the right",
-        )
+        (self.selected_ring,) = self.curve_ax.plot([], [], "o", **RING_STYLE, label="shown on the right")
         other = CRITERIA[1 - CRITERIA.index(self.criterion)].upper()
         self.curve_ax.set_title(f"solid: {self.criterion.upper()}, dashed: {other}", fontsize=10)
         self.curve_ax.legend(fontsize=9, loc="best", framealpha=0.9)
