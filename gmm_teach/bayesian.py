@@ -724,7 +724,7 @@ class BayesianGaussianMixture(BaseMixture):
             responsibilities = variational_e_step(X, self.params_)[0]
             initial_posterior, previous_elbo = self.params_, self.lower_bound_
         elif responsibilities is None:
-            responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng)
+            responsibilities = initial_responsibilities(X, self.n_components, self.init_params, rng, sample_weight)
             if self.covariance_type == "tied" and self.init_params in SEED_METHODS:
                 initial_posterior = seed_posterior(X, responsibilities, self.priors_, self.reg_covar)
         return variational_em_steps(

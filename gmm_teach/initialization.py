@@ -53,29 +53,31 @@ def squared_distances(points, X, X_squared_norms):
     return np.maximum(distances, 0, out=distances)
 
 
-def kmeans_plusplus(X, n_components, random_state):
+def kmeans_plusplus(X, n_components, random_state, sample_weight=None):
     r"""Choose ``n_components`` seed points by greedy k-means++; returns the seeds and their row indices.
 
     The first seed is a uniformly random point. Each next seed is chosen among
     :math:`2 + \lfloor\ln K\rfloor` candidates, each drawn with probability proportional to
     :math:`D(x)^2`, its squared distance to the nearest seed so far: the candidate that leaves the smallest
     total :math:`\sum_i D(x_i)^2` wins. So seeds spread out over the data. This is scikit-learn's
-    ``kmeans_plusplus``, with the same draws from ``random_state``.
+    ``kmeans_plusplus``, with the same draws from ``random_state``. With ``sample_weight``, a point of weight
+    :math:`w` counts :math:`w` times in every probability and total, as in scikit-learn's.
     """
     n_samples = X.shape[0]
+    weights = np.ones(n_samples) if sample_weight is None else sample_weight
     n_trials = 2 + int(np.log(n_components))
     X_squared_norms = squared_norms(X)
     indices = np.empty(n_components, dtype=int)
-    indices[0] = random_state.choice(n_samples, p=np.full(n_samples, 1.0 / n_samples))
+    indices[0] = random_state.choice(n_samples, p=weights / weights.sum())
     closest = squared_distances(X[indices[:1]], X, X_squared_norms)[0]
-    total = closest @ np.ones(n_samples)  # summed as scikit-learn sums it, so the same draws pick the same points
+    total = closest @ weights  # summed as scikit-learn sums it, so the same draws pick the same points
     for k in range(1, n_components):
         # a uniform draw in [0, total) lands in point i's stretch of the cumulated D(x)^2 with
         # probability D(x_i)^2 / total
         targets = random_state.uniform(size=n_trials) * total
-        candidates = np.minimum(np.searchsorted(np.cumsum(closest), targets), n_samples - 1)
+        candidates = np.minimum(np.searchsorted(np.cumsum(weights * closest), targets), n_samples - 1)
         closest_if_chosen = np.minimum(closest, squared_distances(X[candidates], X, X_squared_norms))
-        totals = closest_if_chosen @ np.ones(n_samples)
+        totals = closest_if_chosen @ weights
         best = np.argmin(totals)
         indices[k], closest, total = candidates[best], closest_if_chosen[best], totals[best]
     return X[indices], indices
@@ -93,22 +95,22 @@ def nearest_centre(X, centres):
     return np.argmin(distances_less_norms, axis=1)
 
 
-def cluster_means(X, labels, previous_centres):
-    """The mean of each cluster's points: one Lloyd update, with scikit-learn's rule for empty clusters
-    (see :func:`give_farthest_points_to`), so that no component of EM starts empty."""
+def cluster_means(X, labels, previous_centres, weights):
+    """The (weighted) mean of each cluster's points: one Lloyd update, with scikit-learn's rule for empty
+    clusters (see :func:`give_farthest_points_to`), so that no component of EM starts empty."""
     n_clusters = len(previous_centres)
-    counts = np.bincount(labels, minlength=n_clusters).astype(float)
-    sums = one_hot(labels, n_clusters).T @ X
+    counts = np.bincount(labels, weights=weights, minlength=n_clusters)
+    sums = one_hot(labels, n_clusters).T @ (X * weights[:, np.newaxis])
     empty = np.flatnonzero(counts == 0)
     if empty.size:
-        give_farthest_points_to(empty, X, labels, previous_centres, sums, counts)
+        give_farthest_points_to(empty, X, labels, previous_centres, sums, counts, weights)
     # times the reciprocal rather than divided, as scikit-learn rounds it
     means = sums * (1.0 / np.maximum(counts, 1))[:, np.newaxis]
     means[counts == 0] = means[np.argmax(counts)]  # still empty (every point on its centre): join the largest
     return means
 
 
-def give_farthest_points_to(empty, X, labels, centres, sums, counts):
+def give_farthest_points_to(empty, X, labels, centres, sums, counts, weights):
     """Move the points farthest from their own centres, one to each ``empty`` cluster (scikit-learn's rule),
     updating the clusters' ``sums`` and ``counts`` in place. Nothing moves when every point is on its centre."""
     distances = ((X - centres[labels]) ** 2).sum(axis=1)
@@ -116,27 +118,32 @@ def give_farthest_points_to(empty, X, labels, centres, sums, counts):
         return
     farthest = np.argpartition(distances, -empty.size)[: -empty.size - 1 : -1]  # the farthest first
     for cluster, point in zip(empty, farthest):
-        sums[labels[point]] -= X[point]
-        counts[labels[point]] -= 1
-        sums[cluster], counts[cluster] = X[point], 1
+        sums[labels[point]] -= X[point] * weights[point]
+        counts[labels[point]] -= weights[point]
+        sums[cluster], counts[cluster] = X[point] * weights[point], weights[point]
 
 
-def kmeans_labels(X, n_components, random_state):
+def kmeans_labels(X, n_components, random_state, sample_weight=None):
     """Labels of k-means: Lloyd's algorithm from greedy k-means++ seeds, as scikit-learn's
     ``KMeans(n_components, n_init=1, random_state=random_state)`` computes them.
 
     Each Lloyd iteration labels every point by its nearest centre, then moves each centre to the mean of its
     points. It stops when no label changed, or when the centres moved in total (summed squared shift) by at
     most :data:`KMEANS_TOL` times the data's mean feature variance, or after :data:`KMEANS_MAX_ITER`
-    iterations; then the labels are those of the final centres.
+    iterations; then the labels are those of the final centres. With ``sample_weight`` every mean, variance and
+    k-means++ draw is weighted (a point of weight 2 counts as two copies of it).
     """
-    tolerance = KMEANS_TOL * np.var(X, axis=0).mean()
-    centred = X - X.mean(axis=0)  # distances from centred data keep their digits far from the origin
-    centres = kmeans_plusplus(centred, n_components, random_state)[0]
+    if sample_weight is None:
+        weights, tolerance, centre = np.ones(X.shape[0]), KMEANS_TOL * np.var(X, axis=0).mean(), X.mean(axis=0)
+    else:
+        weights, centre = sample_weight, np.average(X, axis=0, weights=sample_weight)
+        tolerance = KMEANS_TOL * np.average((X - centre) ** 2, axis=0, weights=sample_weight).mean()
+    centred = X - centre  # distances from centred data keep their digits far from the origin
+    centres = kmeans_plusplus(centred, n_components, random_state, sample_weight)[0]
     labels = None
     for _ in range(KMEANS_MAX_ITER):
         new_labels = nearest_centre(centred, centres)
-        new_centres = cluster_means(centred, new_labels, centres)
+        new_centres = cluster_means(centred, new_labels, centres, weights)
         shift = np.sum((new_centres - centres) ** 2)
         if np.array_equal(new_labels, labels):
             return labels  # nothing changed: these are already the labels of the final centres
@@ -161,17 +168,18 @@ def seed_responsibilities(n_samples, seed_indices):
     return responsibilities
 
 
-def initial_responsibilities(X, n_components, init_params, random_state):
+def initial_responsibilities(X, n_components, init_params, random_state, sample_weight=None):
     """Initial responsibilities, shape (n_samples, n_components), by one of the methods in the module table.
 
     ``random_state`` is a ``numpy.random.RandomState`` (or a ``Generator``), as
     :func:`gmm_teach._validation.check_random_state` returns it; each call continues its stream.
+    ``sample_weight`` weights k-means and k-means++ (``"random"`` and ``"random_from_data"`` ignore it).
     """
     n_samples = X.shape[0]
     if init_params == "kmeans":
-        return one_hot(kmeans_labels(X, n_components, random_state), n_components)
+        return one_hot(kmeans_labels(X, n_components, random_state, sample_weight), n_components)
     if init_params == "k-means++":
-        return seed_responsibilities(n_samples, kmeans_plusplus(X, n_components, random_state)[1])
+        return seed_responsibilities(n_samples, kmeans_plusplus(X, n_components, random_state, sample_weight)[1])
     if init_params == "random_from_data":
         return seed_responsibilities(n_samples, random_state.choice(n_samples, size=n_components, replace=False))
     responsibilities = random_state.uniform(size=(n_samples, n_components))  # "random"
@@ -217,7 +225,7 @@ def initial_params(
     initial responsibilities weights the points (the responsibilities themselves do not depend on the
     weights). Inputs are assumed valid (see :mod:`gmm_teach._validation`).
     """
-    responsibilities = initial_responsibilities(X, n_components, init_params, random_state)
+    responsibilities = initial_responsibilities(X, n_components, init_params, random_state, sample_weight)
     estimated = _start_m_step(X, responsibilities, covariance_type, reg_covar, sample_weight)
     # scikit-learn divides the initial N_k by n (not by their sum): with seed responsibilities the weights
     # start at 1 / n each and do not sum to one until the first M-step

@@ -128,3 +128,17 @@ def test_partial_fit_replaces_a_batch_seen_again():
     model.partial_fit(X)  # the same batch: its statistics are replaced, not counted twice
     assert model.lower_bound_ > first
     assert model._batch_statistics and len(model._batch_statistics) == 1
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_the_k_means_start_weights_points_as_repeated_rows(covariance_type):
+    """The default start (k-means, k-means++ seeds) counts a point of weight 2 twice: weighted data and repeated
+    rows draw the same seeds, reach the same k-means labels and so the same whole fit."""
+    X = two_blobs()
+    counts = np.random.default_rng(4).integers(1, 4, size=len(X))
+    settings = dict(n_components=3, covariance_type=covariance_type, random_state=0, tol=1e-8, max_iter=300)
+    weighted = GaussianMixture(**settings).fit(X, sample_weight=counts)
+    repeated = GaussianMixture(**settings).fit(np.repeat(X, counts, axis=0))
+    order = np.argsort(weighted.means_[:, 0]), np.argsort(repeated.means_[:, 0])
+    np.testing.assert_allclose(weighted.means_[order[0]], repeated.means_[order[1]], rtol=1e-6, atol=1e-8)
+    assert weighted.lower_bounds_[-1] == pytest.approx(repeated.lower_bounds_[-1], rel=1e-9)

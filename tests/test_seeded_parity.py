@@ -241,5 +241,7 @@ def test_an_empty_k_means_cluster_takes_the_farthest_point_as_in_scikit_learn():
     sums = np.array([X[labels == k].sum(axis=0) for k in range(4)])
     counts = np.bincount(labels, minlength=4).astype(float)
     relocate(X, np.ones(len(X)), centres, sums, counts, labels)  # scikit-learn's, in place
-    np.testing.assert_allclose(cluster_means(X, labels, centres), sums / counts[:, np.newaxis], rtol=1e-12)
+    np.testing.assert_allclose(
+        cluster_means(X, labels, centres, np.ones(len(X))), sums / counts[:, np.newaxis], rtol=1e-12
+    )
     assert np.all(counts > 0)
