@@ -31,15 +31,11 @@ from scipy.linalg import blas
 
 from ..covariance import COVARIANCE_MODELS, LOG_2PI
 
-FAR_FROM_CENTRE = 1e6
+FAR_FROM_CENTRE = 1e4
 """Squared Mahalanobis distance from the data centre above which a component is computed by the reference
 formulas. The expanded quadratic form subtracts numbers of about this size to get a result of the size of the
-component's own spread, so it loses about ``log10(FAR_FROM_CENTRE)`` of float64's 16 digits (measured: within
-1e-10 of the reference). The tied model uses :data:`TIED_FAR_FROM_CENTRE`."""
-
-TIED_FAR_FROM_CENTRE = 1e4
-"""The tied model's threshold: its covariance comes from the data's scatter minus every component's
-:math:`N_k\\mu_k\\mu_k^\top`, which cancels more (1e6 lost 1e-10 with a cluster 1,000 units out; 1e4 keeps 1e-14)."""
+component's own spread, so it loses about ``log10(FAR_FROM_CENTRE)`` of float64's 16 digits: with 1e4 the
+engine stays within 1e-10 of the reference (1e6 lost 1e-10 on a tied model with a cluster 1,000 units out)."""
 
 NEGLIGIBLE_RESPONSIBILITY = 1e-30
 """Leaving a point with a smaller responsibility :math:`r` out of component :math:`k`'s M-step sums moves
@@ -95,9 +91,6 @@ class _FeatureModel:
 
     needs_scatter = False
     r"""Whether the model needs the data's scatter :math:`\sum_i x_i x_i^\top` (``data.scatter``)."""
-
-    far_from_centre = FAR_FROM_CENTRE
-    """Squared Mahalanobis distance from the data centre beyond which a component takes the reference formulas."""
 
     peaks_at_mean = True
     r"""Whether each row of :meth:`chunk_log_density` is at most :math:`\log\pi_k + \sum_j\log(U_k)_{jj} -
@@ -190,7 +183,6 @@ class TiedFeatures(_FeatureModel):
 
     needs_scatter = True
     peaks_at_mean = False  # the rows leave out the shared -x^T Sigma^-1 x / 2 (see shared_log_density)
-    far_from_centre = TIED_FAR_FROM_CENTRE
 
     def n_quadratic_features(self, n_features):
         return 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..covariance import LOG_2PI, CollapsedComponentError
-from .models import row_dots
+from .models import FAR_FROM_CENTRE, row_dots
 from .normalise import LOG_LARGEST_TOTAL, normalise_shifted, normalise_unshifted
 
 EPS = np.finfo(np.float64).eps
@@ -87,10 +87,10 @@ def far_from_centre(model, centred_means, precisions_cholesky):
     """Which components sit so far from the data centre, for their spread, that the expanded form loses digits.
 
     The measure is the squared Mahalanobis distance of the centre from each component (see
-    the model's ``far_from_centre``).
+    :data:`gmm_teach._engine.models.FAR_FROM_CENTRE`).
     """
     projected = model.project_means(centred_means, precisions_cholesky)
-    return (row_dots(projected, projected) > model.far_from_centre).nonzero()[0]
+    return (row_dots(projected, projected) > FAR_FROM_CENTRE).nonzero()[0]
 
 
 def _peaks_below_ceiling(model, precisions_cholesky, log_terms, n_features):
