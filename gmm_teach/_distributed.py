@@ -12,7 +12,7 @@ Dask is imported only here, and only when a Dask array arrives (it is the option
 import numpy as np
 
 from . import _validation as check
-from .em import EMStep, SufficientStatistics, e_step, log_density, m_step_from
+from .em import EMStep, SufficientStatistics, e_step, m_step_from
 
 START_SAMPLE = 20_000
 """The start (k-means, k-means++, random...) is computed on a uniform random sample of at most this many rows of
@@ -125,9 +125,4 @@ def map_rows(X, function, n_columns=None, dtype=np.float64):
     return X.map_blocks(function, chunks=(X.chunks[0], (n_columns,)), dtype=dtype)
 
 
-def score_samples(X, params):
-    """:math:`\\log p(x_i)` for every row of a Dask array, lazily."""
-    return map_rows(X, lambda block: log_density(block, params))
-
-
-__all__ = ["em_steps", "is_dask_array", "map_rows", "prepare", "score_samples", "start_sample", "statistics"]
+__all__ = ["em_steps", "is_dask_array", "map_rows", "prepare", "start_sample", "statistics"]
