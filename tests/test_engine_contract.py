@@ -38,12 +38,17 @@ def mixture_data(n_samples, n_features, n_components, seed=0, offset=0.0):
     return centres[labels] + np.einsum("nij,nj->ni", shapes[labels], noise) + offset
 
 
-def tight_far_cluster():
+def tight_far_cluster(n_features=2):
     """A cluster of spread 1e-3 at distance 1e3 from the others: the expanded quadratic form would lose about
-    twelve digits there, so the engine must take the reference formulas for that component."""
+    twelve digits there, so the engine must compute that component about its own mean (tied: by the reference
+    formulas)."""
     rng = np.random.default_rng(2)
     return np.vstack(
-        [rng.normal(size=(1_500, 2)), 1e3 + 1e-3 * rng.normal(size=(500, 2)), rng.normal(size=(1_000, 2)) * 2 + 6]
+        [
+            rng.normal(size=(1_500, n_features)),
+            1e3 + 1e-3 * rng.normal(size=(500, n_features)),
+            rng.normal(size=(1_000, n_features)) * 2 + 6,
+        ]
     )
 
 
@@ -112,10 +117,19 @@ def test_engine_equals_reference_on_data_a_million_from_the_origin(covariance_ty
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_engine_equals_reference_with_a_tight_cluster_far_from_the_rest(covariance_type):
-    X = tight_far_cluster()
+@pytest.mark.parametrize("n_features", [2, STACKED + 4])
+def test_engine_equals_reference_with_a_tight_cluster_far_from_the_rest(covariance_type, n_features):
+    X = tight_far_cluster(n_features)
     params = initial_params(X, 3, covariance_type, "kmeans", np.random.default_rng(0))[0]
     assert_engine_follows_reference(X, params, n_iterations=5)
+    # the far component really took its own centre (a change of threshold must not skip this path unseen)
+    offsets = _engine.expectation(_engine.prepare(X, covariance_type), params).sums.offsets
+    far_rows = np.flatnonzero(np.any(offsets != 0, axis=1))
+    if covariance_type == "tied":  # its sums pool every component: the M-step takes the reference formulas instead
+        assert far_rows.size == 0
+    else:
+        tight = np.flatnonzero(np.all(np.abs(params.means - 1e3) < 0.1, axis=1))
+        assert tight.size == 1 and tight[0] in far_rows
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

@@ -94,6 +94,16 @@ class PreparedData:
         """The centred coordinates rows ``x`` of a feature block (points as columns)."""
         return features[self.n_quadratic + 1 :]
 
+    def shifted_features(self, features, offset, name):
+        """The feature columns of the same points about the centre plus ``offset`` (a component's own mean),
+        written into the scratch block ``name``: the coordinates are shifted, the quadratic features rebuilt."""
+        block = self.scratch(name, features.shape)
+        block[self.n_quadratic] = 1.0
+        centred = self.centred_points(block)
+        np.subtract(self.centred_points(features), offset[:, np.newaxis], out=centred)
+        self.model.quadratic_features(centred, out=block[: self.n_quadratic])
+        return block
+
     def _new_block(self, n_rows, rows):
         block = np.empty((n_rows, rows.stop - rows.start))
         block[self.n_quadratic] = 1.0

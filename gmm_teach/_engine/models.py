@@ -20,7 +20,7 @@ Expanding :math:`-\tfrac12 (x-\mu_k)^\top \Sigma_k^{-1} (x-\mu_k)` shows that
 (``log_density_coefficients``), so the E-step for all components is one matrix product. Summing
 :math:`r_{ik} f(x_i)` over the points (again one matrix product) gives every :math:`N_k`, weighted sum and
 weighted second moment the M-step needs (``covariances_from_sums``). A component so tight and so far from the
-data centre that the expanded form would lose digits is computed by the reference formulas instead
+data centre that the expanded form would lose digits is computed about its own mean instead
 (see :data:`FAR_FROM_CENTRE`).
 """
 
@@ -32,8 +32,9 @@ from scipy.linalg import blas
 from ..covariance import COVARIANCE_MODELS, LOG_2PI
 
 FAR_FROM_CENTRE = 1e4
-"""Squared Mahalanobis distance from the data centre above which a component is computed by the reference
-formulas. The expanded quadratic form subtracts numbers of about this size to get a result of the size of the
+r"""Squared Mahalanobis distance from the data centre above which a component is computed about its own mean
+(its features rebuilt from :math:`x - \mu_k`; the tied model, whose sums pool all components, by the reference
+formulas). The expanded quadratic form subtracts numbers of about this size to get a result of the size of the
 component's own spread, so it loses about ``log10(FAR_FROM_CENTRE)`` of float64's 16 digits: with 1e4 the
 engine stays within 1e-10 of the reference (1e6 lost 1e-10 on a tied model with a cluster 1,000 units out)."""
 
@@ -111,8 +112,8 @@ class _FeatureModel:
         """The mean over the data of a term all components share and the coefficient rows leave out (none here)."""
         return 0.0
 
-    def plain_e_step_components(self, far):
-        """Of the components ``far`` from the data centre, those whose E-step rows need the reference formula."""
+    def own_centre_components(self, far):
+        """Of the components ``far`` from the data centre, those to compute about their own means."""
         return far
 
     def chunk_moments(self, responsibilities, features, scratch):
@@ -199,9 +200,10 @@ class TiedFeatures(_FeatureModel):
         """
         return -0.5 * np.vdot(data.scatter @ precisions_cholesky, precisions_cholesky) / data.weight_total
 
-    def plain_e_step_components(self, far):
+    def own_centre_components(self, far):
         """None: without the shared quadratic form the rows are linear in x and lose no more digits than the
-        reference formula would (the M-step still re-estimates the covariance the reference way)."""
+        reference formula would (the M-step still re-estimates a far shared covariance the reference way: its
+        sums pool every component, so no one component's centre would do)."""
         return far[:0]
 
     def project_means(self, means, precisions_cholesky):
@@ -345,7 +347,7 @@ class StackedFullFeatures(FullFeatures):
             weighted = np.multiply(points, roots, out=scratch("weighted", points.shape))
             moments[k] = np.matmul(weighted, weighted.T).ravel()
         products = moments.reshape(n_components, n_rows, n_rows)
-        return np.hstack([products[:, 1:, 1:].reshape(n_components, -1), products[:, 0, :]])
+        return np.hstack([products[:, 1:, 1:].reshape(n_components, (n_rows - 1) ** 2), products[:, 0, :]])
 
     def covariances_from_sums(self, second_moments, nk, means, reg_covar, data):
         n_components, n_features = means.shape

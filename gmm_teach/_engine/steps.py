@@ -19,29 +19,38 @@ EPS = np.finfo(np.float64).eps
 
 @dataclass(frozen=True)
 class Sums:
-    r"""The responsibility-weighted sums of one pass, per component, about the data's centre ``c``.
+    r"""The responsibility-weighted sums of one pass, per component, each about its own point :math:`c_k`.
+
+    :math:`c_k` is the data's centre, except for a component far from it (see :func:`far_from_centre`), whose
+    sums are taken about its own mean in the parameters of the E-step: about the data centre, its second
+    moments would cancel to its small spread and lose digits.
 
     Attributes
     ----------
     nk : ndarray of shape (n_components,)
         :math:`N_k = \sum_i r_{ik}`.
     weighted_sums : ndarray of shape (n_components, n_features)
-        :math:`\sum_i r_{ik} (x_i - c)`.
+        :math:`\sum_i r_{ik} (x_i - c_k)`.
     weighted_second_moments : ndarray
-        :math:`\sum_i r_{ik}\, q(x_i - c)` for the model's quadratic features :math:`q` (see
+        :math:`\sum_i r_{ik}\, q(x_i - c_k)` for the model's quadratic features :math:`q` (see
         :mod:`gmm_teach._engine.models`): the upper triangle of :math:`x x^\top` (full), :math:`x x^\top`
         flattened (full from 16 features), the squares (diag), the squared length (spherical), nothing (tied:
         the data's scatter is used).
+    offsets : ndarray of shape (n_components, n_features)
+        :math:`c_k` minus the data's centre: zero but for the far components.
     """
 
     nk: np.ndarray
     weighted_sums: np.ndarray
     weighted_second_moments: np.ndarray
+    offsets: np.ndarray
 
     @classmethod
-    def from_rows(cls, moments, n_features):
+    def from_rows(cls, moments, n_features, offsets=None):
         """Name the columns of the summed feature rows ``[q(x); 1; x]`` (views, no copy)."""
-        return cls(moments[:, -n_features - 1], moments[:, -n_features:], moments[:, : -n_features - 1])
+        if offsets is None:
+            offsets = np.zeros((moments.shape[0], n_features))
+        return cls(moments[:, -n_features - 1], moments[:, -n_features:], moments[:, : -n_features - 1], offsets)
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class Expectation:
 @dataclass(frozen=True)
 class Estimate:
     """What the fast M-step returns: the new parameters as arrays, and the components far from the data
-    centre (computed by the reference formulas, and again so by the next E-step)."""
+    centre (which the next E-step computes about their own means)."""
 
     weights: np.ndarray
     means: np.ndarray
@@ -104,14 +113,47 @@ def _peaks_below_ceiling(model, precisions_cholesky, log_terms, n_features):
     return np.maximum.reduce(peaks) <= LOG_LARGEST_TOTAL - math.log(len(log_terms)) + 0.5 * n_features * LOG_2PI
 
 
-def _far_log_densities(data, rows, params, far, log_terms):
-    r"""The log-densities of the components ``far`` for the points ``rows`` by the reference formulas,
-    :math:`\log\pi_k - \tfrac12(d\log 2\pi + D_{ik}) + \sum_j\log(U_k)_{jj}`, shape (len(far), m)."""
-    model, n_features = data.model, data.X.shape[1]
-    precisions_cholesky = model.select(params.precisions_cholesky, far)
-    distances = model.reference.squared_mahalanobis(data.X[rows], params.means[far], precisions_cholesky)
-    log_det = model.reference.log_det_cholesky(precisions_cholesky, n_features)
-    return (-0.5 * (n_features * LOG_2PI + distances) + log_det + log_terms[far]).T
+class _OwnCentres:
+    r"""The components far from the data centre, each computed about its own mean :math:`\mu_k` instead.
+
+    About the data centre, the expanded quadratic form of a tight component far away subtracts large numbers
+    (see :data:`~gmm_teach._engine.models.FAR_FROM_CENTRE`). About :math:`\mu_k` nothing large is subtracted:
+    each chunk's features are rebuilt from :math:`x - \mu_k` (a block per far component), which give the
+    component's log-density row and, in the same pass, its M-step sums. A fit rarely has more than one or two
+    such components, so this costs a few more feature blocks per chunk.
+    """
+
+    def __init__(self, data, params, far, log_terms):
+        model, n_features = data.model, params.means.shape[1]
+        self.data, self.far = data, far
+        self.offsets = params.means[far] - data.centre
+        self.coefficients = [
+            model.log_density_coefficients(
+                np.zeros((1, n_features)), model.select(params.precisions_cholesky, far[j : j + 1]), log_terms[[k]]
+            )
+            for j, k in enumerate(far)
+        ]
+
+    def log_densities(self, features, weighted):
+        """Write the far components' rows of ``weighted`` (k, m), each from its own feature block."""
+        data = self.data
+        for j, (k, offset) in enumerate(zip(self.far, self.offsets)):
+            block = data.shifted_features(features, offset, f"own centre {j}")
+            weighted[k] = data.model.chunk_log_density(
+                self.coefficients[j], block, lambda name, shape: data.scratch(f"own {name}", shape)
+            )[0]
+
+    def moments(self, responsibilities, features):
+        """The far components' rows of the chunk's M-step sums, from the blocks :meth:`log_densities` made."""
+        data = self.data
+        return np.concatenate(
+            [
+                data.model.chunk_moments(
+                    responsibilities[k : k + 1], data.scratch(f"own centre {j}", features.shape), data.scratch
+                )
+                for j, k in enumerate(self.far)
+            ]
+        )
 
 
 def expectation(data, params, *, expected_log_terms=None, with_sums=True, far=None):
@@ -127,26 +169,44 @@ def expectation(data, params, *, expected_log_terms=None, with_sums=True, far=No
     with_sums : bool
         Whether to sum the statistics of the next M-step in the same pass.
     far : ndarray of int, optional
-        The components to compute by the reference formulas, when the M-step that made ``params`` knows them.
+        The components far from the data centre (see :class:`_OwnCentres`), when the M-step that made ``params``
+        knows them.
     """
     model, means = data.model, params.means
     n_components, n_features = means.shape
     n_samples = data.X.shape[0]
     centred_means = means - data.centre
     log_terms = log_weights(params.weights) if expected_log_terms is None else expected_log_terms
-    coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky, log_terms)
     if far is None:
         far = far_from_centre(model, centred_means, params.precisions_cholesky)
-    far = model.plain_e_step_components(far)
+    far = model.own_centre_components(far)
+    near, own_centres = slice(None), None
+    if far.size:
+        near = np.setdiff1d(np.arange(n_components), far)
+        own_centres = _OwnCentres(data, params, far, log_terms)
+    coefficients = model.log_density_coefficients(
+        centred_means[near], model.select(params.precisions_cholesky, near), log_terms[near]
+    )
     responsibilities = np.empty((n_components, n_samples))
     moments = None
     log_likelihood, shift = 0.0, False
 
-    def log_densities(rows, features):
-        weighted = model.chunk_log_density(coefficients, features, data.scratch)
-        if far.size:
-            weighted[far] = _far_log_densities(data, rows, params, far, log_terms)
+    def log_densities(features):
+        if own_centres is None:
+            return model.chunk_log_density(coefficients, features, data.scratch)
+        weighted = data.scratch("all log densities", (n_components, features.shape[1]))
+        weighted[near] = model.chunk_log_density(coefficients, features, data.scratch)
+        own_centres.log_densities(features, weighted)
         return weighted
+
+    def chunk_moments(chunk_responsibilities, features):
+        if own_centres is None:
+            return model.chunk_moments(chunk_responsibilities, features, data.scratch)
+        own = own_centres.moments(chunk_responsibilities, features)
+        result = np.empty((n_components, own.shape[1]))
+        result[far] = own
+        result[near] = model.chunk_moments(chunk_responsibilities[near], features, data.scratch)
+        return result
 
     # on small data a look at each block's largest value is cheaper than finding the peaks (4 microseconds)
     below_ceiling = n_samples * n_components > 20_000 and _peaks_below_ceiling(
@@ -158,24 +218,23 @@ def expectation(data, params, *, expected_log_terms=None, with_sums=True, far=No
         chunk_log_likelihood = (
             None
             if shift
-            else normalise_unshifted(
-                log_densities(rows, features), chunk_responsibilities, below_ceiling, point_weights
-            )
+            else normalise_unshifted(log_densities(features), chunk_responsibilities, below_ceiling, point_weights)
         )
         if chunk_log_likelihood is None:  # rare: recompute, and shift the rest of this pass (chunks are alike)
             shift = True
-            chunk_log_likelihood = normalise_shifted(
-                log_densities(rows, features), chunk_responsibilities, point_weights
-            )
+            chunk_log_likelihood = normalise_shifted(log_densities(features), chunk_responsibilities, point_weights)
         log_likelihood += chunk_log_likelihood
         if with_sums:
-            chunk_moments = model.chunk_moments(data.weighted(chunk_responsibilities, rows), features, data.scratch)
+            chunk_sums = chunk_moments(data.weighted(chunk_responsibilities, rows), features)
             if moments is None:  # chunk_moments gives a new array: the next ones are added to it in place
-                moments = chunk_moments
+                moments = chunk_sums
             else:
-                moments += chunk_moments
+                moments += chunk_sums
     log_likelihood = log_likelihood / data.weight_total + model.shared_log_density(params.precisions_cholesky, data)
-    sums = Sums.from_rows(moments, n_features) if with_sums else None
+    offsets = None if own_centres is None else np.zeros((n_components, n_features))
+    if offsets is not None:
+        offsets[far] = own_centres.offsets
+    sums = Sums.from_rows(moments, n_features, offsets) if with_sums else None
     return Expectation(responsibilities, float(log_likelihood), sums)
 
 
@@ -190,29 +249,27 @@ def sums_of(data, responsibilities):
 def estimate(data, responsibilities, sums, reg_covar):
     """:math:`N_k`, the means and the covariances of the M-step, from the sums.
 
-    A component far from the data centre (or whose expanded-form covariance is not positive definite, maybe
-    only by rounding) gets the reference formulas. Returns ``nk, means, covariances`` and the precision
-    Cholesky factors when no component needed the reference formulas (otherwise None).
+    A component whose new mean lies far (for its new spread) from the point its sums were taken about, or whose
+    covariance from the sums is not positive definite (maybe only by rounding), gets the reference formulas.
+    Returns ``nk, means, covariances`` and the precision Cholesky factors when no component needed the
+    reference formulas (otherwise None).
     """
     model = data.model
     nk = sums.nk + 10 * EPS
-    centred_means = sums.weighted_sums / nk[:, np.newaxis]
-    means = centred_means + data.centre
-    covariances = model.covariances_from_sums(sums.weighted_second_moments, nk, centred_means, reg_covar, data)
+    own_means = sums.weighted_sums / nk[:, np.newaxis]  # about each component's own point c_k
+    means = own_means + sums.offsets + data.centre
+    covariances = model.covariances_from_sums(sums.weighted_second_moments, nk, own_means, reg_covar, data)
     try:
         precisions_cholesky = model.reference.precisions_cholesky(covariances, reg_covar)
-        far = far_from_centre(model, centred_means, precisions_cholesky)
+        cancelled = far_from_centre(model, own_means, precisions_cholesky)
     except CollapsedComponentError:  # maybe only rounding in the expanded form: the reference formula decides
-        far = np.arange(len(nk))
-    if far.size:
+        cancelled = np.arange(len(nk))
+    if cancelled.size:
         covariances = model.reestimate(
-            covariances, far, data.X, data.weighted(responsibilities).T, nk, means, reg_covar
+            covariances, cancelled, data.X, data.weighted(responsibilities).T, nk, means, reg_covar
         )
         precisions_cholesky = None
     return nk, means, covariances, precisions_cholesky
-
-
-NONE_FAR = np.empty(0, dtype=np.intp)
 
 
 def maximisation(data, responsibilities, sums, reg_covar):
@@ -223,9 +280,7 @@ def maximisation(data, responsibilities, sums, reg_covar):
     nk, means, covariances, precisions_cholesky = estimate(data, responsibilities, sums, reg_covar)
     if precisions_cholesky is None:  # some were re-estimated by the reference formulas
         precisions_cholesky = data.model.reference.precisions_cholesky(covariances, reg_covar)
-        far = far_from_centre(data.model, means - data.centre, precisions_cholesky)  # as the E-step will find it
-    else:
-        far = NONE_FAR
+    far = far_from_centre(data.model, means - data.centre, precisions_cholesky)  # as the next E-step will find it
     return Estimate(nk / np.add.reduce(nk), means, covariances, precisions_cholesky, far)
 
 
@@ -256,12 +311,10 @@ def block_statistics(X, params, prepare):
     result = expectation(data, per_component)
     nk = result.sums.nk
     divisor = np.where(nk > 0, nk, 1.0)
-    centred_means = result.sums.weighted_sums / divisor[:, np.newaxis]
-    covariances = data.model.covariances_from_sums(
-        result.sums.weighted_second_moments, divisor, centred_means, 0.0, data
-    )
+    own_means = result.sums.weighted_sums / divisor[:, np.newaxis]
+    covariances = data.model.covariances_from_sums(result.sums.weighted_second_moments, divisor, own_means, 0.0, data)
     scatters = covariances * nk.reshape((-1,) + (1,) * (covariances.ndim - 1))
-    return nk, data.centre, centred_means, scatters, result.log_likelihood * X.shape[0]
+    return nk, data.centre, own_means + result.sums.offsets, scatters, result.log_likelihood * X.shape[0]
 
 
 @dataclass(frozen=True)
