@@ -94,14 +94,16 @@ class PreparedData:
         """The centred coordinates rows ``x`` of a feature block (points as columns)."""
         return features[self.n_quadratic + 1 :]
 
-    def shifted_features(self, features, offset, name):
-        """The feature columns of the same points about the centre plus ``offset`` (a component's own mean),
-        written into the scratch block ``name``: the coordinates are shifted, the quadratic features rebuilt."""
-        block = self.scratch(name, features.shape)
-        block[self.n_quadratic] = 1.0
-        centred = self.centred_points(block)
+    def shifted_features(self, features, offset, model, name):
+        """The feature columns of ``model`` for the same points about the centre plus ``offset`` (a component's own
+        mean), written into the scratch block ``name``: the coordinates shifted, the quadratic features rebuilt."""
+        n_features, n_points = len(offset), features.shape[1]
+        n_quadratic = model.n_quadratic_features(n_features)
+        block = self.scratch(name, (n_quadratic + 1 + n_features, n_points))
+        block[n_quadratic] = 1.0
+        centred = block[n_quadratic + 1 :]
         np.subtract(self.centred_points(features), offset[:, np.newaxis], out=centred)
-        self.model.quadratic_features(centred, out=block[: self.n_quadratic])
+        model.quadratic_features(centred, out=block[:n_quadratic])
         return block
 
     def _new_block(self, n_rows, rows):

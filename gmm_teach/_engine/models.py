@@ -31,12 +31,18 @@ from scipy.linalg import blas
 
 from ..covariance import COVARIANCE_MODELS, LOG_2PI
 
-FAR_FROM_CENTRE = 1e4
-r"""Squared Mahalanobis distance from the data centre above which a component is computed about its own mean
-(its features rebuilt from :math:`x - \mu_k`; the tied model, whose sums pool all components, by the reference
-formulas). The expanded quadratic form subtracts numbers of about this size to get a result of the size of the
-component's own spread, so it loses about ``log10(FAR_FROM_CENTRE)`` of float64's 16 digits: with 1e4 the
-engine stays within 1e-10 of the reference (1e6 lost 1e-10 on a tied model with a cluster 1,000 units out)."""
+FAR_FROM_CENTRE = 1e5
+r"""Squared Mahalanobis distance :math:`D` from the data centre above which a component is computed about its own
+mean (its features rebuilt from :math:`x - \mu_k`, see ``steps._OwnCentres``). The expanded quadratic form
+subtracts numbers of about this size to get a result of the size of the component's own spread, so it loses
+about :math:`D` times float64's rounding, 1e-16, relative: at most 1e-11 here, ten times inside the engine's
+contract with the reference (1e-10). Computing a component about its own mean costs about one more feature block
+per chunk, so the threshold is not lower."""
+
+TIED_FAR_FROM_CENTRE = 1e4
+r"""The tied model's threshold, above which its M-step takes the reference formulas: its shared covariance is the
+data's scatter minus every component's :math:`N_k \mu_k \mu_k^\top`, which cancels more (1e6 lost 1e-10 with a
+cluster 1,000 units out; 1e4 stays within 1e-14)."""
 
 NEGLIGIBLE_RESPONSIBILITY = 1e-30
 """Leaving a point with a smaller responsibility :math:`r` out of component :math:`k`'s M-step sums moves
@@ -89,6 +95,15 @@ def _coefficient_rows(quadratic, linear, log_det, means, log_terms):
 class _FeatureModel:
     """What every fast model does alike: its log-density is linear in the feature column, so one matrix
     product gives every component's log-density for a chunk of points, and one more the M-step's sums."""
+
+    far_from_centre = FAR_FROM_CENTRE
+    """The squared Mahalanobis distance from the data centre above which a component is computed another way."""
+
+    rebuilds_far_features = True
+    r"""Whether a component far from the data centre gets its own feature block, rebuilt from
+    :math:`x - \mu_k`, for its E-step rows and M-step sums (``steps._OwnCentres``). The quadratic features
+    need it; :class:`StackedFullFeatures` takes the sums about :math:`\mu_k` itself and needs nothing for its
+    E-step."""
 
     needs_scatter = False
     r"""Whether the model needs the data's scatter :math:`\sum_i x_i x_i^\top` (``data.scatter``)."""
@@ -182,6 +197,7 @@ class FullFeatures(_FeatureModel):
 class TiedFeatures(_FeatureModel):
     """One shared covariance: no quadratic features (the shared quadratic form cancels in the responsibilities)."""
 
+    far_from_centre = TIED_FAR_FROM_CENTRE
     needs_scatter = True
     peaks_at_mean = False  # the rows leave out the shared -x^T Sigma^-1 x / 2 (see shared_log_density)
 
@@ -299,6 +315,11 @@ class StackedFullFeatures(FullFeatures):
       responsibility is negligible for the component are left out (see :meth:`chunk_moments`).
     """
 
+    rebuilds_far_features = False
+    """Its E-step row is a whitened difference :math:`[1,\\ x^\top]\\,\tilde U_k = (x - \\mu_k)^\top U_k`,
+    which for a mean at squared distance :math:`D` from the centre loses only about :math:`\\sqrt D` times the
+    rounding: nothing to rebuild. Its M-step sums are taken about :math:`\\mu_k` (see :meth:`chunk_moments`)."""
+
     def n_quadratic_features(self, n_features):
         return 0
 
@@ -328,8 +349,9 @@ class StackedFullFeatures(FullFeatures):
         squared_distances += constants[:, np.newaxis]
         return squared_distances
 
-    def chunk_moments(self, responsibilities, features, scratch):
-        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`N_k`, :math:`\sum_i r_{ik} x_i`] over a chunk.
+    def chunk_moments(self, responsibilities, features, scratch, offsets=None):
+        r"""[:math:`\sum_i r_{ik} x_i x_i^\top` flattened, :math:`N_k`, :math:`\sum_i r_{ik} x_i`] over a chunk,
+        with :math:`x` taken about each component's point (``offsets`` from the data centre, zero without).
 
         A point whose responsibility is below :data:`NEGLIGIBLE_RESPONSIBILITY` adds less to these sums than
         their rounding error, so when most points are such for a component (well separated clusters) only
@@ -344,6 +366,9 @@ class StackedFullFeatures(FullFeatures):
                 roots = np.sqrt(weights[owned])
             else:
                 points, roots = features, np.sqrt(weights)
+            if offsets is not None and offsets[k].any():
+                shift = np.concatenate(([0.0], offsets[k]))[:, np.newaxis]  # the row of ones stays
+                points = np.subtract(points, shift, out=scratch("weighted", points.shape))
             weighted = np.multiply(points, roots, out=scratch("weighted", points.shape))
             moments[k] = np.matmul(weighted, weighted.T).ravel()
         products = moments.reshape(n_components, n_rows, n_rows)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..covariance import LOG_2PI, CollapsedComponentError
-from .models import FAR_FROM_CENTRE, row_dots
+from .models import row_dots
 from .normalise import LOG_LARGEST_TOTAL, normalise_shifted, normalise_unshifted
 
 EPS = np.finfo(np.float64).eps
@@ -36,20 +36,18 @@ class Sums:
         :mod:`gmm_teach._engine.models`): the upper triangle of :math:`x x^\top` (full), :math:`x x^\top`
         flattened (full from 16 features), the squares (diag), the squared length (spherical), nothing (tied:
         the data's scatter is used).
-    offsets : ndarray of shape (n_components, n_features)
-        :math:`c_k` minus the data's centre: zero but for the far components.
+    offsets : ndarray of shape (n_components, n_features) or None
+        :math:`c_k` minus the data's centre: zero but for the far components; None when all are zero.
     """
 
     nk: np.ndarray
     weighted_sums: np.ndarray
     weighted_second_moments: np.ndarray
-    offsets: np.ndarray
+    offsets: np.ndarray | None = None
 
     @classmethod
     def from_rows(cls, moments, n_features, offsets=None):
         """Name the columns of the summed feature rows ``[q(x); 1; x]`` (views, no copy)."""
-        if offsets is None:
-            offsets = np.zeros((moments.shape[0], n_features))
         return cls(moments[:, -n_features - 1], moments[:, -n_features:], moments[:, : -n_features - 1], offsets)
 
 
@@ -95,11 +93,11 @@ def log_weights(weights):
 def far_from_centre(model, centred_means, precisions_cholesky):
     """Which components sit so far from the data centre, for their spread, that the expanded form loses digits.
 
-    The measure is the squared Mahalanobis distance of the centre from each component (see
-    :data:`gmm_teach._engine.models.FAR_FROM_CENTRE`).
+    The measure is the squared Mahalanobis distance of the centre from each component, against the model's
+    ``far_from_centre`` (see :data:`gmm_teach._engine.models.FAR_FROM_CENTRE`).
     """
     projected = model.project_means(centred_means, precisions_cholesky)
-    return (row_dots(projected, projected) > FAR_FROM_CENTRE).nonzero()[0]
+    return (row_dots(projected, projected) > model.far_from_centre).nonzero()[0]
 
 
 def _peaks_below_ceiling(model, precisions_cholesky, log_terms, n_features):
@@ -114,18 +112,20 @@ def _peaks_below_ceiling(model, precisions_cholesky, log_terms, n_features):
 
 
 class _OwnCentres:
-    r"""The components far from the data centre, each computed about its own mean :math:`\mu_k` instead.
+    r"""The components far from the data centre, each computed about its own mean :math:`\mu_k` instead (for a
+    model with quadratic features; see ``rebuilds_far_features`` in :mod:`gmm_teach._engine.models`).
 
     About the data centre, the expanded quadratic form of a tight component far away subtracts large numbers
     (see :data:`~gmm_teach._engine.models.FAR_FROM_CENTRE`). About :math:`\mu_k` nothing large is subtracted:
-    each chunk's features are rebuilt from :math:`x - \mu_k` (a block per far component), which give the
-    component's log-density row and, in the same pass, its M-step sums. A fit rarely has more than one or two
-    such components, so this costs a few more feature blocks per chunk.
+    each chunk gets a block of features of :math:`x - \mu_k` per far component, which gives the component's
+    log-density row and, in the same pass, its M-step sums.
+    A fit rarely has more than one or two such components.
     """
 
     def __init__(self, data, params, far, log_terms):
-        model, n_features = data.model, params.means.shape[1]
-        self.data, self.far = data, far
+        model = data.model
+        n_features = params.means.shape[1]
+        self.data, self.model, self.far = data, model, far
         self.offsets = params.means[far] - data.centre
         self.coefficients = [
             model.log_density_coefficients(
@@ -134,24 +134,27 @@ class _OwnCentres:
             for j, k in enumerate(far)
         ]
 
-    def log_densities(self, features, weighted):
-        """Write the far components' rows of ``weighted`` (k, m), each from its own feature block."""
-        data = self.data
-        for j, (k, offset) in enumerate(zip(self.far, self.offsets)):
-            block = data.shifted_features(features, offset, f"own centre {j}")
-            weighted[k] = data.model.chunk_log_density(
-                self.coefficients[j], block, lambda name, shape: data.scratch(f"own {name}", shape)
-            )[0]
+    def scratch(self, name, shape):
+        return self.data.scratch(f"own centre {name}", shape)
 
-    def moments(self, responsibilities, features):
-        """The far components' rows of the chunk's M-step sums, from the blocks :meth:`log_densities` made."""
-        data = self.data
+    def blocks(self, features):
+        """One chunk's feature blocks about each far component's mean."""
+        return [
+            self.data.shifted_features(features, offset, self.model, f"own centre block {j}")
+            for j, offset in enumerate(self.offsets)
+        ]
+
+    def log_densities(self, blocks, weighted):
+        """Write the far components' rows of ``weighted`` (k, m)."""
+        for k, coefficients, block in zip(self.far, self.coefficients, blocks):
+            weighted[k] = self.model.chunk_log_density(coefficients, block, self.scratch)[0]
+
+    def moments(self, responsibilities, blocks):
+        """The far components' rows of the chunk's M-step sums, in the layout of the data's model."""
         return np.concatenate(
             [
-                data.model.chunk_moments(
-                    responsibilities[k : k + 1], data.scratch(f"own centre {j}", features.shape), data.scratch
-                )
-                for j, k in enumerate(self.far)
+                self.model.chunk_moments(responsibilities[k : k + 1], block, self.scratch)
+                for k, block in zip(self.far, blocks)
             ]
         )
 
@@ -180,29 +183,37 @@ def expectation(data, params, *, expected_log_terms=None, with_sums=True, far=No
     if far is None:
         far = far_from_centre(model, centred_means, params.precisions_cholesky)
     far = model.own_centre_components(far)
-    near, own_centres = slice(None), None
+    offsets = None  # of each component's point c_k (see Sums)
     if far.size:
+        offsets = np.zeros((n_components, n_features))
+        offsets[far] = centred_means[far]
+    if far.size and model.rebuilds_far_features:
         near = np.setdiff1d(np.arange(n_components), far)
         own_centres = _OwnCentres(data, params, far, log_terms)
-    coefficients = model.log_density_coefficients(
-        centred_means[near], model.select(params.precisions_cholesky, near), log_terms[near]
-    )
+        coefficients = model.log_density_coefficients(
+            centred_means[near], model.select(params.precisions_cholesky, near), log_terms[near]
+        )
+    else:
+        own_centres = None
+        coefficients = model.log_density_coefficients(centred_means, params.precisions_cholesky, log_terms)
     responsibilities = np.empty((n_components, n_samples))
     moments = None
     log_likelihood, shift = 0.0, False
 
-    def log_densities(features):
+    def log_densities(features, own_blocks):
         if own_centres is None:
             return model.chunk_log_density(coefficients, features, data.scratch)
         weighted = data.scratch("all log densities", (n_components, features.shape[1]))
         weighted[near] = model.chunk_log_density(coefficients, features, data.scratch)
-        own_centres.log_densities(features, weighted)
+        own_centres.log_densities(own_blocks, weighted)
         return weighted
 
-    def chunk_moments(chunk_responsibilities, features):
+    def chunk_moments(chunk_responsibilities, features, own_blocks):
         if own_centres is None:
+            if offsets is not None:  # a model that takes each component's sums about its own point itself
+                return model.chunk_moments(chunk_responsibilities, features, data.scratch, offsets)
             return model.chunk_moments(chunk_responsibilities, features, data.scratch)
-        own = own_centres.moments(chunk_responsibilities, features)
+        own = own_centres.moments(chunk_responsibilities, own_blocks)
         result = np.empty((n_components, own.shape[1]))
         result[far] = own
         result[near] = model.chunk_moments(chunk_responsibilities[near], features, data.scratch)
@@ -213,27 +224,29 @@ def expectation(data, params, *, expected_log_terms=None, with_sums=True, far=No
         model, params.precisions_cholesky, log_terms, n_features
     )
     for rows, features in data.feature_chunks():
+        own_blocks = None if own_centres is None else own_centres.blocks(features)
         chunk_responsibilities = responsibilities[:, rows]
         point_weights = None if data.weights is None else data.weights[rows]
         chunk_log_likelihood = (
             None
             if shift
-            else normalise_unshifted(log_densities(features), chunk_responsibilities, below_ceiling, point_weights)
+            else normalise_unshifted(
+                log_densities(features, own_blocks), chunk_responsibilities, below_ceiling, point_weights
+            )
         )
         if chunk_log_likelihood is None:  # rare: recompute, and shift the rest of this pass (chunks are alike)
             shift = True
-            chunk_log_likelihood = normalise_shifted(log_densities(features), chunk_responsibilities, point_weights)
+            chunk_log_likelihood = normalise_shifted(
+                log_densities(features, own_blocks), chunk_responsibilities, point_weights
+            )
         log_likelihood += chunk_log_likelihood
         if with_sums:
-            chunk_sums = chunk_moments(data.weighted(chunk_responsibilities, rows), features)
+            chunk_sums = chunk_moments(data.weighted(chunk_responsibilities, rows), features, own_blocks)
             if moments is None:  # chunk_moments gives a new array: the next ones are added to it in place
                 moments = chunk_sums
             else:
                 moments += chunk_sums
     log_likelihood = log_likelihood / data.weight_total + model.shared_log_density(params.precisions_cholesky, data)
-    offsets = None if own_centres is None else np.zeros((n_components, n_features))
-    if offsets is not None:
-        offsets[far] = own_centres.offsets
     sums = Sums.from_rows(moments, n_features, offsets) if with_sums else None
     return Expectation(responsibilities, float(log_likelihood), sums)
 
@@ -257,7 +270,7 @@ def estimate(data, responsibilities, sums, reg_covar):
     model = data.model
     nk = sums.nk + 10 * EPS
     own_means = sums.weighted_sums / nk[:, np.newaxis]  # about each component's own point c_k
-    means = own_means + sums.offsets + data.centre
+    means = own_means + data.centre if sums.offsets is None else own_means + sums.offsets + data.centre
     covariances = model.covariances_from_sums(sums.weighted_second_moments, nk, own_means, reg_covar, data)
     try:
         precisions_cholesky = model.reference.precisions_cholesky(covariances, reg_covar)
@@ -272,15 +285,21 @@ def estimate(data, responsibilities, sums, reg_covar):
     return nk, means, covariances, precisions_cholesky
 
 
+NONE_FAR = np.empty(0, dtype=np.intp)
+
+
 def maximisation(data, responsibilities, sums, reg_covar):
     """The M-step from the sums of the E-step before it (see :func:`estimate`); returns an :class:`Estimate`.
 
     ``responsibilities`` (k, n) are read only for components that need the reference formulas.
     """
     nk, means, covariances, precisions_cholesky = estimate(data, responsibilities, sums, reg_covar)
-    if precisions_cholesky is None:  # some were re-estimated by the reference formulas
-        precisions_cholesky = data.model.reference.precisions_cholesky(covariances, reg_covar)
-    far = far_from_centre(data.model, means - data.centre, precisions_cholesky)  # as the next E-step will find it
+    if precisions_cholesky is not None and sums.offsets is None:
+        far = NONE_FAR  # estimate measured every mean from the data centre, with these precisions: none is far
+    else:
+        if precisions_cholesky is None:  # some were re-estimated by the reference formulas
+            precisions_cholesky = data.model.reference.precisions_cholesky(covariances, reg_covar)
+        far = far_from_centre(data.model, means - data.centre, precisions_cholesky)  # as the next E-step will
     return Estimate(nk / np.add.reduce(nk), means, covariances, precisions_cholesky, far)
 
 
@@ -314,7 +333,8 @@ def block_statistics(X, params, prepare):
     own_means = result.sums.weighted_sums / divisor[:, np.newaxis]
     covariances = data.model.covariances_from_sums(result.sums.weighted_second_moments, divisor, own_means, 0.0, data)
     scatters = covariances * nk.reshape((-1,) + (1,) * (covariances.ndim - 1))
-    return nk, data.centre, own_means + result.sums.offsets, scatters, result.log_likelihood * X.shape[0]
+    centred_means = own_means if result.sums.offsets is None else own_means + result.sums.offsets
+    return nk, data.centre, centred_means, scatters, result.log_likelihood * X.shape[0]
 
 
 @dataclass(frozen=True)
