@@ -167,7 +167,7 @@ class MixturePriors:
         the covariance). Inputs are assumed valid (the estimator checks them).
         """
         n_features = X.shape[1]
-        data_mean, data_covariance = _data_moments(X, covariance_type, sample_weight)
+        data_mean, data_covariance = _data_moments(X, covariance_type, sample_weight, covariance_prior is None)
         return cls(
             weight_concentration_prior_type,
             1.0 / n_components if weight_concentration_prior is None else float(weight_concentration_prior),
@@ -178,14 +178,16 @@ class MixturePriors:
         )
 
 
-def _data_moments(X, covariance_type, sample_weight=None):
-    """The (weighted) mean of ``X`` and its sample covariance in the shape of one covariance of ``covariance_type``.
+def _data_moments(X, covariance_type, sample_weight=None, with_covariance=True):
+    """The (weighted) mean of ``X`` and its sample covariance in the shape of one covariance of ``covariance_type``
+    (None without ``with_covariance``: one point has none).
 
     A Dask array gives them in one pass: the sufficient statistics of a single component that owns every point,
     merged over the blocks.
     """
     if not _distributed.is_dask_array(X):
-        return np.average(X, axis=0, weights=sample_weight), _sample_covariance(X, covariance_type, sample_weight)
+        mean = np.average(X, axis=0, weights=sample_weight)
+        return mean, _sample_covariance(X, covariance_type, sample_weight) if with_covariance else None
     scatter_type = "full" if covariance_type in ("full", "tied") else "diag"
     statistics = _distributed.reduce_blocks(
         lambda block, weight: SufficientStatistics.from_responsibilities(
@@ -195,6 +197,8 @@ def _data_moments(X, covariance_type, sample_weight=None):
         X,
         sample_weight,
     )
+    if not with_covariance:
+        return statistics.means[0], None
     covariance = statistics.scatters[0] / (statistics.weight_total - 1.0)  # one degree of freedom for the mean
     return statistics.means[0], covariance.mean() if covariance_type == "spherical" else covariance
 

@@ -187,7 +187,7 @@ def test_dask_variational_warm_start_continues_as_the_numpy_one(client):
 
 def test_bayesian_predictions_on_a_dask_array_are_dask_arrays(client):
     X = blobs()
-    model = BayesianGaussianMixture(n_components=4, random_state=0).fit(X)
+    model = BayesianGaussianMixture(n_components=3, random_state=0).fit(X)
     lazy = da.from_array(X, chunks=5_000)
     for method in ("predict", "predict_proba", "score_samples"):
         result = getattr(model, method)(lazy)
