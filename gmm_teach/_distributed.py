@@ -5,6 +5,8 @@ and the statistics of two blocks merge exactly. So each iteration sends the smal
 (map: the block's E-step, summed into its statistics), merges the blocks' statistics in a tree (reduce), and
 runs the M-step on the client (:func:`gmm_teach.em.m_step_from`): one ``compute`` per iteration, and the
 :math:`n \times k` responsibilities are never gathered. The data are persisted once, before the first pass.
+Variational EM (:mod:`gmm_teach.bayesian`) runs the same map-reduce through :func:`reduce_blocks`, its blocks also
+returning the entropy of their responsibilities.
 
 Dask is imported only here, and only when a Dask array arrives (it is the optional extra ``gmm-teach[dask]``).
 """

@@ -704,6 +704,15 @@ class BayesianGaussianMixture(BaseMixture):
     ``score``, ``sample``. A Bayesian mixture is not a ``GaussianMixture``, as in scikit-learn: it has no
     ``weights_init``, ``means_init`` or ``precisions_init``, and its ``lower_bound_`` is the ELBO.
 
+    ``fit`` and ``iter_fit`` also take a Dask array (and Dask ``sample_weight``): each variational iteration is then
+    one map-reduce over its blocks, which return their sufficient statistics and the entropy of their
+    responsibilities; the posterior and the ELBO are computed from the merged numbers, and the :math:`n \times k`
+    responsibilities are never gathered. The start is ``init_params`` on a random sample of at most 20,000 rows,
+    whose parameters' E-step on every block gives step 0's responsibilities (so, unlike in memory, a k-means
+    start is soft, and a tied model started by ``k-means++`` or ``random_from_data`` skips
+    :func:`seed_posterior`). ``predict``, ``predict_proba`` and ``score_samples`` on a Dask array return Dask
+    arrays.
+
     Parameters
     ----------
     n_components : int, default=1
@@ -853,11 +862,14 @@ class BayesianGaussianMixture(BaseMixture):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a Dask array
         y : ignored
         initial_responsibilities : array-like of shape (n_samples, n_components), optional
             Start from these instead of ``init_params`` (each row non-negative, summing to one). This is the
-            hook the parity tests use to give scikit-learn and this class the same start.
+            hook the parity tests use to give scikit-learn and this class the same start. With a Dask ``X``, an
+            in-memory array, cut into the blocks of ``X``.
+        sample_weight : array-like of shape (n_samples,), optional
+            See :meth:`fit`; with a Dask ``X``, a NumPy or a Dask array.
 
         Examples
         --------
