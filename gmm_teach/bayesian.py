@@ -269,7 +269,8 @@ class VariationalStep:
     params : VariationalParams
         The posterior after this iteration's variational M-step.
     responsibilities : ndarray of shape (n_samples, n_components)
-        The variational E-step output that produced ``params`` (for iteration 0, the initial responsibilities).
+        The variational E-step output that produced ``params`` (for iteration 0, the initial responsibilities);
+        a lazy Dask array when the fit runs on one.
     evidence_lower_bound : float
         The ELBO of ``responsibilities`` and ``params`` (:func:`evidence_lower_bound`): a *sum* over the points,
         up to a constant that depends only on the priors and :math:`n`, as scikit-learn's ``lower_bound_``.
