@@ -193,3 +193,16 @@ def test_bayesian_predictions_on_a_dask_array_are_dask_arrays(client):
         result = getattr(model, method)(lazy)
         assert isinstance(result, da.Array), method
         np.testing.assert_allclose(result.compute(), getattr(model, method)(X), rtol=1e-12, err_msg=method)
+
+
+def test_each_variational_iteration_is_one_dask_computation(client, monkeypatch):
+    import dask
+
+    computations = []
+    compute = dask.compute
+    monkeypatch.setattr(dask, "compute", lambda *args, **kwargs: computations.append(1) or compute(*args, **kwargs))
+    steps = BayesianGaussianMixture(3, max_iter=4, tol=0.0, random_state=0).iter_fit(
+        da.from_array(blobs(8_000), chunks=2_000)
+    )
+    seen = [len(computations) for _ in steps]
+    assert np.diff(seen).tolist() == [1, 1, 1, 1]  # the blocks' statistics and entropies come back together
