@@ -43,7 +43,6 @@ class BaseMixture:
     """
 
     _objective = "objective"  # what the algorithm maximises, in messages; each subclass names its own
-    _fits_dask_arrays = False  # whether fit takes a Dask array (one map-reduce per iteration, see _distributed)
     _keeps_float32 = False  # whether float32 data give float32 attributes and outputs (scikit-learn's EM does)
 
     def __init__(
@@ -152,11 +151,6 @@ class BaseMixture:
         self._check_parameters()
         feature_names = _feature_names(X)
         if _distributed.is_dask_array(X):
-            if not self._fits_dask_arrays:
-                raise TypeError(
-                    f"{type(self).__name__} does not fit Dask arrays yet; fit it on a NumPy array "
-                    "(for example a sample: X[rows].compute()) or use GaussianMixture."
-                )
             X = _distributed.prepare(X)[0]
         else:
             X = check.check_array(X)
@@ -238,7 +232,7 @@ class BaseMixture:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or a Dask array (GaussianMixture)
+        X : array-like of shape (n_samples, n_features), or a Dask array
             A Dask array is fitted block by block, one map-reduce per EM iteration; the start (``init_params``) is
             computed on a uniform random sample of at most 20,000 of its rows.
         y : ignored

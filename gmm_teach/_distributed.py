@@ -5,6 +5,8 @@ and the statistics of two blocks merge exactly. So each iteration sends the smal
 (map: the block's E-step, summed into its statistics), merges the blocks' statistics in a tree (reduce), and
 runs the M-step on the client (:func:`gmm_teach.em.m_step_from`): one ``compute`` per iteration, and the
 :math:`n \times k` responsibilities are never gathered. The data are persisted once, before the first pass.
+Variational EM (:mod:`gmm_teach.bayesian`) runs the same map-reduce through :func:`reduce_blocks`, its blocks also
+returning the entropy of their responsibilities.
 
 Dask is imported only here, and only when a Dask array arrives (it is the optional extra ``gmm-teach[dask]``).
 """
@@ -12,7 +14,7 @@ Dask is imported only here, and only when a Dask array arrives (it is the option
 import numpy as np
 
 from . import _validation as check
-from .em import EMStep, SufficientStatistics, e_step, m_step_from
+from .em import EMStep, SufficientStatistics, m_step_from
 
 START_SAMPLE = 20_000
 """The start (k-means, k-means++, random...) is computed on a uniform random sample of at most this many rows of
@@ -56,23 +58,46 @@ def statistics(X, params, sample_weight=None):
     """The :class:`~gmm_teach.em.SufficientStatistics` of the whole Dask array under ``params``, in one compute.
 
     Each block's statistics come from its own E-step (the engine's one pass; with sample weights, the reference
-    ``e_step``); they are merged pairwise in a tree, so no worker holds more than two blocks' statistics at once.
+    ``e_step``), merged by :func:`reduce_blocks`.
+    """
+    if sample_weight is None:
+        return reduce_blocks(
+            lambda block: SufficientStatistics.from_block_fast(block, params), SufficientStatistics.merge, X
+        )
+    return reduce_blocks(
+        lambda block, weight: SufficientStatistics.from_block(block, params, weight),
+        SufficientStatistics.merge,
+        X,
+        sample_weight,
+    )
+
+
+def reduce_blocks(summarise, merge, X, *aligned):
+    """``summarise(X_block, *aligned_blocks)`` on every block of rows, merged pairwise in a tree, in one compute.
+
+    ``aligned`` are Dask arrays chunked along the rows as ``X`` (sample weights, responsibilities), or None (then
+    ``summarise`` gets None for them). The tree means that no worker holds more than two blocks' summaries at once
+    and that the client receives one.
     """
     import dask
 
-    blocks = X.to_delayed().ravel()
-    if sample_weight is None:
-        parts = [dask.delayed(SufficientStatistics.from_block_fast)(block, params) for block in blocks]
-    else:
-        parts = [
-            dask.delayed(SufficientStatistics.from_block)(block, params, weight)
-            for block, weight in zip(blocks, sample_weight.to_delayed().ravel())
-        ]
+    columns = [[None] * X.numblocks[0] if array is None else array.to_delayed().ravel() for array in aligned]
+    parts = [
+        dask.delayed(summarise)(block, *(column[index] for column in columns))
+        for index, block in enumerate(X.to_delayed().ravel())
+    ]
     while len(parts) > 1:
-        parts = [dask.delayed(SufficientStatistics.merge)(a, b) for a, b in zip(parts[::2], parts[1::2])] + parts[
+        parts = [dask.delayed(merge)(a, b) for a, b in zip(parts[::2], parts[1::2])] + parts[
             len(parts) - len(parts) % 2 :
         ]
     return dask.compute(parts[0])[0]
+
+
+def split_like(X, array):
+    """The in-memory ``array`` (one row per row of ``X``) as a Dask array cut into the blocks of rows of ``X``."""
+    import dask.array as da
+
+    return da.from_array(array, chunks=(X.chunks[0],) + tuple((size,) for size in array.shape[1:]))
 
 
 def start_sample(X, random_state, sample_weight=None):
@@ -111,9 +136,10 @@ def em_steps(
 
 
 def lazy_responsibilities(X, params):
-    """The E-step of ``params`` on every block, as a lazy (n_samples, n_components) Dask array."""
+    """The E-step of ``params`` on every block, as a lazy (n_samples, n_components) Dask array (a variational
+    posterior gives its variational E-step)."""
     return X.map_blocks(
-        lambda block: e_step(block, params)[0], chunks=(X.chunks[0], (params.n_components,)), dtype=np.float64
+        lambda block: params.e_step(block)[0], chunks=(X.chunks[0], (params.n_components,)), dtype=np.float64
     )
 
 
@@ -125,4 +151,14 @@ def map_rows(X, function, n_columns=None, dtype=np.float64):
     return X.map_blocks(function, chunks=(X.chunks[0], (n_columns,)), dtype=dtype)
 
 
-__all__ = ["em_steps", "is_dask_array", "map_rows", "prepare", "start_sample", "statistics"]
+__all__ = [
+    "em_steps",
+    "is_dask_array",
+    "lazy_responsibilities",
+    "map_rows",
+    "prepare",
+    "reduce_blocks",
+    "split_like",
+    "start_sample",
+    "statistics",
+]

@@ -36,16 +36,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, logsumexp, xlogy
 
-from . import _engine
+from . import _distributed, _engine
 from . import _validation as check
 from ._base import BaseMixture
 from .covariance import COVARIANCE_MODELS
-from .em import MixtureParams, log_gaussian_density
-from .initialization import SEED_METHODS, initial_responsibilities, seed_tied_covariance
+from .em import MixtureParams, SufficientStatistics, log_gaussian_density
+from .initialization import SEED_METHODS, initial_params, initial_responsibilities, seed_tied_covariance
 
 PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
 
@@ -162,21 +163,44 @@ class MixturePriors:
         The defaults are :math:`\\alpha_0 = 1/K`, :math:`\\beta_0 = 1`, :math:`m_0` the mean of ``X``,
         :math:`\\nu_0 = d` and :math:`W_0^{-1}` the sample covariance of ``X`` (its diagonal for diag, the mean
         variance for spherical); with ``sample_weight``, the weighted mean and covariance (frequency weights: a
-        weight of 2 is a point twice). Inputs are assumed valid (the estimator checks them).
+        weight of 2 is a point twice). ``X`` may be a Dask array (then one pass over its blocks gives the mean and
+        the covariance). Inputs are assumed valid (the estimator checks them).
         """
         n_features = X.shape[1]
+        data_mean, data_covariance = _data_moments(X, covariance_type, sample_weight, covariance_prior is None)
         return cls(
             weight_concentration_prior_type,
             1.0 / n_components if weight_concentration_prior is None else float(weight_concentration_prior),
             1.0 if mean_precision_prior is None else float(mean_precision_prior),
-            np.average(X, axis=0, weights=sample_weight) if mean_prior is None else np.asarray(mean_prior, dtype=float),
+            data_mean if mean_prior is None else np.asarray(mean_prior, dtype=float),
             float(n_features) if degrees_of_freedom_prior is None else float(degrees_of_freedom_prior),
-            (
-                _sample_covariance(X, covariance_type, sample_weight)
-                if covariance_prior is None
-                else np.asarray(covariance_prior, dtype=float)
-            ),
+            data_covariance if covariance_prior is None else np.asarray(covariance_prior, dtype=float),
         )
+
+
+def _data_moments(X, covariance_type, sample_weight=None, with_covariance=True):
+    """The (weighted) mean of ``X`` and its sample covariance in the shape of one covariance of ``covariance_type``
+    (None without ``with_covariance``: one point has none).
+
+    A Dask array gives them in one pass: the sufficient statistics of a single component that owns every point,
+    merged over the blocks.
+    """
+    if not _distributed.is_dask_array(X):
+        mean = np.average(X, axis=0, weights=sample_weight)
+        return mean, _sample_covariance(X, covariance_type, sample_weight) if with_covariance else None
+    scatter_type = "full" if covariance_type in ("full", "tied") else "diag"
+    statistics = _distributed.reduce_blocks(
+        lambda block, weight: SufficientStatistics.from_responsibilities(
+            block, np.ones((block.shape[0], 1)), scatter_type, weight
+        ),
+        SufficientStatistics.merge,
+        X,
+        sample_weight,
+    )
+    if not with_covariance:
+        return statistics.means[0], None
+    covariance = statistics.scatters[0] / (statistics.weight_total - 1.0)  # one degree of freedom for the mean
+    return statistics.means[0], covariance.mean() if covariance_type == "spherical" else covariance
 
 
 def _sample_covariance(X, covariance_type, sample_weight=None):
@@ -245,7 +269,8 @@ class VariationalStep:
     params : VariationalParams
         The posterior after this iteration's variational M-step.
     responsibilities : ndarray of shape (n_samples, n_components)
-        The variational E-step output that produced ``params`` (for iteration 0, the initial responsibilities).
+        The variational E-step output that produced ``params`` (for iteration 0, the initial responsibilities);
+        a lazy Dask array when the fit runs on one.
     evidence_lower_bound : float
         The ELBO of ``responsibilities`` and ``params`` (:func:`evidence_lower_bound`): a *sum* over the points,
         up to a constant that depends only on the priors and :math:`n`, as scikit-learn's ``lower_bound_``.
@@ -306,6 +331,13 @@ def _posterior(data, responsibilities, sums, priors, reg_covar):
     :math:`S_k` are the ordinary M-step's, computed as it computes them."""
     nk, component_means, scatter, _ = _engine.estimate(data, responsibilities, sums, reg_covar)
     return _posterior_from_statistics(data.model.name, nk, component_means, scatter, priors, reg_covar)
+
+
+def _posterior_from_sufficient_statistics(statistics, priors, reg_covar):
+    """:func:`variational_m_step` from merged :class:`~gmm_teach.em.SufficientStatistics` (a Dask fit's reduce):
+    :math:`N_k`, :math:`\\bar x_k` and :math:`S_k` as :func:`gmm_teach.em.m_step_from` reads them."""
+    nk, component_means, scatter = statistics.estimates(reg_covar)
+    return _posterior_from_statistics(statistics.covariance_type, nk, component_means, scatter, priors, reg_covar)
 
 
 def _posterior_from_statistics(covariance_type, nk, component_means, scatter, priors, reg_covar):
@@ -442,6 +474,22 @@ def evidence_lower_bound(responsibilities, posterior, sample_weight=None):
     prior, not across them. The ELBO is a sum over points (not a mean); with ``sample_weight`` each point's
     entropy counts ``w_i`` times.
     """
+    return assignment_entropy(responsibilities, sample_weight) + _posterior_spread(posterior)
+
+
+def assignment_entropy(responsibilities, sample_weight=None):
+    r"""The entropy of the assignments :math:`q(z)`, :math:`-\sum_{i,k} w_i\, r_{ik}\log r_{ik}` (:math:`w_i = 1`
+    unless ``sample_weight`` is given): the one term of :func:`evidence_lower_bound` that needs every point.
+
+    It is a sum over points, so the entropies of blocks of points add up (a Dask fit sums them in its reduce).
+    """
+    entropies = -np.sum(xlogy(responsibilities, responsibilities), axis=1)
+    return float(np.sum(entropies) if sample_weight is None else entropies @ sample_weight)
+
+
+def _posterior_spread(posterior):
+    r"""The terms of :func:`evidence_lower_bound` that depend on the posterior alone:
+    :math:`-\sum_k \log C(\text{Wishart}_k) - \log C(\text{weights}) - \frac d2 \sum_k \log\beta_k`."""
     n_features = posterior.n_features
     log_det = posterior.model.log_det_cholesky(posterior.precisions_cholesky, n_features) - 0.5 * n_features * np.log(
         posterior.degrees_of_freedom
@@ -449,13 +497,8 @@ def evidence_lower_bound(responsibilities, posterior, sample_weight=None):
     log_wishart = _log_wishart_normaliser(np.asarray(posterior.degrees_of_freedom), log_det, n_features)
     log_wishart_total = np.sum(np.broadcast_to(log_wishart, (posterior.n_components,)))  # tied: one per component
     log_weight_normaliser = posterior.weight_prior.log_normaliser(posterior.weight_concentration)
-    entropies = -np.sum(xlogy(responsibilities, responsibilities), axis=1)
-    entropy = np.sum(entropies) if sample_weight is None else entropies @ sample_weight
     return float(
-        entropy
-        - log_wishart_total
-        - log_weight_normaliser
-        - 0.5 * n_features * np.sum(np.log(posterior.mean_precision))
+        -log_wishart_total - log_weight_normaliser - 0.5 * n_features * np.sum(np.log(posterior.mean_precision))
     )
 
 
@@ -514,19 +557,129 @@ def variational_em_steps(
     if posterior is None:
         posterior = _posterior(data, responsibilities, _engine.sums_of(data, responsibilities), priors, reg_covar)
     elbo = evidence_lower_bound(initial_responsibilities, posterior, sample_weight)
-    yield VariationalStep(0, posterior, initial_responsibilities, elbo, False)
-    compared_with = previous_elbo  # step 1's ELBO is compared with this, as in scikit-learn (not with step 0's)
-    for iteration in range(1, max_iter + 1):
+
+    def next_step(posterior):
         # the variational E-step and the sums of the next M-step in one pass, as em_steps does
         expectation = _engine.expectation(data, posterior, expected_log_terms=posterior.expected_log_terms())
-        responsibilities = expectation.responsibilities
-        posterior = _posterior(data, responsibilities, expectation.sums, priors, reg_covar)
-        elbo = evidence_lower_bound(responsibilities.T, posterior, sample_weight)
+        responsibilities = expectation.responsibilities.T
+        posterior = _posterior(data, expectation.responsibilities, expectation.sums, priors, reg_covar)
+        return responsibilities, posterior, evidence_lower_bound(responsibilities, posterior, sample_weight)
+
+    first_step = VariationalStep(0, posterior, initial_responsibilities, elbo, False)
+    yield from _climb(first_step, next_step, tol, max_iter, previous_elbo)
+
+
+def _climb(first_step, next_step, tol, max_iter, previous_elbo):
+    """Yield ``first_step``, then one :class:`VariationalStep` per ``next_step(posterior)`` (which returns the
+    responsibilities, the next posterior and its ELBO) until the ELBO stops changing: the stopping rule of
+    :func:`variational_em_steps`, shared by the in-memory and the Dask loops."""
+    yield first_step
+    posterior = first_step.params
+    compared_with = previous_elbo  # step 1's ELBO is compared with this, as in scikit-learn (not with step 0's)
+    for iteration in range(1, max_iter + 1):
+        responsibilities, posterior, elbo = next_step(posterior)
         converged = bool(abs(elbo - compared_with) < tol)
         compared_with = elbo
-        yield VariationalStep(iteration, posterior, responsibilities.T, elbo, converged)
+        yield VariationalStep(iteration, posterior, responsibilities, elbo, converged)
         if converged:
             return
+
+
+# --------------------------------------------------------------------------------------- on a Dask array
+@dataclass(frozen=True, eq=False)
+class _BlockSummary:
+    """What a block of a Dask array returns to variational EM: its sufficient statistics (for the variational
+    M-step) and the entropy of its responsibilities (:func:`assignment_entropy`, for the ELBO). Two summaries merge
+    by merging the statistics and adding the entropies."""
+
+    statistics: SufficientStatistics
+    entropy: float
+
+    def merge(self, other):
+        return _BlockSummary(self.statistics.merge(other.statistics), self.entropy + other.entropy)
+
+
+def _summary_of_responsibilities(covariance_type, X, responsibilities, sample_weight=None, log_norm_sum=0.0):
+    """The :class:`_BlockSummary` of a block of points with given responsibilities (and weights)."""
+    statistics = SufficientStatistics.from_responsibilities(
+        X, responsibilities, covariance_type, sample_weight, log_norm_sum
+    )
+    return _BlockSummary(statistics, assignment_entropy(responsibilities, sample_weight))
+
+
+def _summary_of_e_step(params, log_terms, X, sample_weight=None):
+    r"""The :class:`_BlockSummary` of the E-step of ``params`` on a block, ``log_terms`` in place of
+    :math:`\log\pi_k` (the variational E-step with a posterior's expected terms): the map step of a Dask fit.
+
+    Unweighted blocks take the engine's one pass; weighted (or empty) ones the reference formulas."""
+    if sample_weight is None and X.shape[0]:
+        nk, centre, centred_means, scatters, log_norm_sum, responsibilities = _engine.block_statistics(
+            X, params, log_terms
+        )
+        statistics = SufficientStatistics(
+            nk, centre, centred_means, scatters, float(log_norm_sum), float(X.shape[0]), params.covariance_type
+        )
+        return _BlockSummary(statistics, assignment_entropy(responsibilities.T))
+    weighted = log_gaussian_density(X, params) + log_terms
+    log_norm = logsumexp(weighted, axis=1)
+    log_norm_sum = np.sum(log_norm) if sample_weight is None else log_norm @ sample_weight
+    responsibilities = np.exp(weighted - log_norm[:, np.newaxis])
+    return _summary_of_responsibilities(params.covariance_type, X, responsibilities, sample_weight, log_norm_sum)
+
+
+def _summary_of_blocks(X, params, sample_weight=None):
+    """The merged :class:`_BlockSummary` of the E-step of ``params`` on every block of ``X``, in one compute
+    (a variational E-step for a posterior, EM's for start parameters)."""
+    log_terms = params.expected_log_terms()
+    if log_terms is None:
+        with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, which is right
+            log_terms = np.log(params.weights)
+    return _distributed.reduce_blocks(
+        partial(_summary_of_e_step, params, log_terms), _BlockSummary.merge, X, sample_weight
+    )
+
+
+def _variational_em_steps_on_blocks(
+    X,
+    start,
+    priors,
+    *,
+    covariance_type,
+    tol,
+    max_iter,
+    reg_covar,
+    sample_weight=None,
+    initial_posterior=None,
+    previous_elbo=-np.inf,
+):
+    r""":func:`variational_em_steps` on a prepared Dask array: one map-reduce (one ``compute``) per iteration.
+
+    The blocks return their sufficient statistics under the current posterior and the entropy of their
+    responsibilities (:class:`_BlockSummary`), merged in a tree; the variational M-step and the ELBO are computed on
+    the client from the merged numbers, and the :math:`n \times k` responsibilities are never gathered (each step's
+    ``responsibilities`` is a lazy Dask array). Step 0's responsibilities are ``start``: a Dask array of them, or
+    parameters whose E-step on every block gives them. The stopping rule is :func:`variational_em_steps`'.
+    """
+    if isinstance(start, MixtureParams):
+        summary = _summary_of_blocks(X, start, sample_weight)
+        initial_responsibilities = _distributed.lazy_responsibilities(X, start)
+    else:
+        summarise = partial(_summary_of_responsibilities, covariance_type)
+        summary = _distributed.reduce_blocks(summarise, _BlockSummary.merge, X, start, sample_weight)
+        initial_responsibilities = start
+    posterior = initial_posterior
+    if posterior is None:
+        posterior = _posterior_from_sufficient_statistics(summary.statistics, priors, reg_covar)
+    elbo = summary.entropy + _posterior_spread(posterior)
+
+    def next_step(posterior):
+        summary = _summary_of_blocks(X, posterior, sample_weight)
+        next_posterior = _posterior_from_sufficient_statistics(summary.statistics, priors, reg_covar)
+        elbo = summary.entropy + _posterior_spread(next_posterior)
+        return _distributed.lazy_responsibilities(X, posterior), next_posterior, elbo
+
+    first_step = VariationalStep(0, posterior, initial_responsibilities, elbo, False)
+    yield from _climb(first_step, next_step, tol, max_iter, previous_elbo)
 
 
 def seed_posterior(X, seed_responsibilities, priors, reg_covar=1e-6):
@@ -551,6 +704,15 @@ class BayesianGaussianMixture(BaseMixture):
     ``iter_fit`` (yielding :class:`VariationalStep`), ``predict``, ``predict_proba``, ``score_samples``,
     ``score``, ``sample``. A Bayesian mixture is not a ``GaussianMixture``, as in scikit-learn: it has no
     ``weights_init``, ``means_init`` or ``precisions_init``, and its ``lower_bound_`` is the ELBO.
+
+    ``fit`` and ``iter_fit`` also take a Dask array (and Dask ``sample_weight``): each variational iteration is then
+    one map-reduce over its blocks, which return their sufficient statistics and the entropy of their
+    responsibilities; the posterior and the ELBO are computed from the merged numbers, and the :math:`n \times k`
+    responsibilities are never gathered. The start is ``init_params`` on a random sample of at most 20,000 rows,
+    whose parameters' E-step on every block gives step 0's responsibilities (so, unlike in memory, a k-means
+    start is soft, and a tied model started by ``k-means++`` or ``random_from_data`` skips
+    :func:`seed_posterior`). ``predict``, ``predict_proba`` and ``score_samples`` on a Dask array return Dask
+    arrays.
 
     Parameters
     ----------
@@ -701,11 +863,14 @@ class BayesianGaussianMixture(BaseMixture):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a Dask array
         y : ignored
         initial_responsibilities : array-like of shape (n_samples, n_components), optional
             Start from these instead of ``init_params`` (each row non-negative, summing to one). This is the
-            hook the parity tests use to give scikit-learn and this class the same start.
+            hook the parity tests use to give scikit-learn and this class the same start. With a Dask ``X``, an
+            in-memory array, cut into the blocks of ``X``.
+        sample_weight : array-like of shape (n_samples,), optional
+            See :meth:`fit`; with a Dask ``X``, a NumPy or a Dask array.
 
         Examples
         --------
@@ -719,6 +884,8 @@ class BayesianGaussianMixture(BaseMixture):
 
     def _initial_steps(self, X, rng, responsibilities=None, sample_weight=None):
         self.priors_ = self._priors(X, sample_weight)
+        if _distributed.is_dask_array(X):
+            return self._steps_on_blocks(X, rng, responsibilities, sample_weight)
         initial_posterior, previous_elbo = None, -np.inf
         if responsibilities is None and self._continues_previous_fit:  # step 0 is the fitted posterior
             responsibilities = variational_e_step(X, self.params_)[0]
@@ -730,6 +897,38 @@ class BayesianGaussianMixture(BaseMixture):
         return variational_em_steps(
             X,
             responsibilities,
+            self.priors_,
+            covariance_type=self.covariance_type,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            reg_covar=self.reg_covar,
+            sample_weight=sample_weight,
+            initial_posterior=initial_posterior,
+            previous_elbo=previous_elbo,
+        )
+
+    def _steps_on_blocks(self, X, rng, responsibilities=None, sample_weight=None):
+        """The variational steps on a Dask array, one map-reduce per iteration.
+
+        Step 0's responsibilities are the given ones (cut into the blocks of ``X``), or the variational E-step of
+        the fitted posterior (warm start), or the E-step on every block of the parameters that ``init_params``
+        gives on a random sample of the rows (:func:`gmm_teach._distributed.start_sample`), as
+        ``GaussianMixture`` starts on a Dask array.
+        """
+        initial_posterior, previous_elbo = None, -np.inf
+        if responsibilities is not None:
+            start = _distributed.split_like(X, responsibilities)
+        elif self._continues_previous_fit:
+            start = initial_posterior = self.params_
+            previous_elbo = self.lower_bound_
+        else:
+            sample = _distributed.start_sample(X, rng)[0]
+            start = initial_params(
+                sample, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar
+            )[0]
+        return _variational_em_steps_on_blocks(
+            X,
+            start,
             self.priors_,
             covariance_type=self.covariance_type,
             tol=self.tol,

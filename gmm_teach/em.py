@@ -404,7 +404,7 @@ class SufficientStatistics:
         X = np.asarray(X, dtype=np.float64)
         if X.shape[0] == 0:
             return cls.from_block(X, params)
-        nk, centre, centred_means, scatters, log_likelihood_sum = _engine.block_statistics(X, params)
+        nk, centre, centred_means, scatters, log_likelihood_sum, _ = _engine.block_statistics(X, params)
         return cls(
             nk, centre, centred_means, scatters, float(log_likelihood_sum), float(X.shape[0]), params.covariance_type
         )
@@ -418,6 +418,13 @@ class SufficientStatistics:
     def mean_log_likelihood(self) -> float:
         r""":math:`\frac{1}{\sum_i w_i}\sum_i w_i\log p(x_i)`."""
         return self.log_likelihood_sum / self.weight_total
+
+    def estimates(self, reg_covar: float = 1e-6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r"""What the M-step reads from the statistics: :math:`N_k` (plus :math:`10\epsilon`, so that a component that
+        owns no point gives no 0 / 0), the means :math:`\bar x_k`, and the covariances :math:`S_k / N_k` (plus
+        ``reg_covar``) in the covariance model's shape. :func:`m_step_from` and variational EM's M-step take them."""
+        nk = self.nk + 10 * EPS
+        return nk, self.means, COVARIANCE_MODELS[self.covariance_type].from_scatter(self.scatters, nk, reg_covar)
 
     def merge(self, other: SufficientStatistics) -> SufficientStatistics:
         r"""The statistics of both sets of points together, by the centred (Chan et al.) formula
@@ -461,9 +468,8 @@ def m_step_from(stats: SufficientStatistics, reg_covar: float = 1e-6) -> Mixture
 
     ``m_step_from(SufficientStatistics.from_responsibilities(X, r, t))`` equals ``m_step(X, r, t)``.
     """
-    nk = stats.nk + 10 * EPS
-    covariances = COVARIANCE_MODELS[stats.covariance_type].from_scatter(stats.scatters, nk, reg_covar)
-    return MixtureParams.from_covariances(nk / nk.sum(), stats.means, covariances, stats.covariance_type, reg_covar)
+    nk, means, covariances = stats.estimates(reg_covar)
+    return MixtureParams.from_covariances(nk / nk.sum(), means, covariances, stats.covariance_type, reg_covar)
 
 
 def em_steps(

@@ -101,7 +101,6 @@ class GaussianMixture(BaseMixture):
     """
 
     _objective = "mean log-likelihood"
-    _fits_dask_arrays = True
     _keeps_float32 = True  # float32 data give float32 attributes and outputs, as in scikit-learn
 
     def __init__(

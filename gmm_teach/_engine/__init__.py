@@ -11,7 +11,8 @@ is small:
   the mean log-likelihood, and the named :class:`Sums` of the next M-step;
 * ``maximisation(data, responsibilities, sums, reg_covar)`` -> :class:`Estimate`: the next parameters;
 * ``m_step(data, responsibilities, reg_covar)``: the M-step of given responsibilities (a start);
-* ``block_statistics(X, params)``: one block's sufficient statistics (the Dask fit's map step).
+* ``block_statistics(X, params, expected_log_terms=None)``: one block's sufficient statistics and responsibilities
+  (the Dask fit's map step).
 
 ``tests/test_engine_contract.py`` holds the engine to the reference for every covariance type and size.
 """
@@ -27,9 +28,10 @@ def prepare(X, covariance_type, many_passes=False, sample_weight=None):
     return PreparedData(X, fast_model(covariance_type, X.shape[1]), many_passes, sample_weight)
 
 
-def block_statistics(X, params):
-    """One block's sufficient statistics from one fast E-step (see :func:`steps.block_statistics`)."""
-    return _block_statistics(X, params, prepare)
+def block_statistics(X, params, expected_log_terms=None):
+    """One block's sufficient statistics and responsibilities from one fast E-step (see
+    :func:`steps.block_statistics`)."""
+    return _block_statistics(X, params, prepare, expected_log_terms)
 
 
 def m_step(data, responsibilities, reg_covar):

@@ -299,7 +299,8 @@ def maximisation(data, responsibilities, sums, reg_covar):
     else:
         if precisions_cholesky is None:  # some were re-estimated by the reference formulas
             precisions_cholesky = data.model.reference.precisions_cholesky(covariances, reg_covar)
-        far = far_from_centre(data.model, means - data.centre, precisions_cholesky)  # as the next E-step will
+        # measured as the next E-step will measure it
+        far = far_from_centre(data.model, means - data.centre, precisions_cholesky)
     return Estimate(nk / np.add.reduce(nk), means, covariances, precisions_cholesky, far)
 
 
@@ -308,13 +309,14 @@ _STATISTICS_MODEL = {"full": "full", "tied": "full", "diag": "diag", "spherical"
 (it pools them later), spherical the per-feature squares."""
 
 
-def block_statistics(X, params, prepare):
+def block_statistics(X, params, prepare, expected_log_terms=None):
     r"""The sufficient statistics of one block of points, from one fast E-step.
 
-    Returns ``nk, centre, centred_means, scatters, log_likelihood_sum`` in the layout of
-    :class:`gmm_teach.em.SufficientStatistics` (full scatter matrices for full and tied, per-feature ones for
-    diag and spherical): :math:`S_k = N_k \hat\Sigma_k` from the engine's sums about the block's centre.
-    ``prepare`` is the engine's ``prepare``.
+    Returns ``nk, centre, centred_means, scatters, log_likelihood_sum, responsibilities``: the first five in the
+    layout of :class:`gmm_teach.em.SufficientStatistics` (full scatter matrices for full and tied, per-feature ones
+    for diag and spherical): :math:`S_k = N_k \hat\Sigma_k` from the engine's sums about the block's centre; the
+    E-step's (k, n) responsibilities last (variational EM takes their entropy). ``prepare`` is the engine's
+    ``prepare``; ``expected_log_terms`` as in :func:`expectation` (variational EM).
     """
     model_name = _STATISTICS_MODEL[params.covariance_type]
     data = prepare(X, model_name)
@@ -327,14 +329,14 @@ def block_statistics(X, params, prepare):
     per_component = _ComponentParams(
         params.weights, params.means, np.ascontiguousarray(np.broadcast_to(factors, shape))
     )
-    result = expectation(data, per_component)
+    result = expectation(data, per_component, expected_log_terms=expected_log_terms)
     nk = result.sums.nk
     divisor = np.where(nk > 0, nk, 1.0)
     own_means = result.sums.weighted_sums / divisor[:, np.newaxis]
     covariances = data.model.covariances_from_sums(result.sums.weighted_second_moments, divisor, own_means, 0.0, data)
     scatters = covariances * nk.reshape((-1,) + (1,) * (covariances.ndim - 1))
     centred_means = own_means if result.sums.offsets is None else own_means + result.sums.offsets
-    return nk, data.centre, centred_means, scatters, result.log_likelihood * X.shape[0]
+    return nk, data.centre, centred_means, scatters, result.log_likelihood * X.shape[0], result.responsibilities
 
 
 @dataclass(frozen=True)
