@@ -367,7 +367,8 @@ class SufficientStatistics:
         X = np.asarray(X, dtype=np.float64)
         weights = np.asarray(responsibilities, dtype=np.float64)
         if sample_weight is not None:
-            weights = weights * np.asarray(sample_weight, dtype=np.float64)[:, np.newaxis]
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)  # float32 weights would sum to 7 digits
+            weights = weights * sample_weight[:, np.newaxis]
         centre = X[0] if X.shape[0] else np.zeros(X.shape[1])
         centred = X - centre
         nk = weights.sum(axis=0)

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from helpers import three_blobs
 from scipy.special import logsumexp
-from scipy.stats import multivariate_normal
+from scipy.stats import multivariate_normal, norm
 
 from gmm_teach import GaussianMixture, MixtureParams, e_step, em_steps, m_step
-from gmm_teach.em import log_density, log_gaussian_density
+from gmm_teach.covariance import CollapsedComponentError
+from gmm_teach.em import log_density, log_gaussian_density, log_likelihood, n_parameters
 from gmm_teach.initialization import initial_params
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
@@ -204,3 +205,123 @@ def test_iter_fit_can_start_from_given_responsibilities():
         GaussianMixture(n_components=3).iter_fit(X, initial_responsibilities=start[:10])
     with pytest.raises(ValueError, match="initial_responsibilities must be non-negative with every row summing"):
         GaussianMixture(n_components=3).iter_fit(X, initial_responsibilities=start * 2)
+
+
+def test_the_log_likelihood_of_the_mean_of_a_standard_normal_is_minus_half_log_two_pi():
+    params = MixtureParams.from_covariances([1.0], [[0.0]], [1.0], "spherical")
+    assert log_likelihood(np.array([[0.0]]), params) == pytest.approx(-0.5 * np.log(2 * np.pi), rel=1e-15)
+
+
+def test_log_density_is_the_log_of_the_weighted_sum_of_the_component_densities():
+    """p(x) = 0.3 N(x | 0, 1) + 0.7 N(x | 2, 4), one value per point; log_likelihood is their mean."""
+    params = MixtureParams.from_covariances([0.3, 0.7], [[0.0], [2.0]], [1.0, 4.0], "spherical")
+    points = np.array([[-1.0], [0.0], [2.5], [7.0]])
+    density = 0.3 * norm(0.0, 1.0).pdf(points[:, 0]) + 0.7 * norm(2.0, 2.0).pdf(points[:, 0])
+    np.testing.assert_allclose(log_density(points, params), np.log(density), rtol=1e-13)
+    assert log_likelihood(points, params) == pytest.approx(np.log(density).mean(), rel=1e-13)
+
+
+def test_the_parameters_e_step_is_the_e_step():
+    params = m_step(X, _one_hot(LABELS), "diag")
+    responsibilities, mean_log_likelihood = params.e_step(X)
+    np.testing.assert_array_equal(responsibilities, e_step(X, params)[0])
+    assert mean_log_likelihood == e_step(X, params)[1]
+
+
+def test_a_component_of_weight_zero_is_responsible_for_nothing_and_warns_nothing():
+    """log 0 = -inf is the right log-weight: no 'divide by zero' warning, responsibility exactly 0."""
+    params = MixtureParams.from_covariances([1.0, 0.0], [[0.0, 0.0], [1.0, 1.0]], [1.0, 1.0], "spherical")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        responsibilities, _ = e_step(X, params)
+    np.testing.assert_array_equal(responsibilities[:, 1], 0.0)
+
+
+@pytest.mark.parametrize("covariance_type, expected", [("full", 39), ("tied", 21), ("diag", 27), ("spherical", 19)])
+def test_n_parameters_counts_covariances_means_and_all_weights_but_one(covariance_type, expected):
+    """Four components in three dimensions: the covariances (24, 6, 12, 4), 4 x 3 means and 3 free weights."""
+    assert n_parameters(4, 3, covariance_type) == expected
+    points = three_blobs(240, 3, seed=1)[0]
+    assert m_step(points, np.eye(4)[np.arange(240) % 4], covariance_type).n_parameters == expected
+
+
+def test_e_step_and_em_steps_refuse_points_with_the_wrong_number_of_features():
+    params = m_step(X, _one_hot(LABELS))
+    three_features = np.column_stack([X, X[:, 0]])
+    with pytest.raises(ValueError, match="X has 3 features, but the model is expecting 2 features"):
+        e_step(three_features, params)
+    with pytest.raises(ValueError, match="X has 3 features, but the model is expecting 2 features"):
+        next(em_steps(three_features, params))
+
+
+def test_m_step_fits_full_covariances_unless_told_otherwise():
+    params = m_step(X, _one_hot(LABELS))
+    assert params.covariance_type == "full" and params.covariances.shape == (3, 2, 2)
+
+
+def test_m_step_names_the_argument_it_refuses():
+    responsibilities = _one_hot(LABELS)
+    with pytest.raises(ValueError, match="covariance_type must be one of 'full', 'tied', 'diag', 'spherical'"):
+        m_step(X, responsibilities, "round")
+    with pytest.raises(ValueError, match=r"responsibilities must be a 2-D array \(n_samples, n_components\), got 1 "):
+        m_step(X, LABELS.astype(float))
+    with pytest.raises(ValueError, match=r"^responsibilities must have shape \(240, 3\)"):
+        m_step(X, responsibilities[:10])
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(240,\)"):
+        m_step(X, responsibilities, sample_weight=np.ones(10))
+
+
+def test_a_collapsed_m_step_names_the_reg_covar_in_use():
+    """Two points on the diagonal: the covariance [[1e8, 1e8], [1e8, 1e8]] is singular and 1e-10 is below
+    the rounding of 1e8, so it stays singular; the advice quotes the reg_covar given."""
+    points = np.array([[-1e4, -1e4], [1e4, 1e4]])
+    with pytest.raises(CollapsedComponentError, match=r"Increase reg_covar \(now 1e-10\)"):
+        m_step(points, np.ones((2, 1)), "full", reg_covar=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_a_sample_weight_of_two_counts_a_point_twice(covariance_type):
+    """m_step and em_steps with integer weights give what they give on the data with those rows repeated."""
+    sample_weight = np.arange(len(X)) % 3  # 0, 1 and 2 copies
+    repeated = np.repeat(X, sample_weight, axis=0)
+    responsibilities = _one_hot(LABELS)
+    weighted = m_step(X, responsibilities, covariance_type, sample_weight=sample_weight)
+    plain = m_step(repeated, np.repeat(responsibilities, sample_weight, axis=0), covariance_type)
+    for name in ("weights", "means", "covariances"):
+        np.testing.assert_allclose(getattr(weighted, name), getattr(plain, name), rtol=1e-10)
+    weighted_steps = list(em_steps(X, weighted, tol=0.0, max_iter=5, sample_weight=sample_weight))
+    plain_steps = list(em_steps(repeated, plain, tol=0.0, max_iter=5))
+    np.testing.assert_allclose(
+        [step.log_likelihood for step in weighted_steps], [step.log_likelihood for step in plain_steps], rtol=1e-10
+    )
+    np.testing.assert_allclose(weighted_steps[-1].params.means, plain_steps[-1].params.means, rtol=1e-10)
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(240,\)"):
+        next(em_steps(X, weighted, sample_weight=np.ones(10)))
+
+
+def test_a_component_that_owns_no_point_keeps_ten_machine_epsilons_as_in_scikit_learn():
+    r"""scikit-learn adds :math:`10\epsilon` to every :math:`N_k`: an empty component gets the weight
+    :math:`10\epsilon / n`, the mean 0 (0 / :math:`10\epsilon`) and the covariance ``reg_covar`` I, with no 0 / 0."""
+    responsibilities = np.column_stack([_one_hot(LABELS), np.zeros(len(X))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        params = m_step(X, responsibilities, "full", reg_covar=1e-6)
+    assert params.weights[3] == pytest.approx(10 * np.finfo(float).eps / len(X), rel=1e-12)
+    np.testing.assert_array_equal(params.means[3], 0.0)
+    np.testing.assert_allclose(params.covariances[3], 1e-6 * np.eye(2), rtol=1e-12)
+
+
+def test_step_zero_reports_the_initial_parameters_own_e_step_when_nothing_else_produced_them():
+    params = m_step(X, _one_hot(LABELS))
+    first = next(em_steps(X, params))
+    np.testing.assert_allclose(first.responsibilities, e_step(X, params)[0], rtol=1e-12, atol=1e-300)
+
+
+def test_em_steps_stops_as_scikit_learn_by_default_tol_1e_3_and_max_iter_100():
+    params, responsibilities = initial_params(X, 3, "full", "random_from_data", np.random.default_rng(0))
+    default = list(em_steps(X, params, responsibilities))
+    assert len(default) > 5  # this start climbs by more than 1e-3 for several iterations
+    explicit = list(em_steps(X, params, responsibilities, tol=1e-3, max_iter=100))
+    assert [step.log_likelihood for step in default] == [step.log_likelihood for step in explicit]
+    never_converging = list(em_steps(X, params, responsibilities, tol=0.0))
+    assert len(never_converging) == 101 and not never_converging[-1].converged

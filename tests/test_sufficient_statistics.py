@@ -1,10 +1,13 @@
 """Sufficient statistics: EM's sums per component, computed block by block and merged, give the one-block M-step."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gmm_teach.covariance import CollapsedComponentError
 from gmm_teach.em import SufficientStatistics, e_step, m_step, m_step_from
 from gmm_teach.initialization import initial_params
 
@@ -93,5 +96,89 @@ def test_merging_two_covariance_types_is_an_error():
     X = blobs()
     full = SufficientStatistics.from_block(X, start(X, "full"))
     diag = SufficientStatistics.from_block(X, start(X, "diag"))
-    with pytest.raises(ValueError, match="covariance_type"):
+    with pytest.raises(ValueError, match="merge needs statistics of one covariance_type; got 'full' and 'diag'"):
         full.merge(diag)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_from_block_is_the_e_step_summed(covariance_type):
+    X = blobs(n_samples=200)
+    params = start(X, covariance_type)
+    responsibilities, mean_log_likelihood = e_step(X, params)
+    expected = SufficientStatistics.from_responsibilities(
+        X, responsibilities, covariance_type, log_likelihood_sum=len(X) * mean_log_likelihood
+    )
+    assert_same_statistics(SufficientStatistics.from_block(X, params), expected)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_the_engines_block_statistics_are_the_reference_ones(covariance_type):
+    """from_block_fast (a Dask fit's map step) gives from_block's numbers, for a block and for an empty one."""
+    X = blobs(n_samples=200)
+    params = start(X, covariance_type)
+    fast = SufficientStatistics.from_block_fast(X, params)
+    assert fast.covariance_type == covariance_type
+    assert_same_statistics(fast, SufficientStatistics.from_block(X, params), rtol=1e-10)
+    empty = SufficientStatistics.from_block_fast(X[:0], params)
+    assert_same_statistics(empty, SufficientStatistics.from_block(X[:0], params))
+    assert empty.weight_total == 0.0 and fast.merge(empty) is fast
+
+
+def test_statistics_given_no_log_likelihood_add_none():
+    X = blobs(n_samples=50)
+    stats = SufficientStatistics.from_responsibilities(X, e_step(X, start(X, "diag"))[0], "diag")
+    assert stats.log_likelihood_sum == 0.0
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_inputs_are_summed_in_float64(covariance_type):
+    """A float32 array holds float64 numbers exactly: summing them in float32 would lose half the digits."""
+    X = blobs(n_samples=200).astype(np.float32)
+    responsibilities = e_step(X, start(X, covariance_type))[0].astype(np.float32)
+    sample_weight = np.linspace(0.5, 2.0, len(X), dtype=np.float32)
+    exact = SufficientStatistics.from_responsibilities(
+        X.astype(np.float64), responsibilities.astype(np.float64), covariance_type, sample_weight.astype(np.float64)
+    )
+    assert_same_statistics(
+        SufficientStatistics.from_responsibilities(X, responsibilities, covariance_type, sample_weight), exact
+    )
+    unweighted = SufficientStatistics.from_responsibilities(
+        X.astype(np.float64), responsibilities.astype(np.float64), covariance_type
+    )
+    assert_same_statistics(SufficientStatistics.from_responsibilities(X, responsibilities, covariance_type), unweighted)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_merging_keeps_a_component_that_owns_no_point_empty(covariance_type):
+    """N_k = 0 in both blocks: the merged component has N_k = 0, centred mean 0 and scatter 0, with no 0 / 0."""
+    X = blobs(n_samples=100)
+    responsibilities = np.column_stack([e_step(X, start(X, covariance_type))[0], np.zeros(len(X))])
+    first, second = (
+        SufficientStatistics.from_responsibilities(X[rows], responsibilities[rows], covariance_type)
+        for rows in (slice(0, 60), slice(60, 100))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        merged = first.merge(second)
+    assert merged.nk[3] == 0.0
+    np.testing.assert_array_equal(merged.centred_means[3], 0.0)
+    np.testing.assert_array_equal(merged.scatters[3], 0.0)
+    assert_same_statistics(merged, SufficientStatistics.from_responsibilities(X, responsibilities, covariance_type))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_m_step_from_statistics_gives_an_empty_component_the_m_steps_ten_machine_epsilons(covariance_type):
+    X = blobs(n_samples=100)
+    responsibilities = np.column_stack([e_step(X, start(X, covariance_type))[0], np.zeros(len(X))])
+    stats = SufficientStatistics.from_responsibilities(X, responsibilities, covariance_type)
+    np.testing.assert_allclose(
+        m_step_from(stats).weights, m_step(X, responsibilities, covariance_type).weights, rtol=1e-12
+    )
+
+
+def test_a_collapsed_m_step_from_statistics_names_the_reg_covar_in_use():
+    """As m_step: two points on the diagonal give a singular covariance that 1e-10 cannot lift."""
+    points = np.array([[-1e4, -1e4], [1e4, 1e4]])
+    stats = SufficientStatistics.from_responsibilities(points, np.ones((2, 1)), "full")
+    with pytest.raises(CollapsedComponentError, match=r"Increase reg_covar \(now 1e-10\)"):
+        m_step_from(stats, reg_covar=1e-10)
