@@ -895,9 +895,12 @@ class BayesianGaussianMixture(BaseMixture):
             if self.covariance_type == "tied" and self.init_params in SEED_METHODS:
                 initial_posterior = seed_posterior(X, responsibilities, self.priors_, self.reg_covar)
         return variational_em_steps(
-            X,
-            responsibilities,
-            self.priors_,
+            X, responsibilities, self.priors_, **self._loop_settings(sample_weight, initial_posterior, previous_elbo)
+        )
+
+    def _loop_settings(self, sample_weight, initial_posterior, previous_elbo):
+        """The keyword arguments both variational loops (in memory and on Dask blocks) take from this estimator."""
+        return dict(
             covariance_type=self.covariance_type,
             tol=self.tol,
             max_iter=self.max_iter,
@@ -927,16 +930,7 @@ class BayesianGaussianMixture(BaseMixture):
                 sample, self.n_components, self.covariance_type, self.init_params, rng, self.reg_covar
             )[0]
         return _variational_em_steps_on_blocks(
-            X,
-            start,
-            self.priors_,
-            covariance_type=self.covariance_type,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            reg_covar=self.reg_covar,
-            sample_weight=sample_weight,
-            initial_posterior=initial_posterior,
-            previous_elbo=previous_elbo,
+            X, start, self.priors_, **self._loop_settings(sample_weight, initial_posterior, previous_elbo)
         )
 
     @staticmethod
