@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 
-.PHONY: test test-oldest lint lab book bench clean chromium assignment mutate
+.PHONY: test test-oldest lint lab book bench bench-compare clean chromium assignment mutate
 
 # Everything: the package with its test and book extras (make test, make book, make bench).
 $(STAMP): pyproject.toml
@@ -96,6 +96,11 @@ assignment: $(STAMP)
 ## make bench: speed and memory against scikit-learn, printed as ratios
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## make bench-compare BASE=rev: EM iterations of the revision BASE (a commit, tag or branch) against this one
+bench-compare: $(STAMP)
+	@test -n "$(BASE)" || { echo "give the revision to compare with: make bench-compare BASE=<commit>"; exit 2; }
+	cd benchmarks && ../$(PY) compare_revisions.py --base $(BASE)
 
 ## make mutate: mutation testing (mutmut) of gmm_teach/em.py, covariance.py, initialization.py, mixture.py and
 ## anomaly.py with their fast unit tests; prints the counts (killed, survived) and the survivors' names

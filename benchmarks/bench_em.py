@@ -105,11 +105,15 @@ def timed(function, *args):
     return clock() - started, result
 
 
+def rough_start(X, n_components, covariance_type):
+    """A rough start with ellipses of a sensible size: each point to its nearest k-means++ seed, one M-step."""
+    seeds = kmeans_plusplus(X, n_components, np.random.RandomState(0))[0]
+    return m_step(X, one_hot(nearest_centre(X, seeds), n_components), covariance_type)
+
+
 def per_iteration(X, n_components, covariance_type, budget_seconds, rounds):
     """Median seconds per iteration of both, from the same start, in alternating blocks; and the parity."""
-    # a rough start with ellipses of a sensible size: each point to its nearest k-means++ seed, one M-step
-    seeds = kmeans_plusplus(X, n_components, np.random.RandomState(0))[0]
-    params = m_step(X, one_hot(nearest_centre(X, seeds), n_components), covariance_type)
+    params = rough_start(X, n_components, covariance_type)
     # parity: the same 10 iterations from the same start (ours after i iterations = theirs at i)
     ours_reference = [step.log_likelihood for step in em_steps(X, params, tol=0.0, max_iter=10)][:10]
     theirs_reference = sklearn_iterations(sklearn_started_at(params, X), X, 10)
