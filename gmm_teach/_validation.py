@@ -384,11 +384,12 @@ def check_em_settings(n_components, covariance_type, tol, reg_covar, max_iter, i
     check_choice(init_params, "init_params", INIT_METHODS)
 
 
-def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
+def check_sample_weight(sample_weight, n_samples, name="sample_weight", allow_zero_total=False):
     """Return ``sample_weight`` as a float64 array of shape (n_samples,), or None when it is None.
 
     Weights must be finite and non-negative, and not all zero: a point of weight 2 counts as two copies of it,
-    a point of weight 0 as absent.
+    a point of weight 0 as absent. ``allow_zero_total``: one block of a split data set may weigh nothing (its
+    statistics then change nothing when merged).
     """
     if sample_weight is None:
         return None
@@ -404,7 +405,7 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
         raise ValueError(f"{name} must be finite; it contains NaN or infinity.")
     if np.any(weights < 0):
         raise ValueError(f"{name} must be non-negative; got {weights.min():g}.")
-    if not np.any(weights > 0):
+    if not allow_zero_total and not np.any(weights > 0):
         raise ValueError(f"{name} must not be all zero: no point would count.")
     return weights
 

@@ -366,8 +366,9 @@ class SufficientStatistics:
         """The statistics of the points ``X`` with the given responsibilities (and sample weights)."""
         X = np.asarray(X, dtype=np.float64)
         weights = np.asarray(responsibilities, dtype=np.float64)
+        # float64: float32 weights would sum to 7 digits
+        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], allow_zero_total=True)
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)  # float32 weights would sum to 7 digits
             weights = weights * sample_weight[:, np.newaxis]
         centre = X[0] if X.shape[0] else np.zeros(X.shape[1])
         centred = X - centre
@@ -386,6 +387,7 @@ class SufficientStatistics:
         An empty block gives statistics that change nothing when merged.
         """
         X = np.asarray(X, dtype=np.float64)
+        sample_weight = check.check_sample_weight(sample_weight, X.shape[0], allow_zero_total=True)
         if X.shape[0] == 0:
             empty = np.zeros((0, params.n_components))
             return cls.from_responsibilities(X, empty, params.covariance_type, sample_weight)

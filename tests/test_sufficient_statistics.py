@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gmm_teach.covariance import CollapsedComponentError
-from gmm_teach.em import SufficientStatistics, e_step, m_step, m_step_from
+from gmm_teach.em import MixtureParams, SufficientStatistics, e_step, m_step, m_step_from
 from gmm_teach.initialization import initial_params
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
@@ -182,3 +182,23 @@ def test_a_collapsed_m_step_from_statistics_names_the_reg_covar_in_use():
     stats = SufficientStatistics.from_responsibilities(points, np.ones((2, 1)), "full")
     with pytest.raises(CollapsedComponentError, match=r"Increase reg_covar \(now 1e-10\)"):
         m_step_from(stats, reg_covar=1e-10)
+
+
+@pytest.mark.parametrize("n_points", [0, 5])
+def test_block_weights_of_the_wrong_length_are_refused_by_name(n_points):
+    X = np.arange(2.0 * n_points).reshape(n_points, 2)
+    params = MixtureParams.from_covariances(np.array([1.0]), np.zeros((1, 2)), np.eye(2)[np.newaxis], "full")
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(%d,\)" % n_points):
+        SufficientStatistics.from_block(X, params, np.ones(n_points + 1))
+
+
+def test_a_block_that_weighs_nothing_merges_to_nothing():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    params = MixtureParams.from_covariances(
+        np.array([0.5, 0.5]), np.array([[-1.0, 0], [1, 0]]), np.stack([np.eye(2), np.eye(2)]), "full"
+    )
+    whole = SufficientStatistics.from_block(X[:20], params)
+    merged = SufficientStatistics.merge(whole, SufficientStatistics.from_block(X[20:], params, np.zeros(10)))
+    np.testing.assert_allclose(merged.nk, whole.nk, rtol=1e-12)
+    np.testing.assert_allclose(merged.scatters, whole.scatters, rtol=1e-12)
+    assert merged.weight_total == whole.weight_total
