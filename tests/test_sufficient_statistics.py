@@ -202,3 +202,24 @@ def test_a_block_that_weighs_nothing_merges_to_nothing():
     np.testing.assert_allclose(merged.nk, whole.nk, rtol=1e-12)
     np.testing.assert_allclose(merged.scatters, whole.scatters, rtol=1e-12)
     assert merged.weight_total == whole.weight_total
+
+
+def test_a_component_empty_in_both_blocks_stays_where_the_first_block_put_it():
+    """Its share N_b / N is 0 / 0: taken as 0, so the merged mean is the first block's (finite, not garbage)."""
+    params = MixtureParams.from_covariances(
+        np.array([0.5, 0.5]), np.array([[0.0, 0.0], [1e9, 1e9]]), np.stack([np.eye(2), np.eye(2)]), "full"
+    )
+    X = np.random.default_rng(1).normal(size=(40, 2))
+    first, second = SufficientStatistics.from_block(X[:25], params), SufficientStatistics.from_block(X[25:], params)
+    for _ in range(20):  # fresh arrays each time: an uninitialised share would show sooner or later
+        merged = first.merge(second)
+        assert merged.nk[1] == 0.0
+        np.testing.assert_array_equal(merged.means[1], first.means[1])
+
+
+def test_the_default_reg_covar_of_the_estimates_is_m_step_froms():
+    X = np.random.default_rng(2).normal(size=(50, 2))
+    params = MixtureParams.from_covariances(np.array([1.0]), np.zeros((1, 2)), np.eye(2)[np.newaxis], "full")
+    stats = SufficientStatistics.from_block(X, params)
+    np.testing.assert_array_equal(stats.estimates()[2], stats.estimates(1e-6)[2])
+    np.testing.assert_array_equal(stats.estimates()[2], m_step_from(stats).covariances)
