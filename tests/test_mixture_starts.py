@@ -1,0 +1,107 @@
+"""Where GaussianMixture's fits start and how they continue: Dask arrays (with Dask's synchronous scheduler,
+no cluster: fast enough for mutation testing), weighted iter_fit, partial_fit after fit, and the choice of
+the best of n_init starts."""
+
+import numpy as np
+import pytest
+from helpers import three_blobs
+
+from gmm_teach import ConvergenceWarning, GaussianMixture, _distributed
+from gmm_teach.initialization import initial_params
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+sklearn_mixture = pytest.importorskip("sklearn.mixture")
+sklearn_exceptions = pytest.importorskip("sklearn.exceptions")
+
+
+@pytest.fixture
+def synchronous_dask():
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+def test_a_dask_fit_starts_from_a_random_sample_of_rows_then_fits_all_of_them(synchronous_dask, monkeypatch):
+    """Of 900 rows, START_SAMPLE (here 300) are drawn from ``random_state``: the (unweighted) start is the
+    one NumPy data of those rows gives, and EM then runs on every row with its weight."""
+    monkeypatch.setattr(_distributed, "START_SAMPLE", 300)
+    X = three_blobs(900)[0]
+    sample_weight = np.random.default_rng(0).uniform(0.5, 2.0, size=900)
+    random_state = np.random.RandomState(0)
+    rows = np.sort(random_state.choice(900, 300, replace=False))
+    start = initial_params(X[rows], 3, "full", "kmeans", random_state)[0]
+    given = dict(weights_init=start.weights, means_init=start.means, precisions_init=start.precisions)
+    expected = GaussianMixture(3, tol=1e-8, **given).fit(X, sample_weight=sample_weight)
+
+    steps = list(
+        GaussianMixture(3, tol=1e-8, random_state=0).iter_fit(da.from_array(X, chunks=300), sample_weight=sample_weight)
+    )
+    np.testing.assert_allclose(steps[0].params.means, start.means, rtol=1e-10)
+    np.testing.assert_allclose(steps[-1].params.means, expected.means_, rtol=1e-8)
+    np.testing.assert_allclose(steps[-1].log_likelihood, expected.lower_bounds_[-1], rtol=1e-10)
+    assert len(steps) == expected.n_iter_ + 1
+
+
+@pytest.mark.filterwarnings("ignore::gmm_teach.ConvergenceWarning")  # max_iter=2: a warm start needs a fit
+def test_a_dask_fit_continues_after_warm_start(synchronous_dask):
+    """warm_start on a Dask array continues from the fitted parameters, as on NumPy data."""
+    X = three_blobs(600)[0]
+    ours = GaussianMixture(3, warm_start=True, max_iter=2, random_state=0).fit(da.from_array(X, chunks=200))
+    numpy_model = GaussianMixture(3, warm_start=True, max_iter=2, random_state=0).fit(X)
+    for model, data in ((ours, da.from_array(X, chunks=200)), (numpy_model, X)):
+        model.fit(data)
+    np.testing.assert_allclose(ours.means_, numpy_model.means_, rtol=1e-8)
+    assert ours.lower_bounds_ == pytest.approx(numpy_model.lower_bounds_, rel=1e-10)
+
+
+def test_iter_fit_weights_the_points_as_fit_does():
+    X = three_blobs(120)[0]
+    sample_weight = np.random.default_rng(1).integers(1, 4, size=120).astype(float)
+    fitted = GaussianMixture(3, random_state=0).fit(X, sample_weight=sample_weight)
+    steps = list(GaussianMixture(3, random_state=0).iter_fit(X, sample_weight=sample_weight))
+    np.testing.assert_allclose(steps[-1].params.means, fitted.means_)
+
+
+def test_given_responsibilities_are_weighted_by_sample_weight():
+    """Step 0 of ``initial_responsibilities`` is their M-step with each point counted ``sample_weight`` times:
+    that of the rows repeated."""
+    X = three_blobs(60)[0]
+    counts = np.random.default_rng(2).integers(1, 4, size=60)
+    responsibilities = np.random.default_rng(3).dirichlet(np.ones(3), size=60)
+    weighted = next(
+        GaussianMixture(3).iter_fit(X, initial_responsibilities=responsibilities, sample_weight=counts.astype(float))
+    )
+    repeated = next(
+        GaussianMixture(3).iter_fit(
+            np.repeat(X, counts, axis=0), initial_responsibilities=np.repeat(responsibilities, counts, axis=0)
+        )
+    )
+    np.testing.assert_allclose(weighted.params.means, repeated.params.means, rtol=1e-10)
+    np.testing.assert_allclose(weighted.params.covariances, repeated.params.covariances, rtol=1e-10)
+
+
+def test_a_whole_fit_forgets_the_batches_of_partial_fit():
+    """After ``fit``, ``partial_fit`` of a batch merges only that batch: the earlier batches are forgotten."""
+    X = three_blobs(300)[0]
+    model = GaussianMixture(3, random_state=0)
+    model.partial_fit(X[:100]).partial_fit(X[100:200])
+    model.fit(X)
+    model.partial_fit(X[200:])
+    assert len(model._batch_statistics) == 1
+    fresh = GaussianMixture(3, random_state=0).fit(X)
+    fresh.partial_fit(X[200:])
+    np.testing.assert_allclose(model.means_, fresh.means_)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_with_one_iteration_the_best_start_is_scikit_learns(seed):
+    """With ``max_iter=1`` the starts are ranked by the log-likelihood of their initial parameters (the last one
+    scikit-learn computes), not of the parameters after the step: the same start wins as in scikit-learn."""
+    X = three_blobs(150, seed=seed)[0]
+    settings = dict(n_components=4, n_init=6, max_iter=1, init_params="random_from_data", random_state=seed)
+    with pytest.warns(ConvergenceWarning):
+        ours = GaussianMixture(**settings).fit(X)
+    with pytest.warns(sklearn_exceptions.ConvergenceWarning):
+        theirs = sklearn_mixture.GaussianMixture(**settings).fit(X)
+    np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-8)
+    assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-10)
