@@ -97,8 +97,10 @@ assignment: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-## make mutate: mutation testing (mutmut) of gmm_teach/anomaly.py and mixture.py with their unit tests; prints the
-## counts (killed, survived) and the survivors' names (`$(VENV)/bin/mutmut show NAME` shows one); config in pyproject
+## make mutate: mutation testing (mutmut) of the reference core (gmm_teach/em.py, covariance.py, initialization.py,
+## mixture.py, anomaly.py) with their fast unit tests; prints the counts (killed, survived) and the survivors' names
+## (`$(VENV)/bin/mutmut show NAME` shows one); config in pyproject; the equivalent mutants, with their reasons, are
+## listed in tests/mutation_equivalents.md
 mutate: $(STAMP)
 	$(PIP) install -q "mutmut>=3.3"
 	$(SINGLE_THREADED) MPLBACKEND=Agg GMM_MPL_BACKEND=inline $(VENV)/bin/mutmut run; status=$$?; \

@@ -1,57 +1,14 @@
-"""Where GaussianMixture's fits start and how they continue: Dask arrays (with Dask's synchronous scheduler,
-no cluster: fast enough for mutation testing), weighted iter_fit, partial_fit after fit, and the choice of
-the best of n_init starts."""
+"""Where GaussianMixture's fits start and how they continue: weighted iter_fit, given responsibilities,
+partial_fit after fit, and the choice of the best of n_init starts (Dask arrays: test_dask_start.py)."""
 
 import numpy as np
 import pytest
 from helpers import three_blobs
 
-from gmm_teach import ConvergenceWarning, GaussianMixture, _distributed
-from gmm_teach.initialization import initial_params
+from gmm_teach import ConvergenceWarning, GaussianMixture
 
-dask = pytest.importorskip("dask")
-da = pytest.importorskip("dask.array")
 sklearn_mixture = pytest.importorskip("sklearn.mixture")
 sklearn_exceptions = pytest.importorskip("sklearn.exceptions")
-
-
-@pytest.fixture
-def synchronous_dask():
-    with dask.config.set(scheduler="synchronous"):
-        yield
-
-
-def test_a_dask_fit_starts_from_a_random_sample_of_rows_then_fits_all_of_them(synchronous_dask, monkeypatch):
-    """Of 900 rows, START_SAMPLE (here 300) are drawn from ``random_state``: the (unweighted) start is the
-    one NumPy data of those rows gives, and EM then runs on every row with its weight."""
-    monkeypatch.setattr(_distributed, "START_SAMPLE", 300)
-    X = three_blobs(900)[0]
-    sample_weight = np.random.default_rng(0).uniform(0.5, 2.0, size=900)
-    random_state = np.random.RandomState(0)
-    rows = np.sort(random_state.choice(900, 300, replace=False))
-    start = initial_params(X[rows], 3, "full", "kmeans", random_state)[0]
-    given = dict(weights_init=start.weights, means_init=start.means, precisions_init=start.precisions)
-    expected = GaussianMixture(3, tol=1e-8, **given).fit(X, sample_weight=sample_weight)
-
-    steps = list(
-        GaussianMixture(3, tol=1e-8, random_state=0).iter_fit(da.from_array(X, chunks=300), sample_weight=sample_weight)
-    )
-    np.testing.assert_allclose(steps[0].params.means, start.means, rtol=1e-10)
-    np.testing.assert_allclose(steps[-1].params.means, expected.means_, rtol=1e-8)
-    np.testing.assert_allclose(steps[-1].log_likelihood, expected.lower_bounds_[-1], rtol=1e-10)
-    assert len(steps) == expected.n_iter_ + 1
-
-
-@pytest.mark.filterwarnings("ignore::gmm_teach.ConvergenceWarning")  # max_iter=2: a warm start needs a fit
-def test_a_dask_fit_continues_after_warm_start(synchronous_dask):
-    """warm_start on a Dask array continues from the fitted parameters, as on NumPy data."""
-    X = three_blobs(600)[0]
-    ours = GaussianMixture(3, warm_start=True, max_iter=2, random_state=0).fit(da.from_array(X, chunks=200))
-    numpy_model = GaussianMixture(3, warm_start=True, max_iter=2, random_state=0).fit(X)
-    for model, data in ((ours, da.from_array(X, chunks=200)), (numpy_model, X)):
-        model.fit(data)
-    np.testing.assert_allclose(ours.means_, numpy_model.means_, rtol=1e-8)
-    assert ours.lower_bounds_ == pytest.approx(numpy_model.lower_bounds_, rel=1e-10)
 
 
 def test_iter_fit_weights_the_points_as_fit_does():
