@@ -1,8 +1,7 @@
 """Where GaussianMixture's fit starts on a Dask array, with Dask's synchronous scheduler (no cluster: fast).
 
-Kept apart from test_mixture_starts.py because mutmut's forked test runs hang once Dask is imported in its
-parent process: `make mutate` leaves this file out, and the mutants it kills are listed, with how they were
-checked, in tests/mutation_equivalents.md.
+A file of its own, so that without Dask (an optional extra) only these tests are skipped. No
+dask.distributed cluster here (tests/test_dask.py starts one): that keeps it fast enough for `make mutate`.
 """
 
 import numpy as np
@@ -37,6 +36,7 @@ def test_a_dask_fit_starts_from_a_random_sample_of_rows_then_fits_all_of_them(sy
     steps = list(
         GaussianMixture(3, tol=1e-8, random_state=0).iter_fit(da.from_array(X, chunks=300), sample_weight=sample_weight)
     )
+    assert all(isinstance(step.responsibilities, da.Array) for step in steps)  # lazy: the data stay in Dask
     np.testing.assert_allclose(steps[0].params.means, start.means, rtol=1e-10)
     np.testing.assert_allclose(steps[-1].params.means, expected.means_, rtol=1e-8)
     np.testing.assert_allclose(steps[-1].log_likelihood, expected.lower_bounds_[-1], rtol=1e-10)

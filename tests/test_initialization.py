@@ -179,18 +179,25 @@ def test_cluster_means_are_weighted_means():
 def test_an_empty_cluster_takes_the_point_farthest_from_its_centre_with_its_weight():
     """scikit-learn's rule: the farthest points (from their own centres) move, the farthest first, to the
     empty clusters in order, leaving the clusters they came from."""
-    X = np.array([[0.0], [1.0], [4.0], [10.0]])
+    X = np.array([[0.0], [1.0], [-4.0], [10.0]])
     labels, weights = np.zeros(4, dtype=int), np.array([1.0, 3.0, 2.0, 5.0])
     means = cluster_means(X, labels, np.array([[0.0], [50.0], [60.0]]), weights)
-    np.testing.assert_allclose(means, [[0.75], [10.0], [4.0]])
+    np.testing.assert_allclose(means, [[0.75], [10.0], [-4.0]])
     one_empty = cluster_means(X[:3], labels[:3], np.array([[0.0], [50.0]]), weights[:3])
-    np.testing.assert_allclose(one_empty, [[0.75], [4.0]])
+    np.testing.assert_allclose(one_empty, [[0.75], [-4.0]])
+    # as many empty clusters as points beyond the first: every other point moves
+    two_of_three = cluster_means(X[[0, 2, 3]], labels[:3], np.array([[0.0], [50.0], [60.0]]), weights[[0, 2, 3]])
+    np.testing.assert_allclose(two_of_three, [[0.0], [10.0], [-4.0]])
+    # among many points, the farthest one (the last row here, on the negative side) moves
+    many = np.vstack([np.linspace(-1.0, 1.0, 41)[:, np.newaxis], [[-30.0]]])
+    moved = cluster_means(many, np.zeros(42, dtype=int), np.array([[0.0], [99.0]]), np.ones(42))
+    np.testing.assert_allclose(moved, [[0.0], [-30.0]], atol=1e-12)
 
 
 def test_when_every_point_is_on_its_centre_an_empty_cluster_joins_the_largest():
-    X = np.array([[1.0], [1.0], [5.0]])
-    means = cluster_means(X, np.array([0, 0, 1]), np.array([[1.0], [5.0], [9.0]]), np.ones(3))
-    np.testing.assert_allclose(means, [[1.0], [5.0], [1.0]])
+    X = np.array([[1.0], [5.0], [5.0]])
+    means = cluster_means(X, np.array([0, 1, 1]), np.array([[1.0], [5.0], [9.0]]), np.ones(3))
+    np.testing.assert_allclose(means, [[1.0], [5.0], [5.0]])
 
 
 def test_with_every_initial_value_given_the_random_stream_continues_as_scikit_learns():
@@ -226,7 +233,8 @@ def test_kmeans_plusplus_can_pick_the_last_point():
 def test_kmeans_stops_at_scikit_learns_tolerance_not_at_convergence(seed, weighted):
     """The tolerance is 1e-4 times the (weighted) mean feature variance: on wide data (standard deviations
     of 10^4) scikit-learn stops while labels still change, and these are the labels it returns."""
-    X = np.random.default_rng(3).normal(size=(400, 2)) * [1e4, 1e4 / 3]
+    # far apart offsets leave each feature's variance, which sets the tolerance, as it is
+    X = np.random.default_rng(3).normal(size=(400, 2)) * [1e4, 1e4 / 3] + [3e5, -5e5]
     sample_weight = np.random.default_rng(4).uniform(0.5, 2.0, size=400) if weighted else None
     stopped = sklearn_cluster.KMeans(6, n_init=1, random_state=seed).fit(X, sample_weight=sample_weight).labels_
     converged = sklearn_cluster.KMeans(6, n_init=1, random_state=seed, tol=0).fit(X, sample_weight=sample_weight)
@@ -244,10 +252,25 @@ def test_kmeans_centres_each_feature_so_data_far_from_the_origin_keep_their_digi
         np.testing.assert_array_equal(kmeans_labels(X, 2, np.random.RandomState(0), sample_weight), theirs)
 
 
-def test_integer_initial_values_become_float_parameters():
+@pytest.mark.parametrize("precisions_init", [None, [2.0]])
+def test_integer_initial_values_become_float_parameters(precisions_init):
     X = three_blobs(30)[0]
-    params = initial_params(
-        X, 1, "spherical", "kmeans", np.random.RandomState(0), weights_init=[1], means_init=[[0, 1]]
-    )[0]
+    given = dict(weights_init=[1], means_init=[[0, 1]], precisions_init=precisions_init)
+    params = initial_params(X, 1, "spherical", "kmeans", np.random.RandomState(0), **given)[0]
     assert params.weights.dtype == np.float64 and params.means.dtype == np.float64
     np.testing.assert_array_equal(params.means, [[0.0, 1.0]])
+
+
+def test_a_weighted_start_is_the_start_of_the_repeated_rows():
+    """With ``sample_weight`` the initial weights are the weighted N_k over the total weight (they sum to
+    one), and k-means++ draws its seeds with the weights, as scikit-learn's ``kmeans_plusplus`` does."""
+    X = three_blobs(60)[0]
+    counts = np.random.default_rng(5).integers(1, 4, size=60)
+    weighted = initial_params(X, 3, "diag", "kmeans", np.random.RandomState(0), sample_weight=counts.astype(float))[0]
+    repeated = initial_params(np.repeat(X, counts, axis=0), 3, "diag", "kmeans", np.random.RandomState(0))[0]
+    np.testing.assert_allclose(weighted.weights, repeated.weights, rtol=1e-12)
+    np.testing.assert_allclose(weighted.means, repeated.means, rtol=1e-10)
+    sample_weight = np.random.default_rng(6).uniform(0.1, 5.0, size=60)
+    seeds = initial_responsibilities(X, 4, "k-means++", np.random.RandomState(2), sample_weight).argmax(axis=0)
+    their_seeds = sklearn_cluster.kmeans_plusplus(X, 4, random_state=2, sample_weight=sample_weight)[1]
+    np.testing.assert_array_equal(seeds, their_seeds)

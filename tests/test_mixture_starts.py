@@ -6,6 +6,8 @@ import pytest
 from helpers import three_blobs
 
 from gmm_teach import ConvergenceWarning, GaussianMixture
+from gmm_teach.em import e_step, m_step
+from gmm_teach.initialization import initial_params
 
 sklearn_mixture = pytest.importorskip("sklearn.mixture")
 sklearn_exceptions = pytest.importorskip("sklearn.exceptions")
@@ -62,3 +64,35 @@ def test_with_one_iteration_the_best_start_is_scikit_learns(seed):
         theirs = sklearn_mixture.GaussianMixture(**settings).fit(X)
     np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-8)
     assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-10)
+
+
+def test_reg_covar_is_added_in_every_m_step_of_fit_and_partial_fit():
+    """A large ``reg_covar`` shows: every fitted variance is at least ``reg_covar``."""
+    X = three_blobs(90)[0]
+    fitted = GaussianMixture(3, covariance_type="diag", reg_covar=25.0, random_state=0).fit(X)
+    assert fitted.covariances_.min() >= 25.0
+    incremental = GaussianMixture(3, covariance_type="diag", reg_covar=25.0, random_state=0).partial_fit(X)
+    assert incremental.covariances_.min() >= 25.0
+
+
+def test_a_warm_start_continues_scikit_learns_convergence_test():
+    """The second fit of a warm start compares its first log-likelihood with the last of the previous fit, as
+    scikit-learn does: a converged model converges again at once."""
+    X = three_blobs(150)[0]
+    ours = GaussianMixture(3, warm_start=True, random_state=0).fit(X)
+    theirs = sklearn_mixture.GaussianMixture(3, warm_start=True, random_state=0).fit(X)
+    ours.fit(X)
+    theirs.fit(X)
+    assert ours.n_iter_ == theirs.n_iter_ == 1
+    np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-8)
+
+
+def test_the_first_partial_fit_starts_from_random_state_and_reports_the_starts_log_likelihood():
+    """The first call: ``init_params`` from ``random_state`` (repeatable), an E-step under the start (its mean
+    log-likelihood is ``lower_bound_``), then the M-step; the model is not said to have converged."""
+    X = three_blobs(90)[0]
+    start = initial_params(X, 3, "full", "kmeans", np.random.RandomState(0))[0]
+    model = GaussianMixture(3, random_state=0).partial_fit(X)
+    assert model.lower_bound_ == pytest.approx(e_step(X, start)[1], rel=1e-12)
+    np.testing.assert_allclose(model.means_, m_step(X, e_step(X, start)[0], "full").means, rtol=1e-10)
+    assert model.converged_ is False and model.n_iter_ == 1 and model.n_features_in_ == 2
