@@ -228,8 +228,7 @@ def initial_params(
     :mod:`gmm_teach._validation`).
     """
     if weights_init is not None and means_init is not None and precisions_init is not None:
-        weights, means = np.asarray(weights_init, dtype=float), np.asarray(means_init, dtype=float)
-        return MixtureParams.from_precisions(weights, means, precisions_init, covariance_type), None
+        return MixtureParams.from_precisions(weights_init, means_init, precisions_init, covariance_type), None
     responsibilities = initial_responsibilities(X, n_components, init_params, random_state, sample_weight)
     estimated = _start_m_step(X, responsibilities, covariance_type, reg_covar, sample_weight)
     # scikit-learn divides the initial N_k by n (not by their sum): with seed responsibilities the weights

@@ -9,6 +9,7 @@ from gmm_teach.initialization import (
     KMEANS_MAX_ITER,
     KMEANS_TOL,
     cluster_means,
+    give_farthest_points_to,
     initial_params,
     initial_responsibilities,
     kmeans_labels,
@@ -179,25 +180,31 @@ def test_cluster_means_are_weighted_means():
 def test_an_empty_cluster_takes_the_point_farthest_from_its_centre_with_its_weight():
     """scikit-learn's rule: the farthest points (from their own centres) move, the farthest first, to the
     empty clusters in order, leaving the clusters they came from."""
-    X = np.array([[0.0], [1.0], [-4.0], [10.0]])
+    X = np.array([[100.0], [101.0], [96.0], [110.0]])  # about a centre at 100
     labels, weights = np.zeros(4, dtype=int), np.array([1.0, 3.0, 2.0, 5.0])
-    means = cluster_means(X, labels, np.array([[0.0], [50.0], [60.0]]), weights)
-    np.testing.assert_allclose(means, [[0.75], [10.0], [-4.0]])
-    one_empty = cluster_means(X[:3], labels[:3], np.array([[0.0], [50.0]]), weights[:3])
-    np.testing.assert_allclose(one_empty, [[0.75], [-4.0]])
+    means = cluster_means(X, labels, np.array([[100.0], [50.0], [60.0]]), weights)
+    np.testing.assert_allclose(means, [[100.75], [110.0], [96.0]])
+    one_empty = cluster_means(X[:3], labels[:3], np.array([[100.0], [50.0]]), weights[:3])
+    np.testing.assert_allclose(one_empty, [[100.75], [96.0]])
     # as many empty clusters as points beyond the first: every other point moves
-    two_of_three = cluster_means(X[[0, 2, 3]], labels[:3], np.array([[0.0], [50.0], [60.0]]), weights[[0, 2, 3]])
-    np.testing.assert_allclose(two_of_three, [[0.0], [10.0], [-4.0]])
-    # among many points, the farthest one (the last row here, on the negative side) moves
-    many = np.vstack([np.linspace(-1.0, 1.0, 41)[:, np.newaxis], [[-30.0]]])
-    moved = cluster_means(many, np.zeros(42, dtype=int), np.array([[0.0], [99.0]]), np.ones(42))
-    np.testing.assert_allclose(moved, [[0.0], [-30.0]], atol=1e-12)
+    two_of_three = cluster_means(X[[0, 2, 3]], labels[:3], np.array([[100.0], [50.0], [60.0]]), weights[[0, 2, 3]])
+    np.testing.assert_allclose(two_of_three, [[100.0], [110.0], [96.0]])
+    # among many points (a partial sort of a thousand distances), the farthest one moves
+    many = np.random.default_rng(0).uniform(-1.0, 1.0, size=(1000, 1))
+    many[500] = -30.0
+    moved = cluster_means(many, np.zeros(1000, dtype=int), np.array([[0.0], [99.0]]), np.ones(1000))
+    np.testing.assert_allclose(moved[1], [-30.0])
+    np.testing.assert_allclose(moved[0], np.delete(many, 500).mean())
 
 
 def test_when_every_point_is_on_its_centre_an_empty_cluster_joins_the_largest():
     X = np.array([[1.0], [5.0], [5.0]])
-    means = cluster_means(X, np.array([0, 1, 1]), np.array([[1.0], [5.0], [9.0]]), np.ones(3))
-    np.testing.assert_allclose(means, [[1.0], [5.0], [5.0]])
+    labels, centres = np.array([0, 1, 1]), np.array([[1.0], [5.0], [9.0]])
+    np.testing.assert_allclose(cluster_means(X, labels, centres, np.ones(3)), [[1.0], [5.0], [5.0]])
+    sums, counts = np.array([[1.0], [10.0], [0.0]]), np.array([1.0, 2.0, 0.0])
+    give_farthest_points_to(np.array([2]), X, labels, centres, sums, counts, np.ones(3))
+    np.testing.assert_array_equal(counts, [1.0, 2.0, 0.0])  # nothing moved
+    np.testing.assert_array_equal(sums, [[1.0], [10.0], [0.0]])
 
 
 def test_with_every_initial_value_given_the_random_stream_continues_as_scikit_learns():
@@ -274,3 +281,41 @@ def test_a_weighted_start_is_the_start_of_the_repeated_rows():
     seeds = initial_responsibilities(X, 4, "k-means++", np.random.RandomState(2), sample_weight).argmax(axis=0)
     their_seeds = sklearn_cluster.kmeans_plusplus(X, 4, random_state=2, sample_weight=sample_weight)[1]
     np.testing.assert_array_equal(seeds, their_seeds)
+
+
+@pytest.mark.parametrize(
+    "heavy, weights",
+    [(lambda x: x > 0, (20.0, 1.0)), (lambda x: x < -12_000, (500.0, 0.2))],
+    ids=["right-half-heavy", "left-tail-heavy"],
+)
+def test_weighted_kmeans_measures_its_tolerance_about_the_weighted_mean(heavy, weights):
+    """Strongly uneven weights move the mean and change the variance: the tolerance is the weighted variance
+    about the weighted mean (a point of weight w counts w times), as in scikit-learn's KMeans."""
+    X = np.random.default_rng(3).normal(size=(400, 2)) * [1e4, 1e4 / 3]
+    sample_weight = np.where(heavy(X[:, 0]), *weights)
+    theirs = sklearn_cluster.KMeans(6, n_init=1, random_state=1).fit(X, sample_weight=sample_weight).labels_
+    np.testing.assert_array_equal(kmeans_labels(X, 6, np.random.RandomState(1), sample_weight), theirs)
+
+
+def test_kmeans_stops_when_the_shift_equals_the_tolerance(monkeypatch):
+    """By hand, from seeds 0 and 1 of the points 0..8 and 20: the first Lloyd step moves the centres by
+    ``shift``; with the tolerance set to exactly that shift, k-means stops there ("at most" the tolerance,
+    scikit-learn's ``<=``) and returns the labels of those centres, although point 4 would change later."""
+    import gmm_teach.initialization as initialization
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0], [20.0]])
+    centred = X - X.mean(axis=0)
+    seeds = centred[[0, 1]]
+    monkeypatch.setattr(initialization, "kmeans_plusplus", lambda data, k, random_state, weights: (seeds, [0, 1]))
+    after_one_step = cluster_means(centred, nearest_centre(centred, seeds), seeds, np.ones(10))
+    shift = np.sum((after_one_step - seeds) ** 2)
+    variance = np.var(X, axis=0).mean()
+    tol = shift / variance
+    while tol * variance != shift:  # the nearest float whose product with the variance is the shift
+        tol = np.nextafter(tol, np.inf if tol * variance < shift else -np.inf)
+    monkeypatch.setattr(initialization, "KMEANS_TOL", tol)
+    labels = kmeans_labels(X, 2, np.random.RandomState(0))
+    np.testing.assert_array_equal(labels, nearest_centre(centred, after_one_step))
+    assert labels[4] == 1  # the converged labels put point 4 with 0..3
+    monkeypatch.setattr(initialization, "KMEANS_TOL", 0.0)
+    assert kmeans_labels(X, 2, np.random.RandomState(0))[4] == 0
