@@ -100,7 +100,8 @@ bench: $(STAMP)
 ## make mutate: mutation testing (mutmut) of the reference core (gmm_teach/em.py, covariance.py, initialization.py,
 ## mixture.py, anomaly.py) with their fast unit tests; prints the counts (killed, survived) and the survivors' names
 ## (`$(VENV)/bin/mutmut show NAME` shows one); config in pyproject; the equivalent mutants, with their reasons, are
-## listed in tests/mutation_equivalents.md
+## listed in tests/mutation_equivalents.md. Single-threaded on purpose: an OpenMP pool (scikit-learn's KMeans, used
+## by the tests) started in mutmut's parent process deadlocks its forked children
 mutate: $(STAMP)
 	$(PIP) install -q "mutmut>=3.3"
 	$(SINGLE_THREADED) MPLBACKEND=Agg GMM_MPL_BACKEND=inline $(VENV)/bin/mutmut run; status=$$?; \

@@ -91,8 +91,8 @@ def test_the_first_partial_fit_starts_from_random_state_and_reports_the_starts_l
     """The first call: ``init_params`` from ``random_state`` (repeatable), an E-step under the start (its mean
     log-likelihood is ``lower_bound_``), then the M-step; the model is not said to have converged."""
     X = three_blobs(90)[0]
-    start = initial_params(X, 3, "full", "kmeans", np.random.RandomState(0))[0]
-    model = GaussianMixture(3, random_state=0).partial_fit(X)
+    start = initial_params(X, 3, "full", "random", np.random.RandomState(0))[0]
+    model = GaussianMixture(3, init_params="random", random_state=0).partial_fit(X)
     assert model.lower_bound_ == pytest.approx(e_step(X, start)[1], rel=1e-12)
     np.testing.assert_allclose(model.means_, m_step(X, e_step(X, start)[0], "full").means, rtol=1e-10)
     assert model.converged_ is False and model.n_iter_ == 1 and model.n_features_in_ == 2
