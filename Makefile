@@ -102,10 +102,11 @@ bench-compare: $(STAMP)
 	@test -n "$(BASE)" || { echo "give the revision to compare with: make bench-compare BASE=<commit>"; exit 2; }
 	cd benchmarks && ../$(PY) compare_revisions.py --base $(BASE)
 
-## make mutate: mutation testing (mutmut) of gmm_teach/em.py, covariance.py, initialization.py, mixture.py and
-## anomaly.py with their fast unit tests; prints the counts (killed, survived) and the survivors' names
-## (`$(VENV)/bin/mutmut show NAME` shows one); every survivor must be listed in tests/mutation_equivalents.md
-## with the reason it is equivalent; config in pyproject
+## make mutate: mutation testing (mutmut) of the reference core (gmm_teach/em.py, covariance.py, initialization.py,
+## mixture.py, anomaly.py) with their fast unit tests; prints the counts (killed, survived) and the survivors' names
+## (`$(VENV)/bin/mutmut show NAME` shows one); config in pyproject; the equivalent mutants, with their reasons, are
+## listed in tests/mutation_equivalents.md. Single-threaded on purpose: an OpenMP pool (scikit-learn's KMeans, used
+## by the tests) started in mutmut's parent process deadlocks its forked children
 mutate: $(STAMP)
 	$(PIP) install -q "mutmut>=3.3"
 	$(SINGLE_THREADED) MPLBACKEND=Agg GMM_MPL_BACKEND=inline $(VENV)/bin/mutmut run; status=$$?; \

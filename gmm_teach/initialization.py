@@ -219,12 +219,16 @@ def initial_params(
 ):
     """Initial ``MixtureParams`` and the responsibilities that produced them.
 
-    The responsibilities are always drawn, even when ``weights_init``, ``means_init`` and
-    ``precisions_init`` are all given (then they are not used, and ``None`` is returned in their place), so
-    that ``random_state`` is consumed as scikit-learn consumes it. With ``sample_weight``, the M-step of the
-    initial responsibilities weights the points (the responsibilities themselves do not depend on the
-    weights). Inputs are assumed valid (see :mod:`gmm_teach._validation`).
+    When ``weights_init``, ``means_init`` and ``precisions_init`` are all given, nothing is drawn from
+    ``random_state`` and ``None`` is returned in place of the responsibilities, as scikit-learn (since 1.3)
+    skips its start then, so that the stream continues as scikit-learn's (``sample`` after ``fit`` gives its
+    numbers). Otherwise the responsibilities are drawn, even when one or two given values replace what they
+    estimate. With ``sample_weight``, the M-step of the initial responsibilities weights the points (the
+    responsibilities themselves do not depend on the weights). Inputs are assumed valid (see
+    :mod:`gmm_teach._validation`).
     """
+    if weights_init is not None and means_init is not None and precisions_init is not None:
+        return MixtureParams.from_precisions(weights_init, means_init, precisions_init, covariance_type), None
     responsibilities = initial_responsibilities(X, n_components, init_params, random_state, sample_weight)
     estimated = _start_m_step(X, responsibilities, covariance_type, reg_covar, sample_weight)
     # scikit-learn divides the initial N_k by n (not by their sum): with seed responsibilities the weights
@@ -243,16 +247,12 @@ def initial_params(
         return MixtureParams(
             weights, means, estimated.covariances, estimated.precisions_cholesky, covariance_type
         ), responsibilities
-    if weights_init is not None and means_init is not None:
-        responsibilities = None  # they produced nothing
     return MixtureParams.from_precisions(weights, means, precisions_init, covariance_type), responsibilities
 
 
 def _start_m_step(X, responsibilities, covariance_type, reg_covar, sample_weight):
     """:func:`gmm_teach.em.m_step` of the initial responsibilities, by the engine (the same numbers to 1e-10,
-    tested; several times faster on large data, where the start is a visible part of a fit)."""
+    tested; several times faster on large data, where the start is a visible part of a fit). Its means,
+    covariances and precisions are used; its weights are not (scikit-learn divides the start's N_k by n)."""
     data = _engine.prepare(np.asarray(X, dtype=np.float64), covariance_type, sample_weight=sample_weight)
-    estimate = _engine.m_step(data, responsibilities.T, reg_covar)
-    return MixtureParams(
-        estimate.weights, estimate.means, estimate.covariances, estimate.precisions_cholesky, covariance_type
-    )
+    return _engine.m_step(data, responsibilities.T, reg_covar)
