@@ -319,3 +319,24 @@ def test_kmeans_stops_when_the_shift_equals_the_tolerance(monkeypatch):
     assert labels[4] == 1  # the converged labels put point 4 with 0..3
     monkeypatch.setattr(initialization, "KMEANS_TOL", 0.0)
     assert kmeans_labels(X, 2, np.random.RandomState(0))[4] == 0
+
+
+class _TopOfTheRange:
+    """A random stream whose first seed is point 0 and whose uniform draws are the largest number below 1."""
+
+    def choice(self, n_samples, p=None):
+        return 0
+
+    def uniform(self, size=None):
+        return np.full(size, np.nextafter(1.0, 0.0))
+
+
+def test_a_draw_at_the_top_of_the_range_picks_the_last_point_not_one_past_it():
+    """k-means++ finds a draw's point in the cumulated D(x)^2; the total it draws against is a dot product, which
+    rounds differently: here it lies 2 units in the last place above the cumulated sum's end, so the largest draw
+    below 1 lands past the last point, and the index must be clipped to it (as scikit-learn clips it)."""
+    X = np.random.default_rng(1).normal(size=(50, 2))
+    closest = np.sum((X - X[0]) ** 2, axis=1)
+    assert closest @ np.ones(50) > np.cumsum(closest)[-1]  # the rounding this test is about
+    seeds, indices = kmeans_plusplus(X, 2, _TopOfTheRange())
+    np.testing.assert_array_equal(indices, [0, 49])
