@@ -102,6 +102,11 @@ class CovarianceModel:
         """
         return self.from_scatter(self.scatter(X, responsibilities, means), nk, reg_covar)
 
+    def refuse_collapsed(self, covariances: np.ndarray, means: np.ndarray, reg_covar: float) -> None:
+        """Raise :class:`CollapsedComponentError` when, without ``reg_covar``, a variance is at the rounding noise
+        of its mean (the diagonal and spherical models); the full and tied models are judged by their Cholesky
+        factorisation instead (:meth:`precisions_cholesky`), so nothing happens here."""
+
 
 class FullCovariance(CovarianceModel):
     """Each component has its own full covariance matrix: any ellipse, any orientation."""
@@ -272,9 +277,14 @@ class DiagCovariance(_VarianceModel):
         ``reg_covar``, a variance at the rounding noise of its mean raises :class:`CollapsedComponentError`.
         """
         variances = super().estimate(X, responsibilities, nk, means, reg_covar)
+        self.refuse_collapsed(variances, means, reg_covar)
+        return variances
+
+    def refuse_collapsed(self, variances: np.ndarray, means: np.ndarray, reg_covar: float) -> None:
+        """Without ``reg_covar``, a variance at the rounding noise of its mean's coordinate raises
+        :class:`CollapsedComponentError`: it cannot be told apart from zero."""
         if reg_covar <= 0.0 and np.any(variances <= _rounding_noise(means)):
             raise CollapsedComponentError(COLLAPSE_ADVICE.format(reg_covar=reg_covar))
-        return variances
 
     def log_det_cholesky(self, precisions_cholesky: np.ndarray, n_features: int) -> np.ndarray:
         r""":math:`\sum_j \log(1/\sigma_{kj})`, one value per component."""
@@ -316,9 +326,16 @@ class SphericalCovariance(_VarianceModel):
     def estimate(
         self, X: np.ndarray, responsibilities: np.ndarray, nk: np.ndarray, means: np.ndarray, reg_covar: float
     ) -> np.ndarray:
-        r"""One variance per component, the mean of the diagonal model's variances (which may raise
-        :class:`CollapsedComponentError` without ``reg_covar``). Returns shape (n_components,)."""
-        return DIAG.estimate(X, responsibilities, nk, means, reg_covar).mean(axis=1)
+        r"""One variance per component, the mean of the diagonal model's variances (without ``reg_covar``, one at
+        the rounding noise of its mean raises :class:`CollapsedComponentError`). Returns shape (n_components,)."""
+        variances = super().estimate(X, responsibilities, nk, means, reg_covar)
+        self.refuse_collapsed(variances, means, reg_covar)
+        return variances
+
+    def refuse_collapsed(self, variances: np.ndarray, means: np.ndarray, reg_covar: float) -> None:
+        """Without ``reg_covar``, a component's one variance at the rounding noise of its mean's largest coordinate
+        raises :class:`CollapsedComponentError`."""
+        DIAG.refuse_collapsed(variances, np.max(np.abs(means), axis=1), reg_covar)
 
     def log_det_cholesky(self, precisions_cholesky: np.ndarray, n_features: int) -> np.ndarray:
         r""":math:`d \log(1/\sigma_k)`, one value per component."""

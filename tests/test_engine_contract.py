@@ -265,3 +265,30 @@ def test_float32_data_with_a_tight_cluster_fit_as_float64(covariance_type):
     assert single.params_.means.dtype == np.float64 and single.means_.dtype == np.float32 and single.converged_
     np.testing.assert_allclose(single.covariances_, double.covariances_, rtol=1e-4)
     np.testing.assert_allclose(single.means_, double.means_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
+def test_engine_refuses_a_collapse_without_reg_covar_as_the_reference_does(covariance_type):
+    """A component on one point far from the rest, reg_covar = 0: its variance is the other points' negligible
+    responsibilities times their distances, 1e-246, below the rounding noise of its mean, so the reference m_step
+    refuses it (the diagonal and spherical models' rule; for full and tied, Cholesky decides, and a variance at the
+    rounding noise is noise for both); the engine must refuse it too, also when it runs its E-step first."""
+    from gmm_teach.covariance import CollapsedComponentError
+
+    X = np.concatenate([np.random.default_rng(0).normal(0, 1, 100), [8.0]])[:, np.newaxis]
+    variances = np.array([1e-8, X.var()])
+    start = MixtureParams.from_covariances(
+        np.array([0.5, 0.5]),
+        np.array([[8.0], [X.mean()]]),
+        variances[:, np.newaxis] if covariance_type == "diag" else variances,
+        covariance_type,
+    )
+    responsibilities = e_step(X, start)[0]
+    with pytest.raises(CollapsedComponentError):
+        m_step(X, responsibilities, covariance_type, reg_covar=0.0)
+    data = _engine.prepare(X, covariance_type)
+    with pytest.raises(CollapsedComponentError):
+        _engine.m_step(data, responsibilities.T, 0.0)
+    expectation = _engine.expectation(data, start)  # the component is far: its sums are about its own mean
+    with pytest.raises(CollapsedComponentError):
+        _engine.maximisation(data, expectation.responsibilities, expectation.sums, 0.0)

@@ -273,6 +273,7 @@ def estimate(data, responsibilities, sums, reg_covar):
     means = own_means + data.centre if sums.offsets is None else own_means + sums.offsets + data.centre
     covariances = model.covariances_from_sums(sums.weighted_second_moments, nk, own_means, reg_covar, data)
     try:
+        model.reference.refuse_collapsed(covariances, means, reg_covar)
         precisions_cholesky = model.reference.precisions_cholesky(covariances, reg_covar)
         cancelled = far_from_centre(model, own_means, precisions_cholesky)
     except CollapsedComponentError:  # maybe only rounding in the expanded form: the reference formula decides
