@@ -130,3 +130,16 @@ def test_with_reg_covar_identical_points_far_from_the_origin_keep_a_variance(cov
     X = np.full((2, 1), 1e12)
     variance = m_step(X, np.ones((2, 1)), covariance_type, reg_covar=1e-6).covariances.ravel()
     assert 1e-6 <= variance[0] < 1e-6 + (16 * EPS * 1e12) ** 2
+
+
+def test_a_spherical_variance_is_judged_against_its_own_means_rounding_noise():
+    """Without reg_covar a spherical component collapses when its one variance is at the rounding noise of its own
+    mean's largest coordinate, (16 eps |mu|)^2; another component far from the origin does not make it stricter."""
+    from gmm_teach.covariance import COVARIANCE_MODELS
+
+    spherical = COVARIANCE_MODELS["spherical"]
+    means = np.array([[1e8, 0.0], [1.0, -2.0]])
+    spherical.refuse_collapsed(np.array([1.0, 1e-20]), means, 0.0)  # 1e-20 is far above (16 eps 2)^2 = 5e-29
+    with pytest.raises(CollapsedComponentError, match="reg_covar"):
+        spherical.refuse_collapsed(np.array([1.0, 1e-30]), means, 0.0)
+    spherical.refuse_collapsed(np.array([1.0, 1e-30]), means, 1e-6)  # reg_covar: nothing is refused
