@@ -1,12 +1,13 @@
 """A release anyone could publish: what the sdist and the wheel hold, one version, one repository URL.
 
 The sdist and the wheel are built once per session with ``python -m build`` (the wheel from the sdist, as
-``build`` does), in a temporary folder; the checkout is not touched.
+``build`` does) from a snapshot of the checkout's files, in a temporary folder; the checkout is not touched.
 """
 
 import ast
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -45,13 +46,33 @@ def source_version():
     return values[0]
 
 
+LEFT_BEHIND = (".venv*", "_build", "__pycache__", "*.egg-info", ".hypothesis", "mutants", "build", "dist", ".git")
+"""What runs, builds and tests leave in a checkout (without git, these are not copied into the snapshot)."""
+
+
+def snapshot(destination):
+    """The files of a clean clone (git's tracked files; without git, the checkout minus :data:`LEFT_BEHIND`), copied
+    to ``destination``. The sdist is built from this copy: other tests run notebooks in book/ at the same time, and
+    a file they create and delete while ``build`` lists the folder breaks the build (seen once in CI)."""
+    if (ROOT / ".git").exists():
+        listing = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True).stdout
+        for name in listing.decode().split("\0"):
+            if name and (ROOT / name).is_file():
+                (destination / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, destination / name)
+    else:
+        shutil.copytree(ROOT, destination, ignore=shutil.ignore_patterns(*LEFT_BEHIND), dirs_exist_ok=True)
+    return destination
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Paths of the sdist and the wheel built from this checkout."""
+    """Paths of the sdist and the wheel built from a snapshot of this checkout."""
     pytest.importorskip("build", reason="the test extra installs build")
     out = tmp_path_factory.mktemp("dist")
+    source = snapshot(tmp_path_factory.mktemp("source"))
     result = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "build", "--outdir", str(out), str(source)], capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, f"python -m build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     (sdist,), (wheel,) = out.glob("*.tar.gz"), out.glob("*.whl")
