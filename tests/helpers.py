@@ -26,3 +26,19 @@ def imported_modules(notebook):
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 modules.add(node.module.split(".")[0])
     return modules
+
+
+def same_start(X, n_components, covariance_type, **settings):
+    """Estimator settings that start from given parameters (the k-means start of ``X``, seed 0), so that two fits
+    (in memory and on Dask, or weighted and repeated) begin at the same point; ``settings`` are added."""
+    from gmm_teach.initialization import initial_params
+
+    params = initial_params(X, n_components, covariance_type, "kmeans", np.random.default_rng(0))[0]
+    return dict(
+        n_components=n_components,
+        covariance_type=covariance_type,
+        weights_init=params.weights,
+        means_init=params.means,
+        precisions_init=params.precisions,
+        **settings,
+    )

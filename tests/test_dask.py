@@ -6,6 +6,8 @@ import pytest
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("dask.distributed")
 
+from helpers import same_start  # noqa: E402
+
 from gmm_teach import BayesianGaussianMixture, GaussianMixture  # noqa: E402
 from gmm_teach.em import e_step  # noqa: E402
 from gmm_teach.initialization import initial_params  # noqa: E402
@@ -31,22 +33,10 @@ def blobs(n_samples=30_000, seed=0):
     return centres[rng.integers(3, size=n_samples)] + rng.normal(size=(n_samples, 2))
 
 
-def same_start(X, covariance_type):
-    params = initial_params(X, 3, covariance_type, "kmeans", np.random.default_rng(0))[0]
-    return dict(
-        n_components=3,
-        covariance_type=covariance_type,
-        weights_init=params.weights,
-        means_init=params.means,
-        precisions_init=params.precisions,
-        tol=1e-6,
-    )
-
-
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_dask_fit_equals_the_numpy_fit_from_the_same_start(client, covariance_type):
     X = blobs()
-    settings = same_start(X, covariance_type)
+    settings = same_start(X, 3, covariance_type, tol=1e-6)
     in_memory = GaussianMixture(**settings).fit(X)
     on_dask = GaussianMixture(**settings).fit(da.from_array(X, chunks=7_000))
     assert on_dask.n_iter_ == in_memory.n_iter_ and on_dask.converged_

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import same_start
 
 from gmm_teach import BayesianGaussianMixture, GaussianMixture, datasets
 from gmm_teach.initialization import initial_params
@@ -14,19 +15,6 @@ COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 def two_blobs(seed=0):
     rng = np.random.default_rng(seed)
     return np.vstack([rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) @ [[1.0, 0.3], [0.0, 0.7]] + 4])
-
-
-def same_start(X, covariance_type):
-    params = initial_params(X, 2, covariance_type, "kmeans", np.random.default_rng(0))[0]
-    return dict(
-        n_components=2,
-        covariance_type=covariance_type,
-        weights_init=params.weights,
-        means_init=params.means,
-        precisions_init=params.precisions,
-        tol=0.0,
-        max_iter=25,
-    )
 
 
 def fitted(settings, X, **fit_arguments):
@@ -45,7 +33,7 @@ def assert_same_fit(a, b, rtol=1e-10):
 def test_integer_weights_fit_as_repeated_rows(covariance_type):
     X = two_blobs()
     counts = np.random.default_rng(1).integers(0, 4, size=len(X))
-    settings = same_start(X, covariance_type)
+    settings = same_start(X, 2, covariance_type, tol=0.0, max_iter=25)
     weighted = fitted(settings, X, sample_weight=counts)
     repeated = fitted(settings, np.repeat(X, counts, axis=0))
     assert_same_fit(weighted, repeated)
@@ -59,7 +47,7 @@ def test_integer_weights_fit_as_repeated_rows(covariance_type):
 def test_zero_weights_are_dropped_rows(covariance_type):
     X = two_blobs()
     weights = np.where(np.arange(len(X)) % 3 == 0, 0.0, 1.5)
-    settings = same_start(X, covariance_type)
+    settings = same_start(X, 2, covariance_type, tol=0.0, max_iter=25)
     assert_same_fit(
         fitted(settings, X, sample_weight=weights), fitted(settings, X[weights > 0], sample_weight=weights[weights > 0])
     )

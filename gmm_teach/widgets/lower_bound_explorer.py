@@ -333,15 +333,7 @@ class LowerBoundExplorer(Explorer):
         ax.set_xticks([0, 1])
         ax.ticklabel_format(axis="y", useOffset=False)
         ax.set_ylabel("sum over the points")
-        ax.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, -0.31),
-            fontsize=8,
-            ncol=2,
-            frameon=False,
-            columnspacing=0.8,
-            handlelength=1.2,
-        )
+        _legend_below(ax, ncol=2, handlelength=1.2)
 
     def _draw_curves(self):
         ax = self.curve_ax
@@ -353,15 +345,7 @@ class LowerBoundExplorer(Explorer):
         (self.new_marks,) = ax.plot([], [], "*", color=GAP_COLOR, ms=13, mec="black", mew=0.6, zorder=5, label="θ_new")
         self.peak_line = ax.axvline(0, color=BOUND_COLOR, ls=":", lw=1.5, label="peak of the bound")
         ax.ticklabel_format(axis="y", useOffset=False)
-        ax.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, -0.31),
-            fontsize=8,
-            ncol=3,
-            frameon=False,
-            columnspacing=0.8,
-            handlelength=1.6,
-        )
+        _legend_below(ax, ncol=3, handlelength=1.6)
 
     def _show(self):
         state = self.current
@@ -487,3 +471,16 @@ class LowerBoundExplorer(Explorer):
         if self.message:
             lines.append(self.message)
         return "<br>".join(lines)
+
+
+def _legend_below(ax, ncol, handlelength):
+    """The panel's legend in one row under its axes, outside the data (both panels place theirs alike)."""
+    ax.legend(
+        loc="lower center",
+        bbox_to_anchor=(0.5, -0.31),
+        fontsize=8,
+        ncol=ncol,
+        frameon=False,
+        columnspacing=0.8,
+        handlelength=handlelength,
+    )
